@@ -1,0 +1,84 @@
+"""Reusable guards: board-only actions and flows that must continue in a private chat."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import ConversationHandler
+
+from bot.context import BKMContext
+
+R = TypeVar("R")
+Callback = Callable[[Update, BKMContext], Awaitable[Any]]
+
+
+async def answer(
+    update: Update, context: BKMContext, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press once (Telegram refuses a second answer to the same press)."""
+    if update.callback_query is None or context.answered:
+        return
+    context.answered = True
+    await update.callback_query.answer(text, show_alert=alert)
+
+
+async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -> None:
+    """Answer where the update came from: a message, or the message a button was on."""
+    await answer(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, **kwargs)
+
+
+async def refuse_not_board(update: Update, context: BKMContext) -> None:
+    """The polite answer to a non-board person; it says nothing about what is behind it."""
+    text = context.tr._("Sorry, this is only for the BKM board.")
+    if update.callback_query is not None:
+        await answer(update, context, text, alert=True)
+    elif update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, text)
+
+
+def board_only(callback: Callback) -> Callback:
+    """Run the callback only for board members, for commands and button presses alike."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: BKMContext) -> Any:
+        if not (context.has_person and context.person.is_board):
+            await refuse_not_board(update, context)
+            return ConversationHandler.END
+        return await callback(update, context)
+
+    return guarded
+
+
+def private_only(start_payload: str) -> Callable[[Callback], Callback]:
+    """In a group, answer with a button that continues the flow in a private chat."""
+
+    def decorate(callback: Callback) -> Callback:
+        @functools.wraps(callback)
+        async def guarded(update: Update, context: BKMContext) -> Any:
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                url = f"https://t.me/{context.bot.username}?start={start_payload}"
+                button = InlineKeyboardButton(
+                    context.tr._("Continue in a private chat"), url=url
+                )
+                await reply(
+                    update,
+                    context,
+                    context.tr._(
+                        "This needs your personal data, so we continue in a private chat."
+                    ),
+                    reply_markup=InlineKeyboardMarkup([[button]]),
+                )
+                return ConversationHandler.END
+            return await callback(update, context)
+
+        return guarded
+
+    return decorate

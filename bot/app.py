@@ -1,0 +1,103 @@
+"""The composition root: build_application(settings) assembles the bot from its features."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot import menus, scheduling
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import SERVICES_KEY, BKMContext, services_of
+from bot.features import Registry, discover
+from bot.i18n import load_translators
+from bot.persistence import SQLitePersistence
+from bot.processor import PerPersonUpdateProcessor
+from bot.services import Services
+from handlers import core
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+OFFLINE_TOKEN = "123456789:OFFLINE-bkm-bot-no-network"
+MAX_CONCURRENT_UPDATES = 256
+
+BKMApplication = Application[Any, BKMContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+
+async def _post_init(application: BKMApplication) -> None:
+    services = services_of(application)
+    await services.ready()
+    try:
+        await menus.set_default_menus(
+            application.bot, services.registry, services.translators, services.settings.locale
+        )
+    except TelegramError as exc:
+        log.warning("could not set the command menus: %s", exc)
+    ran = await scheduling.restore(application)
+    if ran:
+        log.info("ran %d schedule(s) that fell due while the bot was down", ran)
+
+
+async def _post_shutdown(application: BKMApplication) -> None:
+    await services_of(application).db.close()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    transport: BaseRequest | None = None,
+    clock: Clock | None = None,
+    registry: Registry | None = None,
+) -> BKMApplication:
+    """Build the Application; `transport` replaces Telegram's servers (offline, tests)."""
+    registry = registry or discover()
+    services = Services(
+        settings=settings,
+        db=Database(settings.database),
+        clock=clock or SystemClock(),
+        translators=load_translators(settings.timezone),
+        registry=registry,
+    )
+    builder = (
+        Application.builder()
+        .token(settings.token or OFFLINE_TOKEN)
+        .context_types(ContextTypes(context=BKMContext))
+        .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .persistence(SQLitePersistence(services))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if transport is not None:
+        builder = builder.request(transport).get_updates_request(transport)
+    else:
+        # Headroom above the broadcast rate for interactive replies; the delivery engine
+        # paces broadcasts itself at BKM_BROADCAST_RATE.
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.broadcast_rate + 5, max_retries=2)
+        )
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+        if settings.api_file_url:
+            builder = builder.base_file_url(settings.api_file_url)
+    application: BKMApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+
+    application.add_handler(TypeHandler(object, core.identify), group=-1)
+    for feature in registry.features:
+        application.add_handlers(list(feature.handlers()), group=0)
+    application.add_handlers(core.fallback_handlers(), group=0)
+    application.add_error_handler(core.on_error)
+    return application

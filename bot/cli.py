@@ -1,0 +1,144 @@
+"""The `bkm-bot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from telegram.warnings import PTBUserWarning
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+SHELL_DATABASE = Path("bkm-shell.sqlite3")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bkm-bot", description="BKM Bot for a kelurahan.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="serve Telegram (long polling)")
+
+    shell = commands.add_parser("shell", help="chat with the bot in this terminal, offline")
+    shell.add_argument("--user-id", type=int, default=None, help="simulated person (default 1)")
+    shell.add_argument("--admin", action="store_true", help="make that person a board member")
+    shell.add_argument("--demo", action="store_true", help="seed a sample kelurahan")
+    shell.add_argument("--database", type=Path, default=None, help=f"default {SHELL_DATABASE}")
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    db.add_parser("migrate", help="apply schema migrations (a backup is taken first)")
+    backup = db.add_parser("backup", help="online backup to PATH, integrity-checked")
+    backup.add_argument("path", type=Path)
+    restore = db.add_parser("restore", help="replace the database with FILE after a check")
+    restore.add_argument("file", type=Path)
+
+    export = commands.add_parser("export", help="write a CSV export to standard output")
+    export.add_argument("kind")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Our flows answer buttons by pattern within one chat, which is what per_message=False
+    # means; PTB warns about it on every ConversationHandler.
+    warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run" and not settings.token:
+            raise ConfigError("BKM_BOT_TOKEN is not set: `bkm-bot run` needs the bot's token")
+    except ConfigError as exc:
+        print(f"bkm-bot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "shell":
+        from bot.shell import run_shell
+
+        database = args.database or SHELL_DATABASE
+        return asyncio.run(
+            run_shell(
+                replace(settings, database=database),
+                user_id=args.user_id,
+                admin=args.admin,
+                demo=args.demo,
+            )
+        )
+    if args.command == "db":
+        return _db(settings, args)
+    if args.command == "export":
+        return _export(settings, args.kind)
+    return 2
+
+
+def _run(settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+
+    application = build_application(settings)
+    logging.getLogger(__name__).info("starting: long polling")
+    # run_polling stops cleanly on SIGINT and SIGTERM, then runs post_shutdown.
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import backup, migrate
+    from storage.db import connect_sync
+
+    try:
+        if args.db_command == "migrate":
+            conn = connect_sync(settings.database)
+            try:
+                applied = migrate.apply(conn, settings.database)
+                version = migrate.current_version(conn)
+            finally:
+                conn.close()
+            names = ", ".join(m.name for m in applied) or "nothing to apply"
+            print(f"database {settings.database} at version {version} ({names})")
+        elif args.db_command == "backup":
+            conn = connect_sync(settings.database)
+            try:
+                backup.backup_connection(conn, args.path)
+            finally:
+                conn.close()
+            print(f"backup written to {args.path} (integrity check: ok)")
+        elif args.db_command == "restore":
+            backup.restore(args.file, settings.database)
+            print(f"{settings.database} restored from {args.file} (integrity check: ok)")
+    except (backup.BackupError, migrate.MigrationError) as exc:
+        print(f"bkm-bot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(settings: Settings, kind: str) -> int:
+    from bot.features import discover
+    from storage import migrate
+    from storage.db import connect_sync
+
+    exporters = discover().exports
+    exporter = exporters.get(kind)
+    if exporter is None:
+        known = ", ".join(sorted(exporters)) or "none"
+        print(f"bkm-bot: unknown export {kind!r} (available: {known})", file=sys.stderr)
+        return 2
+    conn = connect_sync(settings.database)
+    try:
+        migrate.apply(conn, settings.database)
+        writer = csv.writer(sys.stdout)
+        writer.writerow(exporter.header)
+        writer.writerows(exporter.rows(conn))
+    finally:
+        conn.close()
+    return 0

@@ -1,0 +1,185 @@
+"""The registries: each handlers/ module hands over a FEATURE, and the bot is assembled from them.
+
+A feature adds commands, handlers, /transparansi and digest sections, /admin menu items,
+`--demo` data, `bkm-bot export` kinds and scheduled actions without editing a central file:
+`discover()` finds every handlers/ module that defines FEATURE.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from storage.people import Role
+
+if TYPE_CHECKING:
+    from telegram.ext import Application, BaseHandler
+
+    from bot.i18n import Translator
+    from storage.db import Database
+    from storage.schedules import Schedule
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command: its Indonesian name, English alias, and who may use it."""
+
+    id: str
+    en: str | None
+    description: str  # an N_() msgid, translated when shown
+    role: Role = Role.RESIDENT
+    public: bool = False  # answered in group chats too
+
+    def name(self, language: str) -> str:
+        return self.en if language == "en" and self.en else self.id
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id] + ([self.en] if self.en and self.en != self.id else [])
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of /transparansi or of the monthly digest; render returns HTML or None."""
+
+    key: str
+    order: int
+    render: Callable[[Database, Translator], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class AdminItem:
+    """A button on the /admin menu; its callback_data is `adm:<key>`."""
+
+    key: str
+    label: str  # an N_() msgid
+    order: int
+
+    @property
+    def callback_data(self) -> str:
+        return f"adm:{self.key}"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A button on the main menu /start shows; its callback_data is `menu:<key>`."""
+
+    key: str
+    label: str  # an N_() msgid
+    order: int
+    role: Role = Role.RESIDENT
+
+    @property
+    def callback_data(self) -> str:
+        return f"menu:{self.key}"
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """Adds this feature's sample data to a `--demo` database, inside one transaction."""
+
+    order: int
+    seed: Callable[[sqlite3.Connection, datetime], None]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A `bkm-bot export KIND`: header and rows, never personal data beyond the public."""
+
+    kind: str
+    header: tuple[str, ...]
+    rows: Callable[[sqlite3.Connection], Iterable[Sequence[Any]]]
+
+
+@dataclass(frozen=True)
+class ScheduledAction:
+    """What a due schedule row of this kind does.
+
+    `claim` runs inside the transaction that claims the row (database work only);
+    `after` runs once that is committed (messages), with claim's result.
+    """
+
+    kind: str
+    claim: Callable[[sqlite3.Connection, Schedule, datetime], Any]
+    after: Callable[[Application, Any], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    order: int
+    handlers: Callable[[], Sequence[BaseHandler[Any, Any, Any]]] = lambda: ()
+    commands: tuple[Command, ...] = ()
+    main_menu: tuple[MenuItem, ...] = ()
+    transparency: tuple[Section, ...] = ()
+    digest: tuple[Section, ...] = ()
+    admin_menu: tuple[AdminItem, ...] = ()
+    demo: tuple[DemoSeeder, ...] = ()
+    exports: tuple[Exporter, ...] = ()
+    schedules: tuple[ScheduledAction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Everything the features hand over, in their order."""
+
+    features: tuple[Feature, ...]
+    commands: tuple[Command, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "commands", tuple(c for f in self.features for c in f.commands)
+        )
+
+    def _all(self, attribute: str) -> list[Any]:
+        items = [item for f in self.features for item in getattr(f, attribute)]
+        return sorted(items, key=lambda item: item.order) if items and hasattr(
+            items[0], "order"
+        ) else items
+
+    @property
+    def transparency(self) -> list[Section]:
+        return self._all("transparency")
+
+    @property
+    def digest(self) -> list[Section]:
+        return self._all("digest")
+
+    def main_menu(self, role: Role) -> list[MenuItem]:
+        return [m for m in self._all("main_menu") if role.at_least(m.role)]
+
+    @property
+    def admin_menu(self) -> list[AdminItem]:
+        return self._all("admin_menu")
+
+    @property
+    def demo(self) -> list[DemoSeeder]:
+        return self._all("demo")
+
+    @property
+    def exports(self) -> dict[str, Exporter]:
+        return {e.kind: e for e in self._all("exports")}
+
+    @property
+    def schedules(self) -> dict[str, ScheduledAction]:
+        return {s.kind: s for s in self._all("schedules")}
+
+    def commands_for(self, role: Role) -> list[Command]:
+        return [c for c in self.commands if role.at_least(c.role)]
+
+
+def discover(package: str = "handlers") -> Registry:
+    """Import every module of the handlers package and collect its FEATURE."""
+    root = importlib.import_module(package)
+    found = []
+    for info in pkgutil.iter_modules(root.__path__):
+        module = importlib.import_module(f"{package}.{info.name}")
+        feature = getattr(module, "FEATURE", None)
+        if isinstance(feature, Feature):
+            found.append(feature)
+    return Registry(tuple(sorted(found, key=lambda f: (f.order, f.name))))

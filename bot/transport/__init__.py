@@ -1,0 +1,1 @@
+"""Stand-ins for Telegram's Bot API: in-process (offline) and over loopback HTTP."""

@@ -1,0 +1,44 @@
+"""The in-process transport: a telegram.request.BaseRequest answered by a FakeBotAPI."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
+
+from bot.transport.fake_api import FakeBotAPI
+
+
+class OfflineTransport(BaseRequest):
+    """Every API call the bot makes comes out as data on `api`; nothing leaves the process."""
+
+    def __init__(self, api: FakeBotAPI | None = None) -> None:
+        self.api = api or FakeBotAPI()
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rstrip("/").rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        status, body = self.api.handle(api_method, params)
+        return status, json.dumps(body).encode()

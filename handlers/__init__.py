@@ -1,0 +1,1 @@
+"""Telegram in, Telegram out: one module per feature, each defining FEATURE (bot.features)."""

@@ -1,0 +1,217 @@
+"""Who is writing, /start, /bantuan, /bahasa, /batal, hints for stray input, the error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import menus
+from bot.access import answer, reply
+from bot.context import BKMContext
+from bot.features import Command, Feature, MenuItem
+from bot.i18n import LANGUAGES, N_, pick_language
+from bot.keyboards import column
+from bot.logs import current_update
+from storage import people
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+async def identify(update: object, context: BKMContext) -> None:
+    """Group -1, every update: record the person and keep their command menu right."""
+    if not isinstance(update, Update):
+        return
+    current_update.set(update.update_id)
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    settings = context.settings
+    person = await context.db.write(
+        people.seen,
+        telegram_id=user.id,
+        display_name=(user.first_name or "")[:64] or None,
+        client_language=user.language_code,
+        language=pick_language(user.language_code, settings.locale),
+        now=context.clock.now(),
+    )
+    context.person = person
+    await sync_menu(context)
+
+
+async def sync_menu(context: BKMContext) -> None:
+    """Redo this person's per-chat command menu when their role or language changed."""
+    person = context.person
+    if menus.wanted_menu(person, context.settings.locale) == person.menu_key:
+        return
+    try:
+        key = await menus.sync_person_menu(
+            context.bot, context.services.registry, person, context.tr, context.settings.locale
+        )
+    except TelegramError as exc:
+        log.warning("could not set a per-chat menu: %s", exc)
+        return
+    await context.db.write(people.set_menu_key, person.id, key)
+
+
+def main_menu_markup(context: BKMContext) -> Any:
+    items = context.services.registry.main_menu(context.person.role)
+    return column([(context.tr._(item.label), item.callback_data) for item in items])
+
+
+async def start(update: Update, context: BKMContext) -> None:
+    """/start: a greeting in the person's language and the main menu."""
+    tr = context.tr
+    name = html.escape(context.person.display_name or tr._("resident"))
+    text = tr._(
+        "Welcome, {name}! This is the BKM bot of our kelurahan.\n"
+        "Here you can take part: propose, report, vote and see where the budget goes.\n"
+        "Choose from the menu below, or send /bantuan for all commands."
+    ).format(name=name)
+    await reply(update, context, text, reply_markup=main_menu_markup(context))
+
+
+async def help_command(update: Update, context: BKMContext) -> None:
+    """/bantuan: the commands this person's role may use."""
+    tr = context.tr
+    lines = [tr._("<b>What you can do</b>")]
+    for command in context.services.registry.commands_for(context.person.role):
+        lines.append(f"/{command.name(tr.language)} — {html.escape(tr._(command.description))}")
+    lines.append("")
+    lines.append(tr._("In any step, /batal stops what you are doing."))
+    await reply(update, context, "\n".join(lines))
+
+
+async def language_command(update: Update, context: BKMContext) -> None:
+    """/bahasa: choose the language the bot speaks to you."""
+    choices = [(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES]
+    await reply(
+        update, context, context.tr._("Choose your language:"), reply_markup=column(choices)
+    )
+
+
+async def language_chosen(update: Update, context: BKMContext) -> None:
+    """A language button: store the choice, answer in the new language, redo the menu."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.removeprefix("lang:")
+    if code not in LANGUAGES:
+        await stale_button(update, context)
+        return
+    context.person = await context.db.write(people.set_language, context.person.id, code)
+    await answer(update, context)
+    await sync_menu(context)
+    await reply(
+        update,
+        context,
+        context.tr._("Done. I will speak {language} with you.").format(
+            language=LANGUAGE_NAMES[code]
+        ),
+    )
+
+
+async def cancel_outside_flow(update: Update, context: BKMContext) -> None:
+    """/batal when nothing is in progress."""
+    await reply(update, context, context.tr._("There is nothing to cancel right now."))
+
+
+async def unknown_command(update: Update, context: BKMContext) -> None:
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return  # a group has other bots and people; only our own public commands answer there
+    await reply(
+        update, context, context.tr._("I don't know that command. Send /bantuan to see the list.")
+    )
+
+
+async def stray_message(update: Update, context: BKMContext) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+        ),
+        reply_markup=main_menu_markup(context),
+    )
+
+
+async def stale_button(update: Update, context: BKMContext) -> None:
+    """A button from an old message, or forged callback data: say so, do nothing."""
+    query = update.callback_query
+    if query is not None:
+        await answer(update, context, context.tr._("This button is no longer valid."), alert=True)
+
+
+async def on_error(update: object, context: BKMContext) -> None:
+    """Log with context (update id, handler), tell the person something went wrong."""
+    error = context.error
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    handler = next(
+        (f"{f.filename.rsplit('/', 1)[-1]}:{f.name}" for f in reversed(frames)
+         if "/handlers/" in f.filename),
+        "-",
+    )
+    update_id = update.update_id if isinstance(update, Update) else "-"
+    log.error("update %s failed in %s", update_id, handler, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await answer(update, context)
+            await context.bot.send_message(
+                update.effective_chat.id,
+                context.tr._("Sorry, something went wrong. Please try again in a moment."),
+            )
+        except TelegramError:
+            log.warning("could not tell update %s about the error", update_id)
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    no_payload = ~filters.Regex(r"^/start(@\w+)?\s+\S")
+    return [
+        CommandHandler("start", start, filters=no_payload),
+        CommandHandler(["bantuan", "help"], help_command),
+        CommandHandler(["bahasa", "language"], language_command),
+        CallbackQueryHandler(language_command, pattern=r"^menu:language$"),
+        CallbackQueryHandler(help_command, pattern=r"^menu:help$"),
+        CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+    ]
+
+
+def fallback_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Registered last in group 0: what nothing else answered."""
+    return [
+        CommandHandler("start", start),  # /start with a payload no feature knows
+        CommandHandler(["batal", "cancel"], cancel_outside_flow),
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, stray_message),
+        CallbackQueryHandler(stale_button),
+    ]
+
+
+FEATURE = Feature(
+    name="core",
+    order=0,
+    handlers=_handlers,
+    commands=(
+        Command("bantuan", "help", N_("What I can do for you")),
+        Command("bahasa", "language", N_("Choose your language")),
+        Command("batal", "cancel", N_("Stop what you are doing")),
+    ),
+    main_menu=(
+        MenuItem("help", N_("Help"), order=90),
+        MenuItem("language", N_("Language / Bahasa"), order=95),
+    ),
+)

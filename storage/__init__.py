@@ -1,0 +1,1 @@
+"""Everything about the database. Nothing here imports telegram."""

@@ -1,0 +1,197 @@
+"""People: the internal person id, roles, language, registration in person."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage import audit
+from storage.rows import iso
+
+
+class Role(StrEnum):
+    RESIDENT = "warga"
+    MEMBER = "anggota"
+    BOARD = "pengurus"
+
+    @property
+    def rank(self) -> int:
+        return {"warga": 0, "anggota": 1, "pengurus": 2}[self.value]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+GENDERS = ("female", "male", "unspecified")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    telegram_id: int | None
+    display_name: str | None
+    full_name: str | None
+    rt: int | None
+    rw: int | None
+    gender: str | None
+    language: str
+    client_language: str | None
+    role: Role
+    registered_by: int | None
+    menu_key: str | None
+
+    @property
+    def is_board(self) -> bool:
+        return self.role is Role.BOARD
+
+    @property
+    def is_member(self) -> bool:
+        return self.role.at_least(Role.MEMBER)
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        display_name=row["display_name"],
+        full_name=row["full_name"],
+        rt=row["rt"],
+        rw=row["rw"],
+        gender=row["gender"],
+        language=row["language"],
+        client_language=row["client_language"],
+        role=Role(row["role"]),
+        registered_by=row["registered_by"],
+        menu_key=row["menu_key"],
+    )
+
+
+def seen(
+    conn: sqlite3.Connection,
+    *,
+    telegram_id: int,
+    display_name: str | None,
+    client_language: str | None,
+    language: str,
+    now: datetime,
+) -> Person:
+    """Record that a Telegram user wrote to the bot; create them on first contact.
+
+    `language` is used only when the person is new. One statement.
+    """
+    row = conn.execute(
+        "INSERT INTO people (telegram_id, display_name, client_language, language,"
+        " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (telegram_id) DO UPDATE SET display_name = excluded.display_name,"
+        " client_language = excluded.client_language, last_seen_at = excluded.last_seen_at"
+        " RETURNING *",
+        (telegram_id, display_name, client_language, language, iso(now), iso(now)),
+    ).fetchone()
+    return _person(row)
+
+
+def by_id(conn: sqlite3.Connection, person_id: int) -> Person | None:
+    row = conn.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
+    return None if row is None else _person(row)
+
+
+def by_telegram_id(conn: sqlite3.Connection, telegram_id: int) -> Person | None:
+    row = conn.execute("SELECT * FROM people WHERE telegram_id = ?", (telegram_id,)).fetchone()
+    return None if row is None else _person(row)
+
+
+def set_language(conn: sqlite3.Connection, person_id: int, language: str) -> Person:
+    """Store the person's chosen language (not audited: it is their own preference)."""
+    row = conn.execute(
+        "UPDATE people SET language = ? WHERE id = ? RETURNING *", (language, person_id)
+    ).fetchone()
+    return _person(row)
+
+
+def set_menu_key(conn: sqlite3.Connection, person_id: int, menu_key: str | None) -> None:
+    conn.execute("UPDATE people SET menu_key = ? WHERE id = ?", (menu_key, person_id))
+
+
+def ensure_board(conn: sqlite3.Connection, telegram_ids: frozenset[int], now: datetime) -> int:
+    """Make every configured admin a board member (added if missing, never demoted here).
+
+    Returns how many people were created or promoted.
+    """
+    changed = 0
+    for telegram_id in sorted(telegram_ids):
+        row = conn.execute(
+            "SELECT id, role FROM people WHERE telegram_id = ?", (telegram_id,)
+        ).fetchone()
+        if row is None:
+            person_id = conn.execute(
+                "INSERT INTO people (telegram_id, role, language, created_at)"
+                " VALUES (?, 'pengurus', 'id', ?) RETURNING id",
+                (telegram_id, iso(now)),
+            ).fetchone()[0]
+            before = None
+        elif row["role"] != Role.BOARD:
+            person_id, before = row["id"], {"role": row["role"]}
+            conn.execute("UPDATE people SET role = 'pengurus' WHERE id = ?", (person_id,))
+        else:
+            continue
+        changed += 1
+        audit.record(
+            conn,
+            now=now,
+            actor_id=None,
+            actor_role="system",
+            action="board.granted_by_config",
+            object_type="person",
+            object_id=person_id,
+            before=before,
+            after={"role": Role.BOARD.value},
+        )
+    return changed
+
+
+def register_in_person(
+    conn: sqlite3.Connection,
+    *,
+    board_id: int,
+    full_name: str,
+    rt: int,
+    rw: int,
+    gender: str | None,
+    now: datetime,
+) -> Person:
+    """A board member registers a resident who has no Telegram account, as a member."""
+    row = conn.execute(
+        "INSERT INTO people (full_name, rt, rw, gender, role, registered_by, language,"
+        " created_at) VALUES (?, ?, ?, ?, 'anggota', ?, 'id', ?) RETURNING *",
+        (full_name, rt, rw, gender, board_id, iso(now)),
+    ).fetchone()
+    person = _person(row)
+    audit.record(
+        conn,
+        now=now,
+        actor_id=board_id,
+        actor_role=Role.BOARD.value,
+        action="member.registered_in_person",
+        object_type="person",
+        object_id=person.id,
+        after={"role": Role.MEMBER.value, "rw": rw},
+    )
+    return person
+
+
+def board_chat_ids(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(telegram id, language) of every board member who can be reached on Telegram."""
+    rows = conn.execute(
+        "SELECT telegram_id, language FROM people"
+        " WHERE role = 'pengurus' AND telegram_id IS NOT NULL ORDER BY id"
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def count_by_role(conn: sqlite3.Connection) -> dict[Role, int]:
+    counts = {role: 0 for role in Role}
+    for role, n in conn.execute("SELECT role, COUNT(*) FROM people GROUP BY role"):
+        counts[Role(role)] = n
+    return counts
