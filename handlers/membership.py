@@ -21,7 +21,15 @@ from telegram.ext import (
 from bot import flows
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
-from bot.features import AdminItem, Command, DemoSeeder, Feature, MenuItem, Section
+from bot.features import (
+    AdminItem,
+    Command,
+    DemoSeeder,
+    Exporter,
+    Feature,
+    MenuItem,
+    Section,
+)
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.rtrw import RtRw, parse_rtrw
@@ -608,6 +616,10 @@ async def members_section(db: Database, tr: Translator) -> str:
     )
 
 
+def participation_rows(conn: Any) -> list[tuple[Any, ...]]:
+    return people.participation_by_rw(conn)
+
+
 FEATURE = Feature(
     name="membership",
     order=10,
@@ -619,5 +631,7 @@ FEATURE = Feature(
         AdminItem("register_person", N_("Register a resident in person"), order=11),
     ),
     transparency=(Section("members", 10, members_section),),
+    digest=(Section("members", 10, members_section),),
+    exports=(Exporter("participation", ("rw", "residents", "members"), participation_rows),),
     demo=(DemoSeeder(0, demo.seed_people),),
 )

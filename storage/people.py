@@ -195,3 +195,12 @@ def count_by_role(conn: sqlite3.Connection) -> dict[Role, int]:
     for role, n in conn.execute("SELECT role, COUNT(*) FROM people GROUP BY role"):
         counts[Role(role)] = n
     return counts
+
+
+def participation_by_rw(conn: sqlite3.Connection) -> list[tuple[int | None, int, int]]:
+    """(rw, residents, members) per RW; residents without a known RW are counted under None."""
+    rows = conn.execute(
+        "SELECT rw, COUNT(*), SUM(role IN ('anggota', 'pengurus')) FROM people"
+        " GROUP BY rw ORDER BY rw IS NULL, rw"
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -1,0 +1,188 @@
+"""The seams features plug into: registries, schedules through the app, the error handler."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import CommandHandler
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.features import (
+    AdminItem,
+    Feature,
+    Registry,
+    ScheduledAction,
+    Section,
+    discover,
+)
+from bot.simulator import Simulator, running
+from bot.transport.fake_api import FakeBotAPI
+from bot.transport.offline import OfflineTransport
+from storage import schedules
+from storage.schedules import Schedule
+from tests.conftest import BOARD_ID
+
+
+def test_discovery_collects_every_feature_in_order() -> None:
+    registry = discover()
+    names = [f.name for f in registry.features]
+    assert names[0] == "core"
+    assert {"core", "admin", "membership", "transparency"} <= set(names)
+    assert [c.id for c in registry.commands].count("bantuan") == 1
+    assert "participation" in registry.exports
+    assert [s.key for s in registry.digest] == ["members"]
+
+
+def _with(extra: Feature) -> Registry:
+    return Registry((*discover().features, extra))
+
+
+async def test_a_feature_adds_a_transparency_section_and_an_admin_item(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    async def render(db: Any, tr: Any) -> str:
+        return "<b>Budget</b> " + tr.money(2_000_000)
+
+    feature = Feature(
+        name="budget_test",
+        order=50,
+        transparency=(Section("budget", 50, render),),
+        admin_menu=(AdminItem("budget", "Cancel", 50),),
+    )
+    from bot.app import build_application
+
+    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
+                            registry=_with(feature))
+    async with running(app):
+        bot = Simulator(app, api)
+        page = (await bot.send(7, "/transparansi"))[-1].text
+        assert "Partisipasi" in page and "Budget Rp2.000.000" in page
+        assert page.index("Partisipasi") < page.index("Budget")  # sections in order
+        menu = (await bot.send(BOARD_ID, "/admin"))[-1]
+        assert [b["callback_data"] for b in menu.buttons][-1] == "adm:budget"
+        assert menu.buttons[-1]["text"] == "Batal"  # labels are translated when shown
+
+
+async def test_a_long_transparency_page_is_split_within_telegram_limits(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    async def render(db: Any, tr: Any) -> str:
+        return "\n".join(f"<b>Baris {i}</b> " + "x" * 60 for i in range(200))
+
+    feature = Feature(name="long", order=60, transparency=(Section("long", 60, render),))
+    from bot.app import build_application
+
+    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
+                            registry=_with(feature))
+    async with running(app):
+        calls = await Simulator(app, api).send(7, "/transparansi")
+    pages = [c for c in calls if c.method == "sendMessage"]
+    assert len(pages) >= 4
+    assert all(c.error is None for c in calls)
+    assert "Baris 199" in pages[-1].text
+
+
+async def test_schedules_due_while_down_run_at_start_exactly_once(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    fired: list[str] = []
+
+    def claim(conn: sqlite3.Connection, schedule: Schedule, now: Any) -> str:
+        return schedule.object_id
+
+    async def after(application: Any, object_id: str) -> None:
+        fired.append(object_id)
+
+    feature = Feature(name="sched", order=70,
+                      schedules=(ScheduledAction("test.close", claim, after),))
+    from bot.app import build_application
+
+    registry = _with(feature)
+    first = build_application(settings, transport=OfflineTransport(api), clock=clock,
+                              registry=registry)
+    async with running(first):
+        db = first.bot_data["services"].db
+        await db.write(schedules.put, kind="test.close", object_id="old",
+                       due_at=clock.now() + timedelta(minutes=5))
+        await db.write(schedules.put, kind="test.close", object_id="later",
+                       due_at=clock.now() + timedelta(days=3))
+    clock.advance(timedelta(days=1))  # the bot was down when "old" fell due
+    for _ in range(2):  # two restarts: "old" runs once
+        app = build_application(settings, transport=OfflineTransport(api), clock=clock,
+                                registry=registry)
+        async with running(app):
+            jobs = [j.name for j in app.job_queue.jobs()]  # type: ignore[union-attr]
+            assert any(name and name.startswith("schedule:") for name in jobs)
+    assert fired == ["old"]
+
+
+async def test_an_unexpected_error_is_logged_and_the_person_is_told(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock, caplog: Any
+) -> None:
+    async def broken(update: Any, context: Any) -> None:
+        raise ZeroDivisionError("boom")
+
+    feature = Feature(name="broken", order=1,
+                      handlers=lambda: [CommandHandler("rusak", broken)])
+    from bot.app import build_application
+
+    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
+                            registry=_with(feature))
+    async with running(app):
+        calls = await Simulator(app, api).send(8, "/rusak")
+    assert "terjadi kesalahan" in calls[-1].text
+    assert "boom" not in calls[-1].text and "Traceback" not in calls[-1].text
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+def _cli(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=cwd,
+                          env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) -> None:
+    result = _cli(["shell"], tmp_path, "/start\n/bantuan\n4\n2\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Selamat datang" in out
+    assert "[1] Transparansi" in out
+    assert "/daftar — Daftar menjadi anggota" in out
+    assert "Pilih bahasa Anda" in out and "[2] English" in out
+    assert "I will speak English" in out
+    assert (tmp_path / "bkm-shell.sqlite3").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
+    result = _cli(["shell", "--demo", "--database", str(tmp_path / "d.sqlite3")], tmp_path,
+                  "/transparansi\n/as 1\n/admin\n/as 8\n/admin\n")
+    assert result.returncode == 0, result.stderr
+    assert "Anggota terverifikasi: 7" in result.stdout  # 6 members + 1 board member
+    assert "Menu pengurus" in result.stdout  # person 1 is the demo's board member
+    assert "hanya untuk pengurus" in result.stdout  # person 8 is a resident
+
+
+def test_shell_admin_flag(tmp_path: Path) -> None:
+    result = _cli(["shell", "--admin", "--user-id", "5"], tmp_path, "/admin\n")
+    assert "Menu pengurus" in result.stdout
+
+
+def test_export_writes_csv_from_the_registry(tmp_path: Path) -> None:
+    _cli(["shell", "--demo", "--database", str(tmp_path / "e.sqlite3")], tmp_path, "")
+    result = _cli(["export", "participation"], tmp_path, BKM_DATABASE=str(tmp_path / "e.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["rw", "residents", "members"]
+    assert ["1", "2", "2"] in rows
+    unknown = _cli(["export", "nothing"], tmp_path, BKM_DATABASE=str(tmp_path / "e.sqlite3"))
+    assert unknown.returncode == 2 and "participation" in unknown.stderr
