@@ -65,9 +65,7 @@ def private_only(start_payload: str) -> Callable[[Callback], Callback]:
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:
                 url = f"https://t.me/{context.bot.username}?start={start_payload}"
-                button = InlineKeyboardButton(
-                    context.tr._("Continue in a private chat"), url=url
-                )
+                button = InlineKeyboardButton(context.tr._("Continue in a private chat"), url=url)
                 await reply(
                     update,
                     context,

@@ -63,7 +63,9 @@ def _admins(raw: str) -> frozenset[int]:
 def _flood(raw: str) -> tuple[int, int]:
     count, _, seconds = raw.partition("/")
     if not (count.strip().isdigit() and seconds.strip().isdigit()):
-        raise ConfigError(f"BKM_FLOOD_LIMIT '{raw}' is not of the form UPDATES/SECONDS, e.g. 30/10")
+        raise ConfigError(
+            f"BKM_FLOOD_LIMIT '{raw}' is not of the form UPDATES/SECONDS, e.g. 30/10"
+        )
     pair = (int(count), int(seconds))
     if pair[0] < 1 or pair[1] < 1:
         raise ConfigError(f"BKM_FLOOD_LIMIT '{raw}' needs numbers of at least 1")

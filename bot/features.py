@@ -132,15 +132,15 @@ class Registry:
     commands: tuple[Command, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "commands", tuple(c for f in self.features for c in f.commands)
-        )
+        object.__setattr__(self, "commands", tuple(c for f in self.features for c in f.commands))
 
     def _all(self, attribute: str) -> list[Any]:
         items = [item for f in self.features for item in getattr(f, attribute)]
-        return sorted(items, key=lambda item: item.order) if items and hasattr(
-            items[0], "order"
-        ) else items
+        return (
+            sorted(items, key=lambda item: item.order)
+            if items and hasattr(items[0], "order")
+            else items
+        )
 
     @property
     def transparency(self) -> list[Section]:

@@ -28,7 +28,7 @@ DOMAIN = "messages"
 BABEL_LOCALE = {"id": "id_ID", "en": "en_ID"}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
     return message
 

@@ -15,8 +15,9 @@ def commands(registry: Registry, role: Role, tr: Translator) -> list[BotCommand]
     ]
 
 
-async def set_default_menus(bot: Bot, registry: Registry, translators: dict[str, Translator],
-                            default_language: str) -> None:
+async def set_default_menus(
+    bot: Bot, registry: Registry, translators: dict[str, Translator], default_language: str
+) -> None:
     """Resident commands per language_code, and the default language for everyone else."""
     for language in LANGUAGES:
         cmds = commands(registry, Role.RESIDENT, translators[language])

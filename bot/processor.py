@@ -63,7 +63,7 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
                 self._processed += 1
                 self._progress.notify_all()
 
-    async def wait_processed(self, count: int, timeout: float = 10.0) -> None:
+    async def wait_processed(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until at least `count` updates have finished since start."""
         async with asyncio.timeout(timeout), self._progress:
             await self._progress.wait_for(lambda: self._processed >= count)

@@ -74,8 +74,10 @@ async def run_shell(
     async with running(application):
         if demo:
             await _seed_demo(application)
-            print("Demo kelurahan ready: person 1 is a board member, 2–7 members, 8–10 residents.",
-                  file=out)
+            print(
+                "Demo kelurahan ready: person 1 is a board member, 2–7 members, 8–10 residents.",
+                file=out,
+            )
         print(
             f"BKM Bot shell (offline) — you are person {person}. "
             "Type a message; a number presses a button; /as N switches person; /quit leaves.",
@@ -107,8 +109,11 @@ async def run_shell(
                 continue
             if text.strip() == "/group":
                 state["group"] = not state["group"]
-                print("(in the group chat)" if state["group"] else "(in the private chat)",
-                      file=out, flush=True)
+                print(
+                    "(in the group chat)" if state["group"] else "(in the private chat)",
+                    file=out,
+                    flush=True,
+                )
                 continue
             await _say(simulator, state, text, out)
     return 0

@@ -44,7 +44,7 @@ class Simulator:
         self.submitted += 1
         await self.application.update_queue.put(update)
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every submitted update has been handled."""
         await self.processor.wait_processed(self.submitted, timeout)
 
@@ -53,7 +53,9 @@ class Simulator:
         kwargs.setdefault("language_code", self.languages.get(user_id, "id"))
         return kwargs
 
-    async def send(self, user_id: int, text: str, *, group: bool = False, **kwargs: Any) -> list[ApiCall]:
+    async def send(
+        self, user_id: int, text: str, *, group: bool = False, **kwargs: Any
+    ) -> list[ApiCall]:
         """A person sends a message (in their private chat, or in the group); returns the calls."""
         before = len(self.api.calls)
         if group:
@@ -65,7 +67,9 @@ class Simulator:
     async def send_raw(self, user_id: int, extra: dict[str, Any]) -> list[ApiCall]:
         """A non-text message (a location, a photo) given as Bot API message fields."""
         before = len(self.api.calls)
-        await self.submit(self.api.message_update(user_id, None, extra=extra, **self._who(user_id)))
+        await self.submit(
+            self.api.message_update(user_id, None, extra=extra, **self._who(user_id))
+        )
         await self.settle()
         return self.api.calls[before:]
 

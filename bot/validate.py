@@ -33,7 +33,9 @@ def text_length(text: str, minimum: int, maximum: int) -> str:
     """Free text between minimum and maximum characters, cleaned."""
     value = clean_text(text)
     if len(value) < minimum:
-        raise Invalid(N_("That is too short: write at least {minimum} characters."), minimum=minimum)
+        raise Invalid(
+            N_("That is too short: write at least {minimum} characters."), minimum=minimum
+        )
     if len(value) > maximum:
         raise Invalid(
             N_("That is too long: at most {maximum} characters (you wrote {length})."),

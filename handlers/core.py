@@ -161,8 +161,11 @@ async def on_error(update: object, context: BKMContext) -> None:
     error = context.error
     frames = traceback.extract_tb(error.__traceback__) if error else []
     handler = next(
-        (f"{f.filename.rsplit('/', 1)[-1]}:{f.name}" for f in reversed(frames)
-         if "/handlers/" in f.filename),
+        (
+            f"{f.filename.rsplit('/', 1)[-1]}:{f.name}"
+            for f in reversed(frames)
+            if "/handlers/" in f.filename
+        ),
         "-",
     )
     update_id = update.update_id if isinstance(update, Update) else "-"

@@ -35,8 +35,8 @@ from bot.keyboards import column, keyboard
 from bot.rtrw import RtRw, parse_rtrw
 from bot.validate import Invalid, person_name, text_length
 from handlers.core import stale_button
-from storage import flows as flow_rows
 from storage import demo, membership, people
+from storage import flows as flow_rows
 from storage.db import Database
 from storage.people import Role
 
@@ -323,9 +323,9 @@ async def list_pending(update: Update, context: BKMContext) -> None:
     await reply(
         update,
         context,
-        tr.ngettext(
-            "{n} application is waiting.", "{n} applications are waiting.", total
-        ).format(n=total),
+        tr.ngettext("{n} application is waiting.", "{n} applications are waiting.", total).format(
+            n=total
+        ),
     )
     for application in waiting:
         await reply(
@@ -370,7 +370,9 @@ async def approve(update: Update, context: BKMContext) -> None:
             now=context.clock.now(),
         )
     except membership.NotPending:
-        await answer(update, context, context.tr._("This application was already decided."), alert=True)
+        await answer(
+            update, context, context.tr._("This application was already decided."), alert=True
+        )
         return
     await answer(update, context, context.tr._("Approved."))
     await query.edit_message_reply_markup(reply_markup=None)
@@ -383,11 +385,11 @@ async def reject_begin(update: Update, context: BKMContext) -> int:
     query = update.callback_query
     assert query is not None
     application_id = _application_id(update)
-    application = (
-        await context.db.read(membership.get, application_id) if application_id else None
-    )
+    application = await context.db.read(membership.get, application_id) if application_id else None
     if application is None or application.status != "pending":
-        await answer(update, context, context.tr._("This application was already decided."), alert=True)
+        await answer(
+            update, context, context.tr._("This application was already decided."), alert=True
+        )
         return flows.END
     await answer(update, context)
     await flows.save_step(update, context, REJECT, Step.REASON, {"application_id": application.id})
@@ -461,7 +463,7 @@ async def reject_cancel(update: Update, context: BKMContext) -> int:
     return flows.END
 
 
-# ---- board: registration in person ---------------------------------------------------------------
+# ---- board: registration in person ----
 @board_only
 async def in_person_begin(update: Update, context: BKMContext) -> int:
     await answer(update, context)
@@ -611,9 +613,9 @@ async def members_section(db: Database, tr: Translator) -> str:
     counts = await db.read(people.count_by_role)
     members = counts[Role.MEMBER] + counts[Role.BOARD]
     residents = sum(counts.values())
-    return tr._("<b>Participation</b>\nResidents using the bot: {residents}\nVerified members: {members}").format(
-        residents=tr.number(residents), members=tr.number(members)
-    )
+    return tr._(
+        "<b>Participation</b>\nResidents using the bot: {residents}\nVerified members: {members}"
+    ).format(residents=tr.number(residents), members=tr.number(members))
 
 
 def participation_rows(conn: Any) -> list[tuple[Any, ...]]:

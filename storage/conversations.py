@@ -17,9 +17,7 @@ def load_states(conn: sqlite3.Connection, name: str) -> dict[str, tuple[Any, str
     return {r["key"]: (loads(r["state"]), r["updated_at"]) for r in rows}
 
 
-def set_state(
-    conn: sqlite3.Connection, name: str, key: str, state: Any, now: datetime
-) -> None:
+def set_state(conn: sqlite3.Connection, name: str, key: str, state: Any, now: datetime) -> None:
     """Store a state; None ends the conversation and removes the row."""
     if state is None:
         conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))

@@ -37,9 +37,7 @@ def connect_sync(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def in_transaction(
-    conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any
-) -> T:
+def in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run fn(conn, ...) inside BEGIN IMMEDIATE ... COMMIT; roll back on any error."""
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -79,8 +77,8 @@ class Database:
             raise RuntimeError("database is not open")
         # aiosqlite's own queue to its worker thread: the function runs there with the
         # sqlite3 connection, in order with every other call on this connection.
-        raw = self._conn._conn  # noqa: SLF001 - the sqlite3 connection lives in that thread
-        return await self._conn._execute(fn, raw, *args)  # noqa: SLF001
+        raw = self._conn._conn
+        return await self._conn._execute(fn, raw, *args)
 
     async def write(
         self,
@@ -90,7 +88,9 @@ class Database:
     ) -> T:
         """Run fn(conn, ...) as one write transaction, committed before this returns."""
         async with self._lock:
-            return await self._run_in_thread(lambda conn: in_transaction(conn, fn, *args, **kwargs))
+            return await self._run_in_thread(
+                lambda conn: in_transaction(conn, fn, *args, **kwargs)
+            )
 
     async def read(
         self,
@@ -98,7 +98,7 @@ class Database:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """Run fn(conn, ...) for reading, in autocommit mode (each statement sees committed data)."""
+        """Run fn(conn, ...) for reading, in autocommit (each statement sees committed data)."""
         async with self._lock:
             return await self._run_in_thread(lambda conn: fn(conn, *args, **kwargs))
 

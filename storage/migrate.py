@@ -43,7 +43,9 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def pending(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
+def pending(
+    conn: sqlite3.Connection, migrations: list[Migration] | None = None
+) -> list[Migration]:
     version = current_version(conn)
     return [m for m in (migrations or available()) if m.version > version]
 

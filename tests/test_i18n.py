@@ -64,10 +64,18 @@ def test_translators_speak_both_languages() -> None:
     assert tr["id"]._("Cancel") == "Batal"
     assert tr["en"]._("Cancel") == "Cancel"
     n = 3
-    assert tr["en"].ngettext("{n} application is waiting.", "{n} applications are waiting.",
-                             n).format(n=n) == "3 applications are waiting."
-    assert tr["id"].ngettext("{n} application is waiting.", "{n} applications are waiting.",
-                             n).format(n=n) == "3 pendaftaran menunggu."
+    assert (
+        tr["en"]
+        .ngettext("{n} application is waiting.", "{n} applications are waiting.", n)
+        .format(n=n)
+        == "3 applications are waiting."
+    )
+    assert (
+        tr["id"]
+        .ngettext("{n} application is waiting.", "{n} applications are waiting.", n)
+        .format(n=n)
+        == "3 pendaftaran menunggu."
+    )
 
 
 def test_money_is_whole_rupiah_with_the_indonesian_territory() -> None:

@@ -19,8 +19,18 @@ def test_accepted_spellings(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "RT 3", "RW 5", "3 5", "RT 0 RW 5", "RT 3 RW 5 Jl. Mawar", "RT 1000 RW 1", "３/５",
-     "'; DROP TABLE people; --", "RT 3 RW -5"],
+    [
+        "",
+        "RT 3",
+        "RW 5",
+        "3 5",
+        "RT 0 RW 5",
+        "RT 3 RW 5 Jl. Mawar",
+        "RT 1000 RW 1",
+        "３/５",
+        "'; DROP TABLE people; --",
+        "RT 3 RW -5",
+    ],
 )
 def test_refused(text: str) -> None:
     assert parse_rtrw(text) is None

@@ -60,8 +60,9 @@ async def test_a_feature_adds_a_transparency_section_and_an_admin_item(
     )
     from bot.app import build_application
 
-    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
-                            registry=_with(feature))
+    app = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=_with(feature)
+    )
     async with running(app):
         bot = Simulator(app, api)
         page = (await bot.send(7, "/transparansi"))[-1].text
@@ -81,8 +82,9 @@ async def test_a_long_transparency_page_is_split_within_telegram_limits(
     feature = Feature(name="long", order=60, transparency=(Section("long", 60, render),))
     from bot.app import build_application
 
-    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
-                            registry=_with(feature))
+    app = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=_with(feature)
+    )
     async with running(app):
         calls = await Simulator(app, api).send(7, "/transparansi")
     pages = [c for c in calls if c.method == "sendMessage"]
@@ -102,23 +104,34 @@ async def test_schedules_due_while_down_run_at_start_exactly_once(
     async def after(application: Any, object_id: str) -> None:
         fired.append(object_id)
 
-    feature = Feature(name="sched", order=70,
-                      schedules=(ScheduledAction("test.close", claim, after),))
+    feature = Feature(
+        name="sched", order=70, schedules=(ScheduledAction("test.close", claim, after),)
+    )
     from bot.app import build_application
 
     registry = _with(feature)
-    first = build_application(settings, transport=OfflineTransport(api), clock=clock,
-                              registry=registry)
+    first = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=registry
+    )
     async with running(first):
         db = first.bot_data["services"].db
-        await db.write(schedules.put, kind="test.close", object_id="old",
-                       due_at=clock.now() + timedelta(minutes=5))
-        await db.write(schedules.put, kind="test.close", object_id="later",
-                       due_at=clock.now() + timedelta(days=3))
+        await db.write(
+            schedules.put,
+            kind="test.close",
+            object_id="old",
+            due_at=clock.now() + timedelta(minutes=5),
+        )
+        await db.write(
+            schedules.put,
+            kind="test.close",
+            object_id="later",
+            due_at=clock.now() + timedelta(days=3),
+        )
     clock.advance(timedelta(days=1))  # the bot was down when "old" fell due
     for _ in range(2):  # two restarts: "old" runs once
-        app = build_application(settings, transport=OfflineTransport(api), clock=clock,
-                                registry=registry)
+        app = build_application(
+            settings, transport=OfflineTransport(api), clock=clock, registry=registry
+        )
         async with running(app):
             jobs = [j.name for j in app.job_queue.jobs()]  # type: ignore[union-attr]
             assert any(name and name.startswith("schedule:") for name in jobs)
@@ -131,12 +144,12 @@ async def test_an_unexpected_error_is_logged_and_the_person_is_told(
     async def broken(update: Any, context: Any) -> None:
         raise ZeroDivisionError("boom")
 
-    feature = Feature(name="broken", order=1,
-                      handlers=lambda: [CommandHandler("rusak", broken)])
+    feature = Feature(name="broken", order=1, handlers=lambda: [CommandHandler("rusak", broken)])
     from bot.app import build_application
 
-    app = build_application(settings, transport=OfflineTransport(api), clock=clock,
-                            registry=_with(feature))
+    app = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=_with(feature)
+    )
     async with running(app):
         calls = await Simulator(app, api).send(8, "/rusak")
     assert "terjadi kesalahan" in calls[-1].text
@@ -144,10 +157,19 @@ async def test_an_unexpected_error_is_logged_and_the_person_is_told(
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
 
-def _cli(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    args: list[str], cwd: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=cwd,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) -> None:
@@ -164,8 +186,11 @@ def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) ->
 
 
 def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
-    result = _cli(["shell", "--demo", "--database", str(tmp_path / "d.sqlite3")], tmp_path,
-                  "/transparansi\n/as 1\n/admin\n/as 8\n/admin\n")
+    result = _cli(
+        ["shell", "--demo", "--database", str(tmp_path / "d.sqlite3")],
+        tmp_path,
+        "/transparansi\n/as 1\n/admin\n/as 8\n/admin\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "Anggota terverifikasi: 7" in result.stdout  # 6 members + 1 board member
     assert "Menu pengurus" in result.stdout  # person 1 is the demo's board member

@@ -38,14 +38,18 @@ def test_a_failing_migration_leaves_the_database_exactly_as_it_was(tmp_path: Pat
     path = tmp_path / "b.sqlite3"
     conn = connect_sync(path)
     migrate.apply(conn, path)
-    people.seen(conn, telegram_id=5, display_name="A", client_language="id", language="id",
-                now=NOW)
+    people.seen(
+        conn, telegram_id=5, display_name="A", client_language="id", language="id", now=NOW
+    )
     version = migrate.current_version(conn)
     schema = conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     broken = [
         *migrate.available(),
-        Migration(version + 1, "good.sql", "CREATE TABLE extra (id INTEGER PRIMARY KEY);"
-                  " INSERT INTO extra VALUES (1);"),
+        Migration(
+            version + 1,
+            "good.sql",
+            "CREATE TABLE extra (id INTEGER PRIMARY KEY); INSERT INTO extra VALUES (1);",
+        ),
         Migration(version + 2, "bad.sql", "ALTER TABLE people ADD COLUMN x; SELECT nonsense("),
     ]
     with pytest.raises(MigrationError):
@@ -61,13 +65,20 @@ def test_cli_migrate_backup_and_restore(tmp_path: Path) -> None:
     env = {"BKM_DATABASE": str(tmp_path / "bkm.sqlite3"), "PATH": "/usr/bin:/bin"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     assert cli("db", "migrate").returncode == 0
     conn = connect_sync(tmp_path / "bkm.sqlite3")
-    people.seen(conn, telegram_id=7, display_name="B", client_language="id", language="id",
-                now=NOW)
+    people.seen(
+        conn, telegram_id=7, display_name="B", client_language="id", language="id", now=NOW
+    )
     conn.close()
     result = cli("db", "backup", str(tmp_path / "copy.sqlite3"))
     assert result.returncode == 0, result.stderr
@@ -98,27 +109,46 @@ def test_cli_migrate_backup_and_restore(tmp_path: Path) -> None:
     conn.close()
 
 
-async def test_online_backup_while_the_bot_holds_the_connection(db: Database,
-                                                                tmp_path: Path) -> None:
-    await db.write(people.seen, telegram_id=9, display_name="C", client_language=None,
-                   language="id", now=NOW)
+async def test_online_backup_while_the_bot_holds_the_connection(
+    db: Database, tmp_path: Path
+) -> None:
+    await db.write(
+        people.seen, telegram_id=9, display_name="C", client_language=None, language="id", now=NOW
+    )
     await db.backup_to(tmp_path / "online.sqlite3")
     backup.check_file(tmp_path / "online.sqlite3")
 
 
 async def test_audit_rows_are_written_in_the_transaction_and_never_changed(db: Database) -> None:
     def change(conn: sqlite3.Connection) -> None:
-        audit.record(conn, now=NOW, actor_id=1, actor_role="pengurus", action="test.done",
-                     object_type="thing", object_id=3, before={"s": "a"}, after={"s": "b"})
+        audit.record(
+            conn,
+            now=NOW,
+            actor_id=1,
+            actor_role="pengurus",
+            action="test.done",
+            object_type="thing",
+            object_id=3,
+            before={"s": "a"},
+            after={"s": "b"},
+        )
         raise RuntimeError("the change fails after its audit row")
 
     with pytest.raises(RuntimeError):
         await db.write(change)
     assert await db.read(audit.latest) == []  # rolled back together
 
-    await db.write(lambda conn: audit.record(conn, now=NOW, actor_id=1, actor_role="pengurus",
-                                             action="test.done", object_type="thing",
-                                             object_id=3))
+    await db.write(
+        lambda conn: audit.record(
+            conn,
+            now=NOW,
+            actor_id=1,
+            actor_role="pengurus",
+            action="test.done",
+            object_type="thing",
+            object_id=3,
+        )
+    )
     [entry] = await db.read(audit.latest)
     assert (entry.action, entry.object_id, entry.actor_id) == ("test.done", "3", 1)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -126,28 +156,38 @@ async def test_audit_rows_are_written_in_the_transaction_and_never_changed(db: D
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         await db.write(lambda conn: conn.execute("DELETE FROM audit"))
     with pytest.raises(RuntimeError, match="inside"):
-        await db.read(lambda conn: audit.record(conn, now=NOW, actor_id=None,
-                                                actor_role="system", action="x",
-                                                object_type="y"))
+        await db.read(
+            lambda conn: audit.record(
+                conn, now=NOW, actor_id=None, actor_role="system", action="x", object_type="y"
+            )
+        )
 
 
 async def test_concurrent_transactions_never_interleave(db: Database) -> None:
     def add_two(conn: sqlite3.Connection, n: int) -> None:
-        conn.execute("INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                     " SELECT id, ?, 's', '{}', 'now' FROM people LIMIT 1", (f"f{n}",))
-        conn.execute("INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                     " SELECT id, ?, 's', '{}', 'now' FROM people LIMIT 1", (f"g{n}",))
+        conn.execute(
+            "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
+            " SELECT id, ?, 's', '{}', 'now' FROM people LIMIT 1",
+            (f"f{n}",),
+        )
+        conn.execute(
+            "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
+            " SELECT id, ?, 's', '{}', 'now' FROM people LIMIT 1",
+            (f"g{n}",),
+        )
 
-    await db.write(people.seen, telegram_id=1, display_name=None, client_language=None,
-                   language="id", now=NOW)
+    await db.write(
+        people.seen, telegram_id=1, display_name=None, client_language=None, language="id", now=NOW
+    )
     await asyncio.gather(*(db.write(add_two, n) for n in range(50)))
     count = await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0])
     assert count == 100
 
 
 async def test_a_schedule_fires_once_even_when_claimed_twice(db: Database) -> None:
-    row = await db.write(schedules.put, kind="poll.close", object_id=1,
-                         due_at=NOW + timedelta(hours=1))
+    row = await db.write(
+        schedules.put, kind="poll.close", object_id=1, due_at=NOW + timedelta(hours=1)
+    )
     assert await db.write(schedules.claim, row.id, NOW) is None  # not yet due
     later = NOW + timedelta(hours=2)
     claims = await asyncio.gather(*(db.write(schedules.claim, row.id, later) for _ in range(5)))
@@ -166,8 +206,14 @@ async def test_rescheduling_moves_the_one_pending_row(db: Database) -> None:
 
 async def test_board_admins_are_added_and_never_demoted(db: Database) -> None:
     await db.write(people.ensure_board, frozenset({50, 51}), NOW)
-    await db.write(people.seen, telegram_id=52, display_name=None, client_language=None,
-                   language="id", now=NOW)
+    await db.write(
+        people.seen,
+        telegram_id=52,
+        display_name=None,
+        client_language=None,
+        language="id",
+        now=NOW,
+    )
     assert await db.write(people.ensure_board, frozenset({50, 51, 52}), NOW) == 1
     for telegram_id in (50, 51, 52):
         person = await db.read(people.by_telegram_id, telegram_id)
@@ -183,7 +229,13 @@ async def test_board_admins_are_added_and_never_demoted(db: Database) -> None:
 
 async def test_sql_in_a_name_is_stored_as_text(db: Database) -> None:
     evil = "Robert'); DROP TABLE people; --"
-    await db.write(people.seen, telegram_id=77, display_name=evil, client_language=None,
-                   language="id", now=NOW)
+    await db.write(
+        people.seen,
+        telegram_id=77,
+        display_name=evil,
+        client_language=None,
+        language="id",
+        now=NOW,
+    )
     person = await db.read(people.by_telegram_id, 77)
     assert person is not None and person.display_name == evil

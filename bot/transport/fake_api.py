@@ -245,7 +245,9 @@ class FakeBotAPI:
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, response body)."""
         chat_id = params.get("chat_id")
-        chat_id = int(chat_id) if chat_id is not None and str(chat_id).lstrip("-").isdigit() else None
+        chat_id = (
+            int(chat_id) if chat_id is not None and str(chat_id).lstrip("-").isdigit() else None
+        )
         try:
             fault = self._take_fault(method, chat_id)
             if fault is not None:
@@ -293,16 +295,16 @@ class FakeBotAPI:
         }
         return message
 
-    def _m_getMe(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_getMe(self, params: dict[str, Any], chat_id: int | None) -> Any:
         return BOT_USER
 
-    def _m_sendMessage(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_sendMessage(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         visible = rules.check_text(params.get("text"), params.get("parse_mode"))
         rules.check_markup(params.get("reply_markup"))
         return self._store(chat, params, {"text": visible})
 
-    def _m_sendPhoto(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_sendPhoto(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         caption = rules.check_caption(params.get("caption"), params.get("parse_mode"))
         rules.check_markup(params.get("reply_markup"))
@@ -312,7 +314,7 @@ class FakeBotAPI:
             body["caption"] = caption
         return self._store(chat, params, body)
 
-    def _m_sendDocument(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_sendDocument(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         caption = rules.check_caption(params.get("caption"), params.get("parse_mode"))
         body: dict[str, Any] = {"document": {"file_id": "doc-1", "file_unique_id": "d1"}}
@@ -320,11 +322,11 @@ class FakeBotAPI:
             body["caption"] = caption
         return self._store(chat, params, body)
 
-    def _m_sendChatAction(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_sendChatAction(self, params: dict[str, Any], chat_id: int | None) -> Any:
         self._reachable(chat_id)
         return True
 
-    def _m_editMessageText(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_editMessageText(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         message_id = int(params.get("message_id", 0))
         stored = self.messages.get((chat["id"], message_id))
@@ -350,7 +352,7 @@ class FakeBotAPI:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _m_editMessageReplyMarkup(  # noqa: N802
+    def _m_editMessageReplyMarkup(
         self, params: dict[str, Any], chat_id: int | None
     ) -> Any:
         chat = self._reachable(chat_id)
@@ -373,13 +375,13 @@ class FakeBotAPI:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _m_deleteMessage(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_deleteMessage(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         if self.messages.pop((chat["id"], int(params.get("message_id", 0))), None) is None:
             raise refusal("message_to_edit_not_found")
         return True
 
-    def _m_answerCallbackQuery(  # noqa: N802
+    def _m_answerCallbackQuery(
         self, params: dict[str, Any], chat_id: int | None
     ) -> Any:
         query_id = str(params.get("callback_query_id"))
@@ -395,33 +397,35 @@ class FakeBotAPI:
         chat = scope.get("chat_id")
         return scope["type"] if chat is None else f"{scope['type']}:{chat}"
 
-    def _m_setMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_setMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:
         rules.check_commands(params.get("commands"))
         key = (self._scope_key(params), str(params.get("language_code", "")))
         self.commands[key] = list(params["commands"])
         return True
 
-    def _m_deleteMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_deleteMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:
         self.commands.pop((self._scope_key(params), str(params.get("language_code", ""))), None)
         return True
 
-    def _m_getMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_getMyCommands(self, params: dict[str, Any], chat_id: int | None) -> Any:
         key = (self._scope_key(params), str(params.get("language_code", "")))
         return self.commands.get(key, [])
 
-    def _m_getUpdates(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_getUpdates(self, params: dict[str, Any], chat_id: int | None) -> Any:
         offset = params.get("offset")
-        return self.take_updates(None if offset is None else int(offset), int(params.get("limit", 100)))
+        return self.take_updates(
+            None if offset is None else int(offset), int(params.get("limit", 100))
+        )
 
-    def _m_setWebhook(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_setWebhook(self, params: dict[str, Any], chat_id: int | None) -> Any:
         self.webhook = dict(params)
         return True
 
-    def _m_deleteWebhook(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_deleteWebhook(self, params: dict[str, Any], chat_id: int | None) -> Any:
         self.webhook = {}
         return True
 
-    def _m_getWebhookInfo(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_getWebhookInfo(self, params: dict[str, Any], chat_id: int | None) -> Any:
         return {
             "url": self.webhook.get("url", ""),
             "has_custom_certificate": False,
@@ -431,5 +435,5 @@ class FakeBotAPI:
     def _m_close(self, params: dict[str, Any], chat_id: int | None) -> Any:
         return True
 
-    def _m_logOut(self, params: dict[str, Any], chat_id: int | None) -> Any:  # noqa: N802
+    def _m_logOut(self, params: dict[str, Any], chat_id: int | None) -> Any:
         return True

@@ -122,7 +122,7 @@ def _parse_html(text: str) -> str:
                     expected = f'"</{stack[-1]}>"' if stack else "no end tag"
                     raise refusal(
                         "parse_entities",
-                        detail=f'Unmatched end tag at byte offset {offset}, expected {expected}, '
+                        detail=f"Unmatched end tag at byte offset {offset}, expected {expected}, "
                         f'found "</{name}>"',
                     )
                 stack.pop()
