@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.access import board_only, reply
+from bot.access import board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.i18n import N_
@@ -16,6 +16,7 @@ from storage.people import Role
 
 
 @board_only
+@private_only("admin")
 async def admin_menu(update: Update, context: BKMContext) -> None:
     """/admin: one button per board task."""
     tr = context.tr
@@ -31,6 +32,7 @@ async def admin_menu(update: Update, context: BKMContext) -> None:
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("admin", admin_menu),
+        CommandHandler("start", admin_menu, filters=filters.Regex(r"^/start admin$")),
         CallbackQueryHandler(admin_menu, pattern=r"^menu:admin$"),
     ]
 

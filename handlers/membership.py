@@ -313,6 +313,7 @@ async def tell_board_new_application(context: BKMContext) -> None:
 
 # ---- board: verification -----------------------------------------------------------------------
 @board_only
+@private_only("admin")
 async def list_pending(update: Update, context: BKMContext) -> None:
     tr = context.tr
     await answer(update, context)
@@ -354,6 +355,7 @@ def _application_id(update: Update) -> int | None:
 
 
 @board_only
+@private_only("admin")
 async def approve(update: Update, context: BKMContext) -> None:
     query = update.callback_query
     assert query is not None
@@ -381,6 +383,7 @@ async def approve(update: Update, context: BKMContext) -> None:
 
 
 @board_only
+@private_only("admin")
 async def reject_begin(update: Update, context: BKMContext) -> int:
     query = update.callback_query
     assert query is not None
@@ -465,6 +468,7 @@ async def reject_cancel(update: Update, context: BKMContext) -> int:
 
 # ---- board: registration in person ----
 @board_only
+@private_only("admin")
 async def in_person_begin(update: Update, context: BKMContext) -> int:
     await answer(update, context)
     await flows.save_step(update, context, IN_PERSON, Step.NAME, {})

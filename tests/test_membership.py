@@ -289,3 +289,19 @@ async def test_stray_text_and_odd_input_get_a_hint_never_silence(bot: Simulator)
     for text in ("halo", "\u200b", "🙂" * 5000, "<b>not html</b> & co"):
         calls = await bot.send(APPLICANT, text)
         assert "tidak mengerti" in texts(calls), text
+
+
+async def test_board_screens_with_personal_data_never_open_in_a_group(bot: Simulator) -> None:
+    await apply(bot)
+    calls = await bot.send(BOARD_ID, "/admin", group=True)
+    [message] = [c for c in calls if c.method == "sendMessage"]
+    assert "chat pribadi" in message.text
+    from bot.simulator import GROUP_CHAT_ID
+
+    assert message.buttons[0]["url"].endswith("?start=admin")
+    followed = await bot.press(BOARD_ID, 1, chat_id=GROUP_CHAT_ID)  # the deep link
+    assert "Menu pengurus" in texts(followed) and followed[-1].chat_id == BOARD_ID
+    forged = await bot.press_data(BOARD_ID, "adm:members", message_id=1, chat_id=GROUP_CHAT_ID)
+    assert not any("Siti" in c.text for c in forged)
+    outsider = await bot.send(444, "/admin", group=True)
+    assert "hanya untuk pengurus" in texts(outsider)
