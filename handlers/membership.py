@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import Any
 
@@ -206,26 +207,30 @@ async def apply_restart(update: Update, context: BKMContext) -> int:
     return Step.NAME
 
 
-async def apply_name(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, APPLY)
-    if data is None:
-        return flows.END
-    if not await take_name(update, context, data):
-        return None
-    await flows.save_step(update, context, APPLY, Step.RTRW, data)
-    await ask(update, context, Step.RTRW, data)
-    return Step.RTRW
+def answer_step(
+    flow: str,
+    take: Callable[[Update, BKMContext, dict[str, Any]], Awaitable[bool]],
+    next_step: Step,
+) -> Callable[[Update, BKMContext], Awaitable[int | None]]:
+    """A typed-answer step: check it (re-asking on a bad one), commit, ask the next question."""
+
+    async def handle(update: Update, context: BKMContext) -> int | None:
+        data = await current_draft(update, context, flow)
+        if data is None:
+            return flows.END
+        if not await take(update, context, data):
+            return None
+        await flows.save_step(update, context, flow, next_step, data)
+        await ask(update, context, next_step, data)
+        return next_step
+
+    return handle
 
 
-async def apply_rtrw(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, APPLY)
-    if data is None:
-        return flows.END
-    if not await take_rtrw(update, context, data):
-        return None
-    await flows.save_step(update, context, APPLY, Step.GENDER, data)
-    await ask(update, context, Step.GENDER, data)
-    return Step.GENDER
+apply_name = answer_step(APPLY, take_name, Step.RTRW)
+apply_rtrw = answer_step(APPLY, take_rtrw, Step.GENDER)
+in_person_name = answer_step(IN_PERSON, take_name, Step.RTRW)
+in_person_rtrw = answer_step(IN_PERSON, take_rtrw, Step.GENDER)
 
 
 async def apply_gender(update: Update, context: BKMContext) -> int | None:
@@ -481,28 +486,6 @@ async def in_person_begin(update: Update, context: BKMContext) -> int:
         ),
     )
     return Step.NAME
-
-
-async def in_person_name(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, IN_PERSON)
-    if data is None:
-        return flows.END
-    if not await take_name(update, context, data):
-        return None
-    await flows.save_step(update, context, IN_PERSON, Step.RTRW, data)
-    await ask(update, context, Step.RTRW, data)
-    return Step.RTRW
-
-
-async def in_person_rtrw(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, IN_PERSON)
-    if data is None:
-        return flows.END
-    if not await take_rtrw(update, context, data):
-        return None
-    await flows.save_step(update, context, IN_PERSON, Step.GENDER, data)
-    await ask(update, context, Step.GENDER, data)
-    return Step.GENDER
 
 
 async def in_person_gender(update: Update, context: BKMContext) -> int | None:
