@@ -97,6 +97,7 @@ def plain_text(text: str, parse_mode: str | None) -> str:
 
 
 def _parse_html(text: str) -> str:
+    # As Telegram's parser (tdlib parse_html): only "<" and "&" are special; a bare ">" is text.
     out: list[str] = []
     stack: list[str] = []
     pos = 0
@@ -137,12 +138,6 @@ def _parse_html(text: str) -> str:
             else:
                 out.append(html.unescape(match.group(0)))
                 pos = match.end()
-        elif char == ">":
-            offset = len(text[:pos].encode())
-            raise refusal(
-                "parse_entities",
-                detail=f"Unexpected end of tag at byte offset {offset}",
-            )
         else:
             out.append(char)
             pos += 1
