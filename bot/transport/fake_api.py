@@ -352,9 +352,7 @@ class FakeBotAPI:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _m_editMessageReplyMarkup(
-        self, params: dict[str, Any], chat_id: int | None
-    ) -> Any:
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any], chat_id: int | None) -> Any:
         chat = self._reachable(chat_id)
         message_id = int(params.get("message_id", 0))
         stored = self.messages.get((chat["id"], message_id))
@@ -381,9 +379,7 @@ class FakeBotAPI:
             raise refusal("message_to_edit_not_found")
         return True
 
-    def _m_answerCallbackQuery(
-        self, params: dict[str, Any], chat_id: int | None
-    ) -> Any:
+    def _m_answerCallbackQuery(self, params: dict[str, Any], chat_id: int | None) -> Any:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._open_queries:
             raise refusal("query_invalid")
