@@ -135,12 +135,11 @@ class Registry:
         object.__setattr__(self, "commands", tuple(c for f in self.features for c in f.commands))
 
     def _all(self, attribute: str) -> list[Any]:
+        """Items of one kind from every feature; ordered by `order` where the kind has one."""
         items = [item for f in self.features for item in getattr(f, attribute)]
-        return (
-            sorted(items, key=lambda item: item.order)
-            if items and hasattr(items[0], "order")
-            else items
-        )
+        if all(hasattr(item, "order") for item in items):
+            items.sort(key=lambda item: item.order)
+        return items
 
     @property
     def transparency(self) -> list[Section]:
