@@ -20,7 +20,7 @@ def load_states(conn: sqlite3.Connection, name: str) -> dict[str, tuple[Any, str
 def set_state(conn: sqlite3.Connection, name: str, key: str, state: Any, now: datetime) -> None:
     """Store a state; None ends the conversation and removes the row."""
     if state is None:
-        conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))
+        clear_state(conn, name, key)
         return
     conn.execute(
         "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)"
@@ -28,6 +28,11 @@ def set_state(conn: sqlite3.Connection, name: str, key: str, state: Any, now: da
         " updated_at = excluded.updated_at",
         (name, key, dumps(state), iso(now)),
     )
+
+
+def clear_state(conn: sqlite3.Connection, name: str, key: str) -> None:
+    """End a conversation: no state row means no conversation."""
+    conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))
 
 
 def load_user_data(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:

@@ -30,4 +30,4 @@ def end(
     """Leave the flow; the draft is kept (to offer back later) or discarded."""
     if not keep:
         drafts.delete(conn, person_id, flow)
-    conversations.set_state(conn, flow, conversation_key, None, datetime.min)
+    conversations.clear_state(conn, flow, conversation_key)
