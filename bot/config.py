@@ -33,6 +33,49 @@ class Settings:
     log_level: str = "INFO"
     flood_limit: tuple[int, int] = (30, 10)
     webhook_secret: str | None = None
+    cost_ceiling: int = 5_000_000_000
+    endorsement_threshold: int = 20
+    grievance_response_days: int = 5
+    grievance_resolve_days: int = 14
+    grievance_daily_limit: int = 5
+    escalation_chat: int | None = None
+    misfire_grace_hours: int = 6
+    digest: bool = True
+    channel: str | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 14
+    retention_evidence_days: int = 730
+    retention_inactive_days: int = 1095
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "yes", "true", "1"):
+        return True
+    if raw in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name} '{raw}' must be on or off")
+
+
+def _chat(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.lstrip("-").isdigit():
+        raise ConfigError(f"{name} '{raw}' is not a numeric Telegram chat id")
+    return int(raw)
+
+
+def _channel(raw: str) -> str | None:
+    """A public channel: @username or a numeric chat id."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if raw.lstrip("-").isdigit() or (raw.startswith("@") and len(raw) > 5):
+        return raw
+    raise ConfigError(f"BKM_CHANNEL '{raw}' is neither @channelname nor a numeric chat id")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -120,4 +163,19 @@ def load_settings(
         log_level=log_level,
         flood_limit=_flood(env.get("BKM_FLOOD_LIMIT", "").strip() or "30/10"),
         webhook_secret=env.get("BKM_WEBHOOK_SECRET", "").strip() or None,
+        cost_ceiling=_int(env, "BKM_COST_CEILING", 5_000_000_000),
+        endorsement_threshold=_int(env, "BKM_ENDORSEMENT_THRESHOLD", 20),
+        grievance_response_days=_int(env, "BKM_GRIEVANCE_RESPONSE_DAYS", 5),
+        grievance_resolve_days=_int(env, "BKM_GRIEVANCE_RESOLVE_DAYS", 14),
+        grievance_daily_limit=_int(env, "BKM_GRIEVANCE_DAILY_LIMIT", 5),
+        escalation_chat=_chat(env, "BKM_ESCALATION_CHAT"),
+        misfire_grace_hours=_int(env, "BKM_MISFIRE_GRACE_HOURS", 6, minimum=0),
+        digest=_switch(env, "BKM_DIGEST", True),
+        channel=_channel(env.get("BKM_CHANNEL", "")),
+        backup_dir=Path(raw_backup)
+        if (raw_backup := env.get("BKM_BACKUP_DIR", "").strip())
+        else None,
+        backup_keep=_int(env, "BKM_BACKUP_KEEP", 14),
+        retention_evidence_days=_int(env, "BKM_RETENTION_EVIDENCE_DAYS", 730),
+        retention_inactive_days=_int(env, "BKM_RETENTION_INACTIVE_DAYS", 1095),
     )

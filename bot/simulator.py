@@ -73,6 +73,44 @@ class Simulator:
         await self.settle()
         return self.api.calls[before:]
 
+    async def send_photo(self, user_id: int, caption: str | None = None) -> list[ApiCall]:
+        """A person sends a photo (Telegram gives the bot several sizes of it)."""
+        file = self.api.add_file(b"\xff\xd8 a photo", "photo.jpg")
+        sizes = [
+            {**file, "width": 90, "height": 90},
+            {**file, "width": 1280, "height": 960},
+        ]
+        extra: dict[str, Any] = {"photo": sizes}
+        if caption is not None:
+            extra["caption"] = caption
+        return await self.send_raw(user_id, extra)
+
+    async def send_location(
+        self, user_id: int, latitude: float = -6.2, longitude: float = 106.8
+    ) -> list[ApiCall]:
+        return await self.send_raw(
+            user_id, {"location": {"latitude": latitude, "longitude": longitude}}
+        )
+
+    async def send_document(
+        self, user_id: int, filename: str, content: bytes, mime_type: str | None = None
+    ) -> list[ApiCall]:
+        """A person sends a file; the bot can download it through getFile."""
+        document = self.api.add_file(content, filename)
+        if mime_type:
+            document["mime_type"] = mime_type
+        return await self.send_raw(user_id, {"document": document})
+
+    async def send_voice(self, user_id: int, seconds: int = 5) -> list[ApiCall]:
+        voice = {**self.api.add_file(b"OggS voice", "voice.ogg"), "duration": seconds}
+        voice.pop("file_name")
+        return await self.send_raw(user_id, {"voice": voice})
+
+    async def send_video(self, user_id: int, seconds: int = 5) -> list[ApiCall]:
+        video = self.api.add_file(b"\x00\x00\x00 ftyp video", "video.mp4")
+        video.update(width=640, height=480, duration=seconds)
+        return await self.send_raw(user_id, {"video": video})
+
     def buttons(self, user_id: int, chat_id: int | None = None) -> list[dict[str, Any]]:
         found = self.api.last_buttons(chat_id if chat_id is not None else user_id)
         return [] if found is None else found[1]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
+
+
+class Rupiah(int):
+    """An Invalid field shown as money (Rp1.500.000) rather than as a number."""
 
 
 class Invalid(ValueError):
@@ -15,6 +19,18 @@ class Invalid(ValueError):
         super().__init__(message)
         self.message = message
         self.fields = fields
+
+    def text(self, tr: Translator) -> str:
+        """The reason in the person's language, money and numbers formatted by Babel."""
+        values = {
+            key: tr.money(value)
+            if isinstance(value, Rupiah)
+            else tr.number(value)
+            if isinstance(value, int) and not isinstance(value, bool)
+            else value
+            for key, value in self.fields.items()
+        }
+        return tr._(self.message).format(**values)
 
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")

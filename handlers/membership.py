@@ -9,7 +9,6 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -19,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows
+from bot import flows, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import (
@@ -33,6 +32,7 @@ from bot.features import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
+from bot.outbox import Outgoing
 from bot.rtrw import RtRw, parse_rtrw
 from bot.validate import Invalid, person_name, text_length
 from handlers.core import stale_button
@@ -118,7 +118,7 @@ async def take_name(update: Update, context: BKMContext, data: dict[str, Any]) -
     try:
         data["full_name"] = person_name(update.message.text or "")
     except Invalid as exc:
-        await reply(update, context, context.tr._(exc.message).format(**exc.fields))
+        await reply(update, context, exc.text(context.tr))
         return False
     return True
 
@@ -305,15 +305,10 @@ async def apply_cancel(update: Update, context: BKMContext) -> int:
 
 
 async def tell_board_new_application(context: BKMContext) -> None:
-    for chat_id, language in await context.db.read(people.board_chat_ids):
-        tr = context.services.tr(language)
-        try:
-            await context.bot.send_message(
-                chat_id,
-                tr._("A new membership application is waiting. Open /admin to verify it."),
-            )
-        except TelegramError as exc:
-            log.warning("could not tell a board member about an application: %s", exc)
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(tr._("A new membership application is waiting. Open /admin to verify it."))
+
+    await outbox.notify_board(context.application, render, kind="membership.applied")
 
 
 # ---- board: verification -----------------------------------------------------------------------
@@ -417,7 +412,7 @@ async def reject_reason(update: Update, context: BKMContext) -> int | None:
     try:
         reason = text_length(update.message.text or "", 3, 500)
     except Invalid as exc:
-        await reply(update, context, context.tr._(exc.message).format(**exc.fields))
+        await reply(update, context, exc.text(context.tr))
         return None
     key = flows.conversation_key_of(update)
     board_id = context.person.id
@@ -449,20 +444,20 @@ async def tell_applicant(
     context: BKMContext, applicant: people.Person, *, approved: bool, reason: str | None
 ) -> None:
     """A notification in the applicant's own language."""
-    if applicant.telegram_id is None:
-        return
-    tr = context.services.tr(applicant.language)
-    if approved:
-        text = tr._("Good news: the BKM board verified your membership. Welcome, member!")
-    else:
-        text = tr._(
-            "The BKM board did not approve your membership application.\nReason: {reason}\n"
-            "You may apply again with /daftar."
-        ).format(reason=html.escape(reason or ""))
-    try:
-        await context.bot.send_message(applicant.telegram_id, text)
-    except TelegramError as exc:
-        log.warning("could not notify an applicant: %s", exc)
+
+    def render(tr: Translator) -> Outgoing:
+        if approved:
+            return Outgoing(
+                tr._("Good news: the BKM board verified your membership. Welcome, member!")
+            )
+        return Outgoing(
+            tr._(
+                "The BKM board did not approve your membership application.\nReason: {reason}\n"
+                "You may apply again with /daftar."
+            ).format(reason=html.escape(reason or ""))
+        )
+
+    await outbox.notify(context.application, [applicant.id], render, kind="membership.decided")
 
 
 async def reject_cancel(update: Update, context: BKMContext) -> int:

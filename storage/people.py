@@ -190,6 +190,12 @@ def board_chat_ids(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+def board_members(conn: sqlite3.Connection) -> list[Person]:
+    """Every board member, reachable on Telegram or not, oldest first."""
+    rows = conn.execute("SELECT * FROM people WHERE role = 'pengurus' ORDER BY id").fetchall()
+    return [_person(row) for row in rows]
+
+
 def count_by_role(conn: sqlite3.Connection) -> dict[Role, int]:
     counts = {role: 0 for role in Role}
     for role, n in conn.execute("SELECT role, COUNT(*) FROM people GROUP BY role"):

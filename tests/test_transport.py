@@ -305,3 +305,28 @@ async def test_the_bot_cannot_start_a_private_conversation(tg: Bot, api: FakeBot
     assert_refused(api, refused.value, "cant_initiate")
     talked(api, stranger)  # once they write first, the bot may answer
     assert (await tg.send_message(stranger, "Halo")).chat_id == stranger
+
+
+async def test_a_sent_file_can_be_downloaded_and_uploads_are_kept(
+    tg: Bot, api: FakeBotAPI
+) -> None:
+    document = api.add_file(b"tahun;program\n2026;Jalan\n", "anggaran.csv")
+    file = await tg.get_file(document["file_id"])
+    assert bytes(await file.download_as_bytearray()) == b"tahun;program\n2026;Jalan\n"
+    with pytest.raises(BadRequest):
+        await tg.get_file("no-such-file")
+    talked(api, 5)
+    await tg.send_photo(5, b"\x89PNG fake", caption="Grafik")
+    assert api.uploads[-1].method == "sendPhoto"
+    assert api.uploads[-1].content == b"\x89PNG fake"
+    assert api.calls[-1].text == "Grafik"
+
+
+async def test_an_album_needs_two_to_ten_items(tg: Bot, api: FakeBotAPI) -> None:
+    from telegram import InputMediaPhoto
+
+    talked(api, 6)
+    sent = await tg.send_media_group(6, [InputMediaPhoto("p1"), InputMediaPhoto("p2")])
+    assert len(sent) == 2
+    with pytest.raises(BadRequest):
+        await tg.send_media_group(6, [InputMediaPhoto(f"p{n}") for n in range(11)])

@@ -8,6 +8,7 @@ and records every call so tests and the shell can read what the bot sent.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections import deque
 from collections.abc import Callable
@@ -83,6 +84,28 @@ class ApiCall:
         ]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded (a chart, an export): which call, which field, its bytes."""
+
+    method: str
+    field: str
+    filename: str
+    content: bytes
+
+
+def _sent_file(kind: str) -> Any:
+    """The file fields of a sent media message (a photo comes as a list of sizes)."""
+    file = {"file_id": f"{kind}-sent", "file_unique_id": kind}
+    if kind == "photo":
+        return [{**file, "width": 800, "height": 600}]
+    if kind == "video":
+        return {**file, "width": 640, "height": 480, "duration": 5}
+    if kind in ("voice", "audio"):
+        return {**file, "duration": 5}
+    return file
+
+
 class FakeBotAPI:
     """A Bot API that lives in memory. Not thread-safe: use it from one event loop."""
 
@@ -96,6 +119,8 @@ class FakeBotAPI:
         self.updates: deque[dict[str, Any]] = deque()
         self.listeners: list[Callable[[ApiCall], None]] = []
         self.webhook: dict[str, Any] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self.uploads: list[Upload] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._callback_ids = itertools.count(1)
@@ -216,6 +241,32 @@ class FakeBotAPI:
             },
         }
 
+    def add_file(self, content: bytes, filename: str = "file.bin") -> dict[str, Any]:
+        """Keep a file a person sends, as Telegram would; returns its Bot API fields."""
+        number = len(self.files) + 1
+        file_id = f"file-{number}"
+        self.files[file_id] = (f"documents/{number}-{filename}", content)
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(content),
+            "file_name": filename,
+        }
+
+    def download(self, file_path: str) -> bytes | None:
+        """The content behind a getFile path (what the file URL serves), or None."""
+        for path, content in self.files.values():
+            if path == file_path:
+                return content
+        return None
+
+    def record_uploads(self, method: str, parts: dict[str, Any]) -> None:
+        """Keep what the bot uploaded (multipart parts: name -> (filename, content, mime))."""
+        for name, part in parts.items():
+            filename, content = part[0], part[1]
+            data = content if isinstance(content, bytes) else content.read()
+            self.uploads.append(Upload(method, name, str(filename), data))
+
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (the loopback server's long polling)."""
         self.updates.append(update)
@@ -321,6 +372,71 @@ class FakeBotAPI:
         if caption:
             body["caption"] = caption
         return self._store(chat, params, body)
+
+    def _media(self, kind: str, params: dict[str, Any], chat_id: int | None) -> Any:
+        chat = self._reachable(chat_id)
+        caption = rules.check_caption(params.get("caption"), params.get("parse_mode"))
+        rules.check_markup(params.get("reply_markup"))
+        body: dict[str, Any] = {kind: _sent_file(kind)}
+        if caption:
+            body["caption"] = caption
+        return self._store(chat, params, body)
+
+    def _m_sendVoice(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        return self._media("voice", params, chat_id)
+
+    def _m_sendVideo(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        return self._media("video", params, chat_id)
+
+    def _m_sendAudio(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        return self._media("audio", params, chat_id)
+
+    def _m_sendLocation(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        chat = self._reachable(chat_id)
+        location = {"latitude": params.get("latitude"), "longitude": params.get("longitude")}
+        return self._store(chat, params, {"location": location})
+
+    def _m_sendMediaGroup(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        chat = self._reachable(chat_id)
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise refusal("media_group_invalid")
+        sent = []
+        for item in media:
+            caption = rules.check_caption(item.get("caption"), item.get("parse_mode"))
+            kind = str(item.get("type", "photo"))
+            body: dict[str, Any] = {kind: _sent_file(kind)}
+            if caption:
+                body["caption"] = caption
+            sent.append(self._store(chat, item, body))
+        return sent
+
+    def _m_editMessageCaption(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        chat = self._reachable(chat_id)
+        key = (chat["id"], int(params.get("message_id", 0)))
+        stored = self.messages.get(key)
+        if stored is None:
+            raise refusal("message_to_edit_not_found")
+        caption = rules.check_caption(params.get("caption"), params.get("parse_mode"))
+        rules.check_markup(params.get("reply_markup"))
+        stored.update(text=caption, raw=params.get("caption", ""))
+        if "reply_markup" in params:
+            stored["reply_markup"] = params.get("reply_markup")
+        return {"message_id": key[1], "date": int(time.time()), "chat": chat, "caption": caption}
+
+    def _m_getFile(self, params: dict[str, Any], chat_id: int | None) -> Any:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise refusal("file_invalid")
+        path, content = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     def _m_sendChatAction(self, params: dict[str, Any], chat_id: int | None) -> Any:
         self._reachable(chat_id)

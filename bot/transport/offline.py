@@ -38,7 +38,12 @@ class OfflineTransport(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a download: File.download_to_memory and friends
+            content = self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[-1])
+            return (404, b"Not Found") if content is None else (200, content)
         api_method = url.rstrip("/").rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            self.api.record_uploads(api_method, request_data.multipart_data)
         status, body = self.api.handle(api_method, params)
         return status, json.dumps(body).encode()

@@ -33,6 +33,8 @@ VERDICTS: dict[str, tuple[int, str]] = {
     ),
     "message_to_edit_not_found": (400, "Bad Request: message to edit not found"),
     "chat_not_found": (400, "Bad Request: chat not found"),
+    "file_invalid": (400, "Bad Request: invalid file_id"),
+    "media_group_invalid": (400, "Bad Request: wrong number of media in the album"),
     "query_invalid": (
         400,
         "Bad Request: query is too old and response timeout expired or query ID is invalid",
