@@ -50,6 +50,8 @@ class Section:
     key: str
     order: int
     render: Callable[[Database, Translator], Awaitable[str | None]]
+    # an optional chart (PNG bytes, bot.charts) sent before the text, e.g. in the digest
+    chart: Callable[[Database, Translator], Awaitable[bytes | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ class ScheduledAction:
 
 
 @dataclass(frozen=True)
+class PersonalData:
+    """What a feature stores about a person, for /datasaya, /hapusdata and merging accounts.
+
+    `export` returns JSON-able data: everything stored about the person in this feature.
+    `erase` removes personal values (names, free text that identifies them, file ids of
+    their evidence where the issue says so) and keeps the records (counts stay true).
+    `merge(conn, keep, drop)` moves rows from one account to the other without doubling
+    anything (one endorsement, one vote). All three run inside the caller's transaction."""
+
+    key: str
+    export: Callable[[sqlite3.Connection, int], Any]
+    erase: Callable[[sqlite3.Connection, int, datetime], None]
+    merge: Callable[[sqlite3.Connection, int, int], None] | None = None
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     order: int
@@ -122,6 +140,7 @@ class Feature:
     demo: tuple[DemoSeeder, ...] = ()
     exports: tuple[Exporter, ...] = ()
     schedules: tuple[ScheduledAction, ...] = ()
+    personal_data: tuple[PersonalData, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,10 @@ class Registry:
     @property
     def schedules(self) -> dict[str, ScheduledAction]:
         return {s.kind: s for s in self._all("schedules")}
+
+    @property
+    def personal_data(self) -> list[PersonalData]:
+        return self._all("personal_data")
 
     def commands_for(self, role: Role) -> list[Command]:
         return [c for c in self.commands if role.at_least(c.role)]
