@@ -105,9 +105,10 @@ def summary_text(tr: Translator, data: dict[str, Any]) -> str:
                 channel=tr._(CHANNEL_LABELS.get(data.get("channel", ""), "-")),
             )
         )
-    location = rtrw_text(data.get("rt"), data.get("rw"))
+    places = [rtrw_text(data["rt"], data["rw"])] if data.get("rt") else []
     if data.get("lat") is not None:
-        location += " · " + tr._("Map location shared")
+        places.append(tr._("Map location shared"))
+    location = " · ".join(places) or "-"
     lines += [
         tr._("Field: {field}").format(field=field_label(tr, data.get("field", ""))),
         tr._("Title: {title}").format(title=html.escape(data.get("title", ""))),
