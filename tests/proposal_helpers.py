@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.context import services_of
 from bot.simulator import Simulator
 from bot.transport.fake_api import ApiCall
+from storage import proposals
 
 PROPOSER = 301
 MEMBER = 302
@@ -79,3 +82,34 @@ async def propose(
     done = texts(await bot.press(user, "Kirim"))
     assert "Nomor usulan" in done, done
     return done.split("Nomor usulan: ")[1].split(".")[0]
+
+
+async def write(bot: Simulator, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a storage function in the running bot's database (one transaction)."""
+    return await services_of(bot.application).db.write(fn, *args, **kwargs)
+
+
+def person_id(path: Path, telegram_id: int) -> int:
+    [(found,)] = rows(path, "SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
+    return int(found)
+
+
+def add_proposal(conn: sqlite3.Connection, proposer_id: int | None, **changes: Any) -> Any:
+    """A proposal straight into storage (for lists and reviews that need many)."""
+    values: dict[str, Any] = dict(
+        proposer_id=proposer_id,
+        field="lingkungan",
+        title="Perbaikan saluran air RT 03",
+        description="Saluran air mampet dan meluap setiap hujan deras.",
+        rt=3,
+        rw=5,
+        latitude=None,
+        longitude=None,
+        estimated_cost=1_500_000,
+        photos=[],
+        show_name=False,
+        now=datetime(2026, 11, 1, tzinfo=UTC),
+        year=2026,
+    )
+    values.update(changes)
+    return proposals.create(conn, **values)
