@@ -46,9 +46,7 @@ class Step(IntEnum):
 
 
 # ---- the queue --------------------------------------------------------------------------------
-@board_only
-@private_only("tinjau")
-async def queue(update: Update, context: BKMContext, page: int = 0) -> None:
+async def send_queue(update: Update, context: BKMContext, page: int = 0) -> None:
     """/tinjau: baru and terverifikasi, "didukung warga" first, then the oldest."""
     tr = context.tr
     threshold = context.settings.endorsement_threshold
@@ -76,16 +74,20 @@ async def queue(update: Update, context: BKMContext, page: int = 0) -> None:
     )
 
 
+@board_only
+@private_only("tinjau")
 async def queue_page(update: Update, context: BKMContext) -> None:
     page = id_from(update, 2)
     if page is None:
         await stale_button(update, context)
         return
-    await queue(update, context, page)  # type: ignore[call-arg]
+    await send_queue(update, context, page)
 
 
+@board_only
+@private_only("tinjau")
 async def queue_command(update: Update, context: BKMContext) -> None:
-    await queue(update, context)  # type: ignore[call-arg]
+    await send_queue(update, context)
 
 
 # ---- status changes -----------------------------------------------------------------------------
