@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.access import reply
@@ -146,9 +147,11 @@ def endorse_button(tr: Translator, p: Proposal, endorsed: bool) -> tuple[str, st
 
 
 def detail_buttons(
-    tr: Translator, detail: Detail, viewer: Person, *, endorsed: bool
+    tr: Translator, detail: Detail, viewer: Person, *, endorsed: bool, private: bool = True
 ) -> InlineKeyboardMarkup | None:
-    """Buttons fitting this viewer: endorse, photos, revise (proposer), board actions."""
+    """Buttons fitting this viewer: endorse, photos, revise (proposer), board actions.
+
+    Board actions appear only in a private chat: in a group everyone would see them."""
     p = detail.proposal
     rows: list[list[tuple[str, str]]] = []
     own = p.proposer_id == viewer.id
@@ -158,7 +161,7 @@ def detail_buttons(
         rows.append([(tr._("Photos ({n})").format(n=len(p.photos)), f"usl:ph:{p.id}")])
     if own and allowed(p.status, Actor.PROPOSER):
         rows.append([(tr._("Revise my proposal"), f"usl:rev:{p.id}")])
-    if viewer.is_board:
+    if viewer.is_board and private:
         for target in allowed(p.status, Actor.BOARD):
             rows.append([(tr._(ACTIONS[target]), f"usl:t:{p.id}:{target.value}:{p.status.value}")])
         if p.status in PROGRESS_OPEN:
@@ -184,7 +187,9 @@ async def show_detail(update: Update, context: BKMContext, proposal_id: int) -> 
         tr, found, threshold=context.settings.endorsement_threshold, board=person.is_board
     )
     pages = paginate(text.split("\n\n"))
-    markup = detail_buttons(tr, found, person, endorsed=endorsed)
+    chat = update.effective_chat
+    private = chat is None or chat.type == ChatType.PRIVATE
+    markup = detail_buttons(tr, found, person, endorsed=endorsed, private=private)
     for number, page in enumerate(pages, start=1):
         await reply(update, context, page, reply_markup=markup if number == len(pages) else None)
     return True

@@ -426,11 +426,13 @@ def create(
         " VALUES (?, ?, ?, NULL, 'baru')",
         (proposal_id, iso(now), filed_by or proposer_id),
     )
+    actor_id = filed_by or proposer_id
+    role = _role_of(conn, actor_id) if actor_id is not None else None
     audit.record(
         conn,
         now=now,
-        actor_id=filed_by or proposer_id,
-        actor_role=Role.BOARD.value if filed_by else "warga",
+        actor_id=actor_id,
+        actor_role=role.value if role else "system",
         action="proposal.submitted",
         object_type="proposal",
         object_id=reference,

@@ -376,3 +376,52 @@ def test_demo_data_and_the_csv_export(tmp_path: Path) -> None:
     names = [row[10] for row in table[1:]]
     assert "Budi Santoso" in names and "Sri Wahyuni" not in names  # only when chosen
     assert all(int(row[9]) >= 1 for row in table[1:])
+
+
+async def test_board_buttons_are_not_shown_in_a_group(bot: Simulator, settings: Settings) -> None:
+    make_members(settings.database, [PROPOSER])
+    await propose(bot)
+    await bot.send(BOARD_ID, "/usulan USL-2026-0001", group=True)
+    data = [b.get("callback_data", "") for b in bot.buttons(BOARD_ID, GROUP_CHAT_ID)]
+    assert data and not [d for d in data if d.startswith(("usl:t:", "usl:h", "usl:p:"))]
+
+
+async def test_a_forged_revision_of_someone_elses_proposal(
+    bot: Simulator, settings: Settings
+) -> None:
+    make_members(settings.database, [PROPOSER, MEMBER])
+    await propose(bot)
+    await open_as_board(bot)
+    await bot.press(BOARD_ID, "Minta revisi")
+    await bot.send(BOARD_ID, "Lengkapi lokasinya.")
+    for forged in ("usl:rev:1", "usl:rev:999", "usl:rev:x"):
+        calls = await bot.press_data(MEMBER, forged, 1)
+        assert "tidak berlaku" in alert(calls), forged
+    assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    assert rows(settings.database, "SELECT status FROM proposals") == [("perlu_revisi",)]
+
+
+async def test_an_erased_proposer_is_shown_as_erased(bot: Simulator, settings: Settings) -> None:
+    make_members(settings.database, [PROPOSER])
+    await propose(bot, show_name=True)
+    registry = bot.application.bot_data["services"].registry
+    [personal] = [p for p in registry.personal_data if p.key == "proposals"]
+    owner = person_id(settings.database, PROPOSER)
+    exported = await write(bot, personal.export, owner)
+    assert exported["proposals"][0]["title"] == "Perbaikan saluran air RT 03"
+    await write(bot, personal.erase, owner, datetime(2026, 11, 29, tzinfo=UTC))
+    public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
+    assert "Diusulkan oleh: warga (dihapus)" in public
+    assert f"Anggota Nomor {PROPOSER}" not in public
+    assert "Perbaikan saluran air RT 03" in public  # the record stays
+
+
+async def test_the_digest_section(bot: Simulator, settings: Settings) -> None:
+    registry = bot.application.bot_data["services"].registry
+    services = bot.application.bot_data["services"]
+    [section] = [s for s in registry.digest if s.key == "proposals"]
+    assert await section.render(services.db, services.tr("id")) is None
+    make_members(settings.database, [PROPOSER])
+    await propose(bot)
+    text = await section.render(services.db, services.tr("id"))
+    assert text is not None and "1 diajukan, 0 masuk daftar prioritas, 0 selesai" in text
