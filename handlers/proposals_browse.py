@@ -25,7 +25,7 @@ from handlers.proposals_view import (
     show_detail,
     status_label,
 )
-from storage import proposals
+from storage import proposal_records, proposals
 from storage.db import Database
 
 PAGE = 5
@@ -403,7 +403,7 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
 
 def _year_counts(conn: Any) -> tuple[int | None, dict[tuple[str, str], int]]:
     year = conn.execute("SELECT MAX(year) FROM proposals").fetchone()[0]
-    return year, proposals.counts(conn, year) if year else {}
+    return year, proposal_records.counts(conn, year) if year else {}
 
 
 async def digest_section(db: Database, tr: Translator) -> str | None:

@@ -7,6 +7,7 @@ its money trail there); `show_detail` sends it with the buttons that fit the vie
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -76,11 +77,7 @@ def supported(p: Proposal, threshold: int) -> bool:
 
 def list_line(tr: Translator, p: Proposal, threshold: int) -> str:
     """One proposal in a list: reference, status, title, endorsements."""
-    title = (
-        f"<i>{html.escape(hidden_note(tr, p.hidden_reason))}</i>"
-        if p.hidden
-        else (html.escape(p.title))
-    )
+    title = f"<i>{hidden_note(tr, p.hidden_reason)}</i>" if p.hidden else html.escape(p.title)
     line = tr.ngettext(
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsement",
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsements",
@@ -91,8 +88,18 @@ def list_line(tr: Translator, p: Proposal, threshold: int) -> str:
     return line
 
 
-def detail_text(tr: Translator, detail: Detail, *, threshold: int, board: bool = False) -> str:
-    """The detail view: field, RT/RW, cost, endorsements, status trail and progress (HTML)."""
+def detail_text(
+    tr: Translator,
+    detail: Detail,
+    *,
+    threshold: int,
+    board: bool = False,
+    extra: Sequence[str] = (),
+) -> str:
+    """The detail view: field, RT/RW, cost, endorsements, status trail and progress (HTML).
+
+    `extra` holds further well-formed HTML parts shown after the facts (e.g. the budget's
+    money trail for this proposal)."""
     p = detail.proposal
     parts = [f"<b>{p.reference}</b> · {status_label(tr, p.status)}"]
     if p.hidden:
@@ -122,6 +129,7 @@ def detail_text(tr: Translator, detail: Detail, *, threshold: int, board: bool =
     if p.latitude is not None and p.longitude is not None:
         facts.append(tr._("Map location shared"))
     parts.append("\n".join(facts))
+    parts.extend(part for part in extra if part)
     trail = [tr._("<b>Status history</b>")]
     for event in detail.events:
         line = f"{tr.date(event.at)}: {status_label(tr, event.to_status)}"

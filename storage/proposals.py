@@ -119,14 +119,14 @@ class Endorsed:
     reached_threshold: bool  # True exactly once: the press that first reached the threshold
 
 
-_SELECT = (
+SELECT = (
     "SELECT p.*, (SELECT COUNT(*) FROM proposal_endorsements e WHERE e.proposal_id = p.id)"
     " AS endorsements, pp.full_name AS proposer_full_name, pp.rt AS proposer_rt,"
     " pp.rw AS proposer_rw FROM proposals p LEFT JOIN people pp ON pp.id = p.proposer_id"
 )
 
 
-def _proposal(row: sqlite3.Row) -> Proposal:
+def from_row(row: sqlite3.Row) -> Proposal:
     return Proposal(
         id=row["id"],
         reference=row["reference"],
@@ -166,14 +166,14 @@ def _role_of(conn: sqlite3.Connection, person_id: int) -> Role | None:
 
 # ---- reading ----------------------------------------------------------------------------------
 def get(conn: sqlite3.Connection, proposal_id: int) -> Proposal | None:
-    row = conn.execute(f"{_SELECT} WHERE p.id = ?", (proposal_id,)).fetchone()
-    return None if row is None else _proposal(row)
+    row = conn.execute(f"{SELECT} WHERE p.id = ?", (proposal_id,)).fetchone()
+    return None if row is None else from_row(row)
 
 
 def by_reference(conn: sqlite3.Connection, reference: str) -> Proposal | None:
     """The proposal with this reference (USL-2026-0001; case-insensitive), or None."""
-    row = conn.execute(f"{_SELECT} WHERE p.reference = ?", (reference.strip().upper(),)).fetchone()
-    return None if row is None else _proposal(row)
+    row = conn.execute(f"{SELECT} WHERE p.reference = ?", (reference.strip().upper(),)).fetchone()
+    return None if row is None else from_row(row)
 
 
 def events(conn: sqlite3.Connection, proposal_id: int) -> list[Event]:
@@ -252,10 +252,10 @@ def list_public(
     clause = " AND ".join(where)
     total = conn.execute(f"SELECT COUNT(*) FROM proposals p WHERE {clause}", params).fetchone()[0]
     rows = conn.execute(
-        f"{_SELECT} WHERE {clause} ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?",
+        f"{SELECT} WHERE {clause} ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
-    return [_proposal(r) for r in rows], total
+    return [from_row(r) for r in rows], total
 
 
 def list_mine(
@@ -266,11 +266,10 @@ def list_mine(
         "SELECT COUNT(*) FROM proposals WHERE proposer_id = ?", (person_id,)
     ).fetchone()[0]
     rows = conn.execute(
-        f"{_SELECT} WHERE p.proposer_id = ? ORDER BY p.created_at DESC, p.id DESC"
-        " LIMIT ? OFFSET ?",
+        f"{SELECT} WHERE p.proposer_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?",
         (person_id, limit, offset),
     ).fetchall()
-    return [_proposal(r) for r in rows], total
+    return [from_row(r) for r in rows], total
 
 
 def review_queue(
@@ -284,44 +283,19 @@ def review_queue(
         0
     ]
     rows = conn.execute(
-        f"SELECT * FROM ({_SELECT} WHERE {clause}) ORDER BY endorsements >= ? DESC,"
+        f"SELECT * FROM ({SELECT} WHERE {clause}) ORDER BY endorsements >= ? DESC,"
         " created_at, id LIMIT ? OFFSET ?",
         (*statuses, threshold, limit, offset),
     ).fetchall()
-    return [_proposal(r) for r in rows], total
+    return [from_row(r) for r in rows], total
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(
-    [
-        "dan",
-        "di",
-        "ke",
-        "dari",
-        "yang",
-        "untuk",
-        "dengan",
-        "atau",
-        "pada",
-        "ini",
-        "itu",
-        "agar",
-        "bagi",
-        "oleh",
-        "the",
-        "and",
-        "of",
-        "for",
-        "to",
-        "in",
-        "a",
-        "an",
-        "on",
-        "at",
-        "with",
-        "rt",
-        "rw",
-    ]
+    _WORD.findall(
+        "dan di ke dari yang untuk dengan atau pada ini itu agar bagi oleh"
+        " the and of for to in a an on at with rt rw"
+    )
 )
 
 
@@ -722,128 +696,3 @@ def hide_progress(
     hidden = get_progress(conn, progress_id)
     assert hidden is not None
     return hidden
-
-
-# ---- registries -------------------------------------------------------------------------------
-def counts(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], int]:
-    """(field, status) → number of proposals submitted in this year."""
-    rows = conn.execute(
-        "SELECT field, status, COUNT(*) FROM proposals WHERE year = ? GROUP BY field, status",
-        (year,),
-    ).fetchall()
-    return {(r[0], r[1]): r[2] for r in rows}
-
-
-def count_since(conn: sqlite3.Connection, since: datetime) -> tuple[int, int]:
-    """(proposals submitted, status changes by the board) since a moment."""
-    new = conn.execute(
-        "SELECT COUNT(*) FROM proposals WHERE created_at >= ?", (iso(since),)
-    ).fetchone()[0]
-    moved = conn.execute(
-        "SELECT COUNT(*) FROM proposal_events WHERE from_status IS NOT NULL AND at >= ?",
-        (iso(since),),
-    ).fetchone()[0]
-    return new, moved
-
-
-EXPORT_HEADER = (
-    "reference",
-    "created_at",
-    "field",
-    "title",
-    "description",
-    "rt",
-    "rw",
-    "estimated_cost",
-    "status",
-    "endorsements",
-    "proposer_name",
-)
-
-
-def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    """The public CSV: hidden proposals keep their row but not their text."""
-    rows = []
-    for row in conn.execute(f"{_SELECT} ORDER BY p.id").fetchall():
-        p = _proposal(row)
-        shown_name = p.proposer_name if p.show_name and not p.proposer_erased else None
-        rows.append(
-            (
-                p.reference,
-                iso(p.created_at),
-                p.field,
-                "" if p.hidden else p.title,
-                "" if p.hidden else p.description,
-                p.rt or "",
-                p.rw or "",
-                p.estimated_cost or "",
-                p.status.value,
-                p.endorsements,
-                shown_name or "",
-            )
-        )
-    return rows
-
-
-# ---- personal data ----------------------------------------------------------------------------
-def export_person(conn: sqlite3.Connection, person_id: int) -> dict[str, Any]:
-    """Everything this feature stores about a person: their proposals and endorsements."""
-    own = conn.execute(
-        "SELECT * FROM proposals WHERE proposer_id = ? ORDER BY id", (person_id,)
-    ).fetchall()
-    endorsed = conn.execute(
-        "SELECT p.reference, e.created_at FROM proposal_endorsements e"
-        " JOIN proposals p ON p.id = e.proposal_id WHERE e.person_id = ? ORDER BY e.created_at",
-        (person_id,),
-    ).fetchall()
-    keys = (
-        "reference",
-        "created_at",
-        "field",
-        "title",
-        "description",
-        "rt",
-        "rw",
-        "latitude",
-        "longitude",
-        "estimated_cost",
-        "status",
-        "show_name",
-        "channel",
-    )
-    return {
-        "proposals": [
-            {**{k: r[k] for k in keys}, "photos": loads(r["photos"]) or []} for r in own
-        ],
-        "endorsements": [{"reference": r[0], "endorsed_at": r[1]} for r in endorsed],
-    }
-
-
-def erase_person(conn: sqlite3.Connection, person_id: int, now: datetime) -> None:
-    """Keep the proposals as records, shown as "warga (dihapus)"; endorsements stay counted."""
-    conn.execute(
-        "UPDATE proposals SET proposer_erased = 1, show_name = 0, proposer_name = NULL,"
-        " updated_at = ? WHERE proposer_id = ?",
-        (iso(now), person_id),
-    )
-    conn.execute(
-        "UPDATE proposals SET proposer_id = NULL WHERE proposer_id = ?",
-        (person_id,),
-    )
-
-
-def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:
-    """Move drop's proposals and endorsements to keep: no endorsement twice, none of one's own."""
-    conn.execute("UPDATE proposals SET proposer_id = ? WHERE proposer_id = ?", (keep, drop))
-    conn.execute(
-        "INSERT INTO proposal_endorsements (proposal_id, person_id, created_at)"
-        " SELECT proposal_id, ?, created_at FROM proposal_endorsements WHERE person_id = ?"
-        " ON CONFLICT DO NOTHING",
-        (keep, drop),
-    )
-    conn.execute("DELETE FROM proposal_endorsements WHERE person_id = ?", (drop,))
-    conn.execute(
-        "DELETE FROM proposal_endorsements WHERE person_id = ? AND proposal_id IN"
-        " (SELECT id FROM proposals WHERE proposer_id = ?)",
-        (keep, keep),
-    )

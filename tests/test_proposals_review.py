@@ -271,12 +271,13 @@ async def test_hiding_a_proposal_and_a_progress_note(bot: Simulator, settings: S
     await propose(bot, title="Saluran air di depan rumah Pak Budi 0812345678")
     await open_as_board(bot)
     assert "Mengapa disembunyikan" in texts(await bot.press(BOARD_ID, "Sembunyikan usulan ini"))
-    assert "Disembunyikan" in texts(await bot.send(BOARD_ID, "Memuat nomor telepon pribadi."))
+    assert "Disembunyikan" in texts(await bot.send(BOARD_ID, "Memuat <nomor> & telepon pribadi."))
     public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "Disembunyikan oleh pengurus. Alasan: Memuat nomor telepon pribadi." in public
+    assert "Disembunyikan oleh pengurus. Alasan: Memuat <nomor> & telepon pribadi." in public
     assert "0812345678" not in public and "Pak Budi" not in public
     listing = texts(await bot.send(MEMBER, "/usulan"))
-    assert "Disembunyikan oleh pengurus" in listing and "0812345678" not in listing
+    assert "Alasan: Memuat <nomor> & telepon pribadi." in listing
+    assert "0812345678" not in listing
     assert "Pak Budi" in await open_as_board(bot)  # the board still sees what it hid
     assert ("proposal.hidden",) in rows(settings.database, "SELECT action FROM audit")
     assert "tidak berlaku" in alert(await bot.press_data(BOARD_ID, "usl:h:1", 1))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.proposal_status import Actor, InvalidTransition, Status
-from storage import proposals
+from storage import proposal_records, proposals
 from storage.db import Database
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -200,13 +200,13 @@ async def test_personal_data_export_erase_and_merge(db: Database) -> None:
         # both accounts endorse third's proposal; drop endorses keep's; keep endorses drop's
         for who, target in ((keep, theirs), (drop, theirs), (drop, keeps), (keep, mine)):
             proposals.endorse(conn, proposal_id=target.id, person_id=who, threshold=20, now=NOW)
-        exported = proposals.export_person(conn, drop)
+        exported = proposal_records.export_person(conn, drop)
         assert [p["reference"] for p in exported["proposals"]] == [mine.reference]
         assert {e["reference"] for e in exported["endorsements"]} == {
             theirs.reference,
             keeps.reference,
         }
-        proposals.merge_people(conn, keep, drop)
+        proposal_records.merge_people(conn, keep, drop)
         counts = dict(
             conn.execute(
                 "SELECT proposal_id, COUNT(*) FROM proposal_endorsements GROUP BY proposal_id"
@@ -215,7 +215,7 @@ async def test_personal_data_export_erase_and_merge(db: Database) -> None:
         assert counts.get(theirs.id) == 1  # never doubled
         assert keeps.id not in counts and mine.id not in counts  # never one's own
         assert proposals.get(conn, mine.id).proposer_id == keep  # type: ignore[union-attr]
-        proposals.erase_person(conn, keep, NOW)
+        proposal_records.erase_person(conn, keep, NOW)
         erased = proposals.get(conn, mine.id)
         assert erased is not None and erased.proposer_erased and erased.proposer_id is None
         assert not erased.show_name and erased.title == mine.title  # the record stays
@@ -229,7 +229,7 @@ async def test_export_hides_hidden_text_and_unshown_names(db: Database) -> None:
         a = new(conn, person(conn, name="Budi Santoso"), show_name=True)
         new(conn, person(conn, name="Rahasia Sekali"))
         proposals.hide(conn, proposal_id=a.id, board_id=board, reason="data pribadi", now=NOW)
-        return proposals.export_rows(conn)
+        return proposal_records.export_rows(conn)
 
     exported = await db.write(run)
     assert [r[-1] for r in exported] == ["Budi Santoso", ""]
