@@ -248,16 +248,27 @@ async def view(update: Update, context: BKMContext) -> None:
 
 
 async def photos(update: Update, context: BKMContext) -> None:
+    """The proposal's photos, then the photos of its visible progress notes."""
     proposal_id = id_from(update, 2)
-    found = await context.db.read(proposals.get, proposal_id) if proposal_id else None
-    if found is None or not found.photos or (found.hidden and not context.person.is_board):
+    found = await context.db.read(proposals.detail, proposal_id) if proposal_id else None
+    if found is None or (found.proposal.hidden and not context.person.is_board):
+        await stale_button(update, context)
+        return
+    p = found.proposal
+    shown = [(file_id, f"{p.reference} ({n})") for n, file_id in enumerate(p.photos, start=1)]
+    shown += [
+        (note.photo, f"{p.reference} · {context.tr.date(note.at)} · {note.percent}%")
+        for note in found.progress
+        if note.photo and not note.hidden
+    ]
+    if not shown:
         await stale_button(update, context)
         return
     await answer(update, context)
     chat = update.effective_chat
     assert chat is not None
-    for number, file_id in enumerate(found.photos, start=1):
-        await context.bot.send_photo(chat.id, file_id, caption=f"{found.reference} ({number})")
+    for file_id, caption in shown:
+        await context.bot.send_photo(chat.id, file_id, caption=caption)
 
 
 # ---- endorsement ------------------------------------------------------------------------------

@@ -165,8 +165,9 @@ def detail_buttons(
     own = p.proposer_id == viewer.id
     if not p.hidden and not own and p.status.value in proposals.ENDORSABLE:
         rows.append([endorse_button(tr, p, endorsed)])
-    if p.photos and (not p.hidden or viewer.is_board):
-        rows.append([(tr._("Photos ({n})").format(n=len(p.photos)), f"usl:ph:{p.id}")])
+    pictures = len(p.photos) + sum(1 for n in detail.progress if n.photo and not n.hidden)
+    if pictures and (not p.hidden or viewer.is_board):
+        rows.append([(tr._("Photos ({n})").format(n=pictures), f"usl:ph:{p.id}")])
     if own and allowed(p.status, Actor.PROPOSER):
         rows.append([(tr._("Revise my proposal"), f"usl:rev:{p.id}")])
     if viewer.is_board and private:

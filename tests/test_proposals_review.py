@@ -114,6 +114,10 @@ async def test_the_whole_review_path_with_notifications(
     for status in ("baru", "terverifikasi", "diterima", "didanai", "dikerjakan", "selesai"):
         assert status in public, status
     assert "40% — Galian <saluran>" in public
+    pictures = await bot.press(MEMBER, "Foto (1)")  # the progress photo
+    assert [c.params.get("caption") for c in pictures if c.method == "sendPhoto"] == [
+        "USL-2026-0001 · 28 November 2026 · 40%"
+    ]
     assert "Rencana pelaksanaan: Juli–Agustus 2027" in public
     actions = rows(
         settings.database,
