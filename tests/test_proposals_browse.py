@@ -182,3 +182,19 @@ async def test_photos_are_shown_on_request(bot: Simulator, settings: Settings) -
     await bot.send(MEMBER, "/usulan USL-2026-0001")
     calls = await bot.press(MEMBER, "Foto (3)")
     assert [c.method for c in calls].count("sendPhoto") == 3
+
+
+async def test_browsing_and_supporting_in_english(bot: Simulator, settings: Settings) -> None:
+    make_members(settings.database, [PROPOSER, MEMBER])
+    await propose(bot)
+    bot.languages[MEMBER] = "en"
+    await bot.send(MEMBER, "/language")
+    await bot.press(MEMBER, "English")
+    listing = texts(await bot.send(MEMBER, "/proposals"))
+    assert "Residents' proposals (page 1 of 1)" in listing and "0 endorsements" in listing
+    detail = texts(await bot.press(MEMBER, 1))
+    assert "Field: Environment / infrastructure" in detail
+    assert "Proposed by: resident of RT 03/RW 05" in detail and "Status history" in detail
+    assert "1 endorsement now" in alert(await bot.press(MEMBER, "Support (0)"))
+    assert "You have no proposals yet" in texts(await bot.send(MEMBER, "/myproposals"))
+    assert "no proposal with the number" in texts(await bot.send(MEMBER, "/start usl_nothing"))
