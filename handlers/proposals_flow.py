@@ -470,10 +470,12 @@ async def submit(update: Update, context: BKMContext) -> int | None:
             "The BKM board will review it; you will be told of every change."
         )
     )
+    link = f"https://t.me/{context.bot.username}?start=usl_{saved.reference}"
+    share = tr._("Share this link so members can support it: {link}").format(link=link)
     await reply(
         update,
         context,
-        text.format(ref=saved.reference),
+        text.format(ref=saved.reference) + "\n\n" + share,
         reply_markup=keyboard([[(tr._("View proposal"), f"usl:v:{saved.id}")]]),
     )
     await tell_board(context, saved)

@@ -129,12 +129,16 @@ async def test_200_members_endorsing_at_once_count_exactly_200(
     await propose(bot)
     members = list(range(5000, 5200))
     make_members(settings.database, members)
+    before = len(bot.api.calls)
     for member in members:  # every press queued before any is handled
         await bot.submit(bot.api.callback_update(member, member, 1, "usl:d:1", **bot._who(member)))
     # and a few members press twice
     for member in members[:20]:
         await bot.submit(bot.api.callback_update(member, member, 1, "usl:d:1", **bot._who(member)))
     await bot.settle(timeout=60)
+    answers = [c for c in bot.api.calls[before:] if c.method == "answerCallbackQuery"]
+    assert len(answers) == 220  # every press answered: 200 thanks, 20 "already"
+    assert sum("sudah mendukung" in str(c.params.get("text")) for c in answers) == 20
     assert rows(settings.database, "SELECT COUNT(*) FROM proposal_endorsements") == [(200,)]
     [(count,)] = rows(
         settings.database, "SELECT COUNT(*) FROM audit WHERE action = 'proposal.endorsed'"

@@ -39,7 +39,9 @@ async def test_the_whole_flow_in_indonesian(bot: Simulator, settings: Settings) 
     ):
         assert expected in summary, expected
     sent = await bot.press(PROPOSER, "Kirim")
-    assert "Nomor usulan: USL-2026-0001" in texts([c for c in sent if c.chat_id == PROPOSER])
+    confirmed = texts([c for c in sent if c.chat_id == PROPOSER])
+    assert "Nomor usulan: USL-2026-0001" in confirmed
+    assert "https://t.me/bkm_kelurahan_bot?start=usl_USL-2026-0001" in confirmed
     assert any(c.chat_id == BOARD_ID and "USL-2026-0001" in c.text for c in sent)
     assert rows(
         settings.database,
