@@ -90,6 +90,18 @@ async def begin_revision(update: Update, context: BKMContext) -> int:
     if proposal is None:
         await stale_button(update, context)
         return flows.END
+    unfinished = await flows.load(context, FLOW)
+    if unfinished is not None and unfinished.data.get("revise") != proposal.id:
+        await answer(
+            update,
+            context,
+            context.tr._(
+                "You have an unfinished proposal. Send /usul to finish it, or /batal "
+                "there to drop it, then revise this one."
+            ),
+            alert=True,
+        )
+        return flows.END
     await answer(update, context)
     data = new_draft()
     data.update(

@@ -149,6 +149,14 @@ async def test_reject_and_revision_need_a_reason_told_to_the_proposer(
     told = to(asked, PROPOSER)
     assert "perlu revisi" in told and "Alasan: Lengkapi <lokasi> & foto saluran" in told
 
+    # an unfinished /usul draft is not overwritten by a revision
+    await bot.send(PROPOSER, "/usul")
+    await bot.press(PROPOSER, "Sosial")
+    await bot.send(PROPOSER, "/usulan USL-2026-0001")
+    assert "belum selesai" in alert(await bot.press(PROPOSER, "Revisi usulan saya"))
+    await bot.send(PROPOSER, "/usul")
+    await bot.press(PROPOSER, "Lanjutkan")
+    await bot.send(PROPOSER, "/batal")
     # the proposer revises: back to baru
     await bot.send(PROPOSER, "/usulan USL-2026-0001")
     summary = texts(await bot.press(PROPOSER, "Revisi usulan saya"))
