@@ -90,6 +90,7 @@ def parse_amount(text: str, language: str = "id", ceiling: int | None = None) ->
     value = _normalise(text)
     value = _CURRENCY.sub("", value)
     value = _CURRENCY.sub("", value)  # "Rp 5 juta rupiah"
+    value = value.removesuffix(",-").removesuffix(".-")  # "Rp 1.500.000,-" as on receipts
     if value.startswith(("-", "(")):
         raise Invalid(N_("An amount cannot be negative."))
     if not value:

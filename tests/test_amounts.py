@@ -33,6 +33,8 @@ TR = load_translators(ZoneInfo("Asia/Jakarta"))
         ("2 miliar", 2_000_000_000),
         ("1.500 juta", 1_500_000_000),
         ("IDR 25.000", 25_000),
+        ("Rp 1.500.000,-", 1_500_000),  # how receipts and letters write it
+        ("Rp. 750.000,-", 750_000),
         ("  10.000  ", 10_000),
         ("５００００", 50_000),  # full-width digits from some keyboards
     ],
