@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+
+DAILY_PREFIX = "bkm-"
+DAILY_SUFFIX = ".sqlite3"
 
 
 class BackupError(Exception):
@@ -57,3 +61,17 @@ def restore(source: Path, database: Path) -> None:
         src.close()
         dest.close()
     check_file(database)
+
+
+def daily_path(directory: Path, now: datetime) -> Path:
+    """bkm-20261128T020000Z.sqlite3: names sort by time."""
+    return directory / f"{DAILY_PREFIX}{now.strftime('%Y%m%dT%H%M%SZ')}{DAILY_SUFFIX}"
+
+
+def rotate(directory: Path, keep: int) -> list[Path]:
+    """Delete the oldest daily backups beyond `keep`; returns what was deleted."""
+    found = sorted(directory.glob(f"{DAILY_PREFIX}*{DAILY_SUFFIX}"))
+    doomed = found[: max(0, len(found) - keep)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
