@@ -29,24 +29,24 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def _due(conn: Any, kind: str, now: datetime) -> bool:
-    """Claim the right to send an alert of this kind now (one statement's worth of work)."""
     last = ops.get(conn, f"alert:{kind}")
-    if last is not None and now - last[1] < EVERY:
-        return False
-    ops.put(conn, f"alert:{kind}", "sent", now)
-    return True
+    return last is None or now - last[1] >= EVERY
 
 
 async def alert(application: AnyApplication, kind: str, render: Render) -> bool:
-    """Tell the board, unless an alert of this kind went out less than EVERY ago."""
+    """Tell the board, unless an alert of this kind reached it less than EVERY ago."""
     services = services_of(application)
-    if not await services.db.write(_due, kind, services.clock.now()):
+    now = services.clock.now()
+    if not await services.db.read(_due, kind, now):
         return False
     try:
-        await outbox.notify_board(application, render, kind=f"alert:{kind}")
+        delivered = await outbox.notify_board(application, render, kind=f"alert:{kind}")
     except Exception:  # an alert must never take the caller down with it
         log.exception("could not send the %s alert", kind)
-    return True
+        return False
+    if delivered:  # an alert nobody received does not count against the next one
+        await services.db.write(ops.put, f"alert:{kind}", "sent", now)
+    return delivered > 0
 
 
 def _burst(application: AnyApplication, key: str) -> bool:

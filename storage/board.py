@@ -236,3 +236,16 @@ def check_mergeable(conn: sqlite3.Connection, keep: int, drop: int) -> tuple[Per
     ).fetchone():
         raise NotFound
     return a, b
+
+
+def participation(conn: sqlite3.Connection) -> tuple[list[tuple[int, int]], list[tuple[str, int]]]:
+    """Members per RW and per gender (people not erased); no names."""
+    by_rw = conn.execute(
+        "SELECT rw, COUNT(*) FROM people WHERE role IN ('anggota', 'pengurus')"
+        " AND erased_at IS NULL AND rw IS NOT NULL GROUP BY rw ORDER BY rw"
+    ).fetchall()
+    by_gender = conn.execute(
+        "SELECT COALESCE(gender, 'unspecified'), COUNT(*) FROM people"
+        " WHERE role IN ('anggota', 'pengurus') AND erased_at IS NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return [(r[0], r[1]) for r in by_rw], [(r[0], r[1]) for r in by_gender]

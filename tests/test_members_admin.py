@@ -222,3 +222,20 @@ async def test_merge_moves_everything_without_counting_a_vote_twice(
     assert rows(settings.database, f"SELECT role FROM people WHERE id={keep}") == [("anggota",)]
     actions = rows(settings.database, "SELECT action, object_id, after FROM audit")
     assert ("person.merged", str(keep), f'{{"merged":{drop}}}') in actions
+
+
+async def test_transparency_shows_participation_with_small_groups_hidden(
+    bot: Simulator, settings: Settings
+) -> None:
+    for n in range(6):
+        await member(bot, 400 + n, f"Ratna Satu {'abcdef'[n]}", "RT 1 RW 1")
+    await member(bot, 410, "Ratna Dua", "RT 2 RW 2")
+    page = "\n".join(c.text for c in await bot.send(MEMBER, "/transparansi"))
+    assert "RW 01: 6" in page and "RW 02: < 5" in page
+    assert "perempuan: 7" in page
+    assert "Sebuah pendaftaran anggota disetujui" in page
+    assert "Ratna" not in page  # no names on the public page
+    conn = sqlite3.connect(settings.database)
+    head = conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    assert head[:16] in page
