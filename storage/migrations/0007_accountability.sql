@@ -59,3 +59,13 @@ CREATE TABLE ops_state (
 INSERT INTO schedules (kind, object_id, due_at) VALUES
     ('ops.backup', 'daily', '2000-01-01T00:00:00+00:00'),
     ('ops.retention', 'daily', '2000-01-01T00:00:00+00:00');
+
+-- Moderation: public content the board hid, with its reason (shown to the public).
+CREATE TABLE moderation (
+    object_type TEXT NOT NULL,                   -- e.g. 'proposal', 'grievance', 'progress_note'
+    object_id   TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    hidden_by   INTEGER NOT NULL REFERENCES people(id),
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (object_type, object_id)
+);
