@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from bot.i18n import N_, Translator
+from storage.people import Person
 
 SMALL_GROUP = 5
 
@@ -28,3 +31,10 @@ def count(tr: Translator, n: int) -> str:
 def action_label(tr: Translator, action: str) -> str:
     label = ACTION_LABELS.get(action)
     return tr._(label) if label else action
+
+
+def person_label(tr: Translator, person: Person | None) -> str:
+    """A person's name for a record (HTML-escaped); "warga (dihapus)" once erased."""
+    if person is None or person.erased:
+        return tr._("resident (erased)")
+    return html.escape(person.full_name or person.display_name or tr._("resident"))

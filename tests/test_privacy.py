@@ -145,3 +145,25 @@ async def test_retention_erases_long_inactive_residents_daily(
         settings.database, "SELECT actor_role, after FROM audit WHERE action = 'person.erased'"
     )
     assert actor == "system" and "inactive" in str(after)
+
+
+async def test_an_erased_person_is_shown_as_erased_on_records(
+    bot: Simulator, settings: Settings
+) -> None:
+    from bot.disclosure import person_label
+    from storage import people
+
+    await become_member(bot)
+    services = bot.application.bot_data["services"]
+    tr = services.tr("id")
+    conn = sqlite3.connect(settings.database)
+    conn.row_factory = sqlite3.Row
+    [(pid,)] = conn.execute(f"SELECT id FROM people WHERE telegram_id={RESIDENT}").fetchall()
+    assert person_label(tr, people.by_id(conn, pid)) == NAME
+    conn.close()
+    await bot.send(RESIDENT, "/hapusdata")
+    await bot.press(RESIDENT, "Ya, hapus data saya")
+    conn = sqlite3.connect(settings.database)
+    conn.row_factory = sqlite3.Row
+    assert person_label(tr, people.by_id(conn, pid)) == "warga (dihapus)"
+    conn.close()
