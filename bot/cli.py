@@ -77,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = args.database or SHELL_DATABASE
         return asyncio.run(
             run_shell(
-                replace(settings, database=database),
+                # the shell never makes (or rotates away) the real daily backups
+                replace(settings, database=database, backup_dir=None),
                 user_id=args.user_id,
                 admin=args.admin,
                 demo=args.demo,

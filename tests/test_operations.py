@@ -153,3 +153,23 @@ def test_next_local_is_tomorrow_at_two_jakarta_time() -> None:
     assert next_local(now, time(2, 0), zone) == datetime(2026, 11, 30, 2, 0, tzinfo=zone)
     now = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)  # 01:00 WIB on the 29th
     assert next_local(now, time(2, 0), zone) == datetime(2026, 11, 29, 2, 0, tzinfo=zone)
+
+
+def test_the_shell_never_touches_the_real_backups(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "bkm-20260101T020000Z.sqlite3").write_bytes(b"a real backup")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "shell"],
+        input="/start\n",
+        env={"BKM_BACKUP_DIR": str(backups), "BKM_BACKUP_KEEP": "1", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _files(backups) == ["bkm-20260101T020000Z.sqlite3"]
