@@ -35,11 +35,15 @@ def erase_everything(
     *,
     actor_id: int | None,
     reason: str,
+    actor_role: str | None = None,
 ) -> None:
     """One transaction: every feature erases its part, then the person; audited."""
     for item in items:
         item.erase(conn, person_id, now)
-    personal.record_erasure(conn, person_id=person_id, actor_id=actor_id, reason=reason, now=now)
+    role = actor_role or ("system" if actor_id is None else "warga")
+    personal.record_erasure(
+        conn, person_id=person_id, actor_id=actor_id, actor_role=role, reason=reason, now=now
+    )
 
 
 def merge_accounts(

@@ -1,7 +1,6 @@
-"""/admin › Members: list and search, revoke, move RW, merge accounts, promote and demote.
+"""/admin › Members: list and search, revoke, move RW, merge accounts, erase on request.
 
-A promotion to the board takes effect only when a second board member confirms it; the
-last board member cannot be taken off, and BKM_ADMINS cannot be demoted from the chat.
+Promotion and demotion (the member card's board buttons) are in handlers/board_roles.py.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ class Step(IntEnum):
     MERGE = 4
 
 
-def _tail_id(update: Update, position: int = -1) -> int | None:
+def tail_id(update: Update, position: int = -1) -> int | None:
     data = update.callback_query.data if update.callback_query else None
     parts = (data or "").split(":")
     try:
@@ -89,7 +88,7 @@ async def _show_list(update: Update, context: BKMContext, query: str, offset: in
 async def list_members(update: Update, context: BKMContext) -> None:
     """/admin › Members: the first page, alphabetically."""
     data = update.callback_query.data if update.callback_query else None
-    offset = (_tail_id(update) or 0) if (data or "").startswith("mbr:p:") else 0
+    offset = (tail_id(update) or 0) if (data or "").startswith("mbr:p:") else 0
     await answer(update, context)
     await _show_list(update, context, "", offset)
 
@@ -114,8 +113,8 @@ async def search_text(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def _target(update: Update, context: BKMContext, position: int = -1) -> Person | None:
-    person_id = _tail_id(update, position)
+async def target_member(update: Update, context: BKMContext, position: int = -1) -> Person | None:
+    person_id = tail_id(update, position)
     person = await context.db.read(people.by_id, person_id) if person_id else None
     if person is None or not person.is_member:
         await stale_button(update, context)
@@ -127,7 +126,7 @@ async def _target(update: Update, context: BKMContext, position: int = -1) -> Pe
 @private_only("admin")
 async def show_member(update: Update, context: BKMContext) -> None:
     """A member's card with the actions the board may take."""
-    person = await _target(update, context)
+    person = await target_member(update, context)
     if person is None:
         return
     tr = context.tr
@@ -141,7 +140,54 @@ async def show_member(update: Update, context: BKMContext) -> None:
     else:
         rows.append([(tr._("Propose for the board"), f"mbr:pr:{person.id}")])
         rows.append([(tr._("Revoke membership"), f"mbr:rv:{person.id}")])
+        rows.append([(tr._("Erase personal data (on request)"), f"mbr:er:{person.id}")])
     await reply(update, context, card(tr, person), reply_markup=keyboard(rows))
+
+
+@board_only
+@private_only("admin")
+async def erase_ask(update: Update, context: BKMContext) -> None:
+    """A resident without Telegram asks the board in person to erase their data."""
+    person = await target_member(update, context)
+    if person is None or person.is_board:
+        await stale_button(update, context)
+        return
+    tr = context.tr
+    await answer(update, context)
+    await reply(
+        update,
+        context,
+        card(tr, person)
+        + "\n\n"
+        + tr._(
+            "Erase this person's personal data at their request? Their records stay, "
+            "shown as “resident (erased)”. This cannot be undone."
+        ),
+        reply_markup=keyboard(
+            [[(tr._("Erase"), f"mbr:erok:{person.id}"), (tr._("Cancel"), "mbr:x")]]
+        ),
+    )
+
+
+@board_only
+@private_only("admin")
+async def erase_confirmed(update: Update, context: BKMContext) -> None:
+    person = await target_member(update, context)
+    if person is None or person.is_board:
+        await stale_button(update, context)
+        return
+    await context.db.write(
+        personal.erase_everything,
+        personal.parts(context.services.registry),
+        person.id,
+        context.clock.now(),
+        actor_id=context.person.id,
+        actor_role="pengurus",
+        reason="request_in_person",
+    )
+    await context.db.checkpoint()
+    await answer(update, context)
+    await reply(update, context, context.tr._("The personal data was erased."))
 
 
 # ---- typed answers: new RT/RW, revocation reason, the other account's number ----------------
@@ -149,7 +195,7 @@ def _asker(step: Step, question: str) -> Any:
     @board_only
     @private_only("admin")
     async def begin(update: Update, context: BKMContext) -> int:
-        person = await _target(update, context)
+        person = await target_member(update, context)
         if person is None:
             return flows.END
         await answer(update, context)
@@ -296,7 +342,7 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
 @board_only
 @private_only("admin")
 async def merge_confirmed(update: Update, context: BKMContext) -> None:
-    keep_id, drop_id = _tail_id(update, -2), _tail_id(update, -1)
+    keep_id, drop_id = tail_id(update, -2), tail_id(update, -1)
     if keep_id is None or drop_id is None:
         await stale_button(update, context)
         return
@@ -331,133 +377,6 @@ async def cancel(update: Update, context: BKMContext) -> int:
     return flows.END
 
 
-# ---- the board: two-person promotion, demotion ----------------------------------------------
-@board_only
-@private_only("admin")
-async def propose(update: Update, context: BKMContext) -> None:
-    person = await _target(update, context)
-    if person is None:
-        return
-    tr = context.tr
-    try:
-        promotion = await context.db.write(
-            board.propose_promotion,
-            person_id=person.id,
-            board_id=context.person.id,
-            now=context.clock.now(),
-        )
-    except board.AlreadyPending:
-        await answer(
-            update,
-            context,
-            tr._("This promotion already waits for a second board member."),
-            alert=True,
-        )
-        return
-    except board.NotFound:
-        await stale_button(update, context)
-        return
-    await answer(update, context)
-    await reply(
-        update,
-        context,
-        tr._("Proposed. {name} joins the board when another board member confirms.").format(
-            name=html.escape(person.full_name or "-")
-        ),
-    )
-    name = html.escape(person.full_name or "-")
-
-    def render(t: Translator) -> Outgoing:
-        return Outgoing(
-            t._(
-                "A board member proposes {name} (No. {id}) for the BKM board. "
-                "It takes effect when a second board member confirms."
-            ).format(name=name, id=person.id),
-            buttons=(((t._("Confirm"), f"mbr:cf:{promotion.id}"),),),
-        )
-
-    await outbox.notify_board(
-        context.application, render, kind="board.promotion", exclude=[context.person.id]
-    )
-
-
-@board_only
-@private_only("admin")
-async def confirm(update: Update, context: BKMContext) -> None:
-    promotion_id = _tail_id(update)
-    tr = context.tr
-    try:
-        if promotion_id is None:
-            raise board.NotFound
-        promoted = await context.db.write(
-            board.confirm_promotion,
-            promotion_id=promotion_id,
-            board_id=context.person.id,
-            now=context.clock.now(),
-        )
-    except board.SamePerson:
-        await answer(update, context, tr._("A second board member must confirm this."), alert=True)
-        return
-    except board.NotFound:
-        await stale_button(update, context)
-        return
-    await answer(update, context, tr._("Confirmed."))
-    await reply(
-        update,
-        context,
-        tr._("Confirmed: {name} is now a board member.").format(
-            name=html.escape(promoted.full_name or "-")
-        ),
-    )
-
-    def render(t: Translator) -> Outgoing:
-        return Outgoing(t._("You are now a member of the BKM board. Open /admin to begin."))
-
-    await outbox.notify(context.application, [promoted.id], render, kind="board.promoted")
-
-
-@board_only
-@private_only("admin")
-async def demote(update: Update, context: BKMContext) -> None:
-    person_id = _tail_id(update)
-    tr = context.tr
-    try:
-        if person_id is None:
-            raise board.NotFound
-        demoted = await context.db.write(
-            board.demote,
-            person_id=person_id,
-            board_id=context.person.id,
-            config_admins=context.settings.admins,
-            now=context.clock.now(),
-        )
-    except board.LastBoardMember:
-        await answer(update, context, tr._("The last board member cannot be removed."), alert=True)
-        return
-    except board.ConfigAdmin:
-        await answer(
-            update,
-            context,
-            tr._(
-                "This board member is set in BKM_ADMINS; "
-                "only the server configuration can change that."
-            ),
-            alert=True,
-        )
-        return
-    except board.NotFound:
-        await stale_button(update, context)
-        return
-    await answer(update, context)
-    await reply(
-        update,
-        context,
-        tr._("{name} is no longer on the board (still a member).").format(
-            name=html.escape(demoted.full_name or demoted.display_name or "-")
-        ),
-    )
-
-
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -485,10 +404,9 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(list_members, pattern=r"^(adm:mlist|mbr:p:\d+)$"),
         CallbackQueryHandler(show_member, pattern=r"^mbr:v:"),
         CallbackQueryHandler(merge_confirmed, pattern=r"^mbr:mgok:"),
-        CallbackQueryHandler(propose, pattern=r"^mbr:pr:"),
-        CallbackQueryHandler(confirm, pattern=r"^mbr:cf:"),
-        CallbackQueryHandler(demote, pattern=r"^mbr:dm:"),
         CallbackQueryHandler(dismiss, pattern=r"^mbr:x$"),
+        CallbackQueryHandler(erase_ask, pattern=r"^mbr:er:\d+$"),
+        CallbackQueryHandler(erase_confirmed, pattern=r"^mbr:erok:\d+$"),
     ]
 
 

@@ -169,14 +169,20 @@ def inactive_since(conn: sqlite3.Connection, cutoff: datetime) -> list[int]:
 
 
 def record_erasure(
-    conn: sqlite3.Connection, *, person_id: int, actor_id: int | None, reason: str, now: datetime
+    conn: sqlite3.Connection,
+    *,
+    person_id: int,
+    actor_id: int | None,
+    actor_role: str,
+    reason: str,
+    now: datetime,
 ) -> None:
-    """The audit row of an erasure: codes only (who asked: the person, the system)."""
+    """The audit row of an erasure: codes only (who asked: the person, the board, the system)."""
     audit.record(
         conn,
         now=now,
         actor_id=actor_id,
-        actor_role="system" if actor_id is None else "warga",
+        actor_role=actor_role,
         action="person.erased",
         object_type="person",
         object_id=person_id,

@@ -239,3 +239,25 @@ async def test_transparency_shows_participation_with_small_groups_hidden(
     head = conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
     conn.close()
     assert head[:16] in page
+
+
+async def test_the_board_erases_a_resident_registered_in_person_on_request(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Daftarkan warga secara langsung")
+    await bot.send(BOARD_ID, "Mbah Sarinem")
+    await bot.send(BOARD_ID, "RT 4 RW 6")
+    await bot.press(BOARD_ID, "Perempuan")
+    await open_card(bot, BOARD_ID, "Mbah")
+    asked = await bot.press(BOARD_ID, "Hapus data pribadi (atas permintaan)")
+    assert "tidak dapat dibatalkan" in texts(asked)
+    assert "dihapus" in texts(await bot.press(BOARD_ID, "Hapus"))
+    assert b"Sarinem" not in settings.database.read_bytes()
+    [(role, after)] = rows(
+        settings.database, "SELECT actor_role, after FROM audit WHERE action = 'person.erased'"
+    )
+    assert role == "pengurus" and "request_in_person" in str(after)
+    # the card's button pressed again: the person is no longer a member, nothing happens
+    again = await bot.press_data(BOARD_ID, asked[-1].buttons[0]["callback_data"], 1)
+    assert "tidak berlaku" in alerts(again)
