@@ -173,3 +173,20 @@ def test_the_shell_never_touches_the_real_backups(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert _files(backups) == ["bkm-20260101T020000Z.sqlite3"]
+
+
+async def test_a_missed_backup_is_told_by_the_nightly_check(
+    make_bot, settings: Settings, clock: FakeClock, tmp_path: Path, api: FakeBotAPI
+) -> None:
+    from handlers.operations import run_retention
+
+    bot = make_bot(settings, backup_dir=tmp_path / "b")
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        before = len(api.calls)
+        await run_retention(bot.application)  # last night's backup exists: quiet
+        assert not [c for c in api.calls[before:] if c.chat_id == BOARD_ID]
+        clock.advance(timedelta(hours=37))  # the job did not run (machine asleep, say)
+        await run_retention(bot.application)
+        [told] = [c for c in api.calls[before:] if c.chat_id == BOARD_ID]
+        assert "Tidak ada cadangan" in told.text

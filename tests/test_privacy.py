@@ -167,3 +167,12 @@ async def test_an_erased_person_is_shown_as_erased_on_records(
     conn.row_factory = sqlite3.Row
     assert person_label(tr, people.by_id(conn, pid)) == "warga (dihapus)"
     conn.close()
+
+
+async def test_personal_data_commands_in_a_group_continue_privately(bot: Simulator) -> None:
+    calls = await bot.send(RESIDENT, "/datasaya", group=True)
+    assert "chat pribadi" in texts(calls)
+    assert not [c for c in calls if c.method == "sendDocument"]
+    private = await bot.press(RESIDENT, 1, chat_id=-1001234567890)  # the deep link
+    assert [c.method for c in private][-1] == "sendDocument"
+    assert private[-1].chat_id == RESIDENT
