@@ -60,6 +60,7 @@ async def guard(update: Update, context: BKMContext, language: str) -> None:
     if verdict is Verdict.DROP:
         raise ApplicationHandlerStop
     if verdict is Verdict.WARN:
+        log.info("flood limit reached: update %s refused, cooling down", update.update_id)
         await _refuse(
             update,
             context,
