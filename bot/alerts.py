@@ -104,3 +104,15 @@ async def backup_missed(application: AnyApplication, last: datetime | None) -> N
         )
 
     await alert(application, "backup_missed", render)
+
+
+async def audit_broken(application: AnyApplication, problem: str) -> None:
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._(
+                "⚠️ The nightly check found the audit log altered: {problem}. "
+                "Run `bkm-bot audit verify` on the server and compare with a backup."
+            ).format(problem=problem)
+        )
+
+    await alert(application, "audit_broken", render)

@@ -113,7 +113,20 @@ async def run_retention(application: AnyApplication) -> int:
         await services.db.checkpoint()
         log.info("retention: erased the personal data of %d inactive people", erased)
     await check_backup_age(application)
+    await check_audit_chain(application)
     return erased
+
+
+async def check_audit_chain(application: AnyApplication) -> audit.ChainReport:
+    """Walk the audit chain (nightly); a break is told to the board and shown in /status."""
+    services = services_of(application)
+    report = await services.db.read(audit.verify)
+    verdict = "ok" if report.ok else f"broken: {report.problem}"
+    await services.db.write(ops.put, "audit.verified", verdict, services.clock.now())
+    if not report.ok:
+        log.error("audit chain broken: %s", report.problem)
+        await alerts.audit_broken(application, html.escape(report.problem or ""))
+    return report
 
 
 async def check_backup_age(application: AnyApplication) -> None:
@@ -148,9 +161,10 @@ async def status(update: Update, context: BKMContext) -> None:
             ops.get(conn, "backup.error"),
             ops.schedule_health(conn, now),
             audit.head(conn),
+            ops.get(conn, "audit.verified"),
         )
 
-    last, error, (pending, overdue), (rows, head) = await context.db.read(read)
+    last, error, (pending, overdue), (rows, head), verified = await context.db.read(read)
     lines = [
         tr._("<b>Bot status</b>"),
         tr._("Running for: {hours} hours {minutes} minutes").format(
@@ -182,6 +196,14 @@ async def status(update: Update, context: BKMContext) -> None:
             rows=tr.number(rows), head=head[:16]
         )
     )
+    if verified is not None:
+        lines.append(
+            (
+                tr._("Audit chain checked {when}: intact")
+                if verified[0] == "ok"
+                else tr._("Audit chain checked {when}: BROKEN — run bkm-bot audit verify")
+            ).format(when=tr.datetime(verified[1]))
+        )
     await reply(update, context, "\n".join(lines))
 
 

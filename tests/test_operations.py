@@ -190,3 +190,25 @@ async def test_a_missed_backup_is_told_by_the_nightly_check(
         await run_retention(bot.application)
         [told] = [c for c in api.calls[before:] if c.chat_id == BOARD_ID]
         assert "Tidak ada cadangan" in told.text
+
+
+async def test_the_nightly_check_tells_the_board_of_a_broken_audit_chain(
+    make_bot, settings: Settings, api: FakeBotAPI
+) -> None:
+    from handlers.operations import run_retention
+
+    bot = make_bot(settings)
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        await run_retention(bot.application)
+        assert "utuh" in texts(await bot.send(BOARD_ID, "/status"))
+        conn = sqlite3.connect(settings.database)
+        conn.execute("DROP TRIGGER audit_no_update")
+        conn.execute("UPDATE audit SET after = '{}' WHERE id = 1")
+        conn.commit()
+        conn.close()
+        before = len(api.calls)
+        await run_retention(bot.application)
+        [told] = [c for c in api.calls[before:] if c.chat_id == BOARD_ID]
+        assert "row 1 altered" in told.text
+        assert "RUSAK" in texts(await bot.send(BOARD_ID, "/status"))
