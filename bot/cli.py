@@ -24,7 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bkm-bot", description="BKM Bot for a kelurahan.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="serve Telegram (long polling)")
+    run = commands.add_parser("run", help="serve Telegram (long polling, or a webhook)")
+    run.add_argument("--webhook-url", default=None, help="public HTTPS URL Telegram posts to")
+    run.add_argument("--listen", default="0.0.0.0", help="webhook address (default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=8443, help="webhook port (default 8443)")
 
     shell = commands.add_parser("shell", help="chat with the bot in this terminal, offline")
     shell.add_argument("--user-id", type=int, default=None, help="simulated person (default 1)")
@@ -43,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write a CSV export to standard output")
     export.add_argument("kind")
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION"
+    )
+    audit.add_parser("verify", help="check the hash chain; exit 1 naming the first break")
     return parser
 
 
@@ -55,19 +63,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run" and not settings.token:
             raise ConfigError("BKM_BOT_TOKEN is not set: `bkm-bot run` needs the bot's token")
+        if args.command == "run" and args.webhook_url and not settings.webhook_secret:
+            raise ConfigError("BKM_WEBHOOK_SECRET is not set: --webhook-url needs it")
     except ConfigError as exc:
         print(f"bkm-bot: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
     if args.command == "run":
-        return _run(settings)
+        return _run(settings, args)
     if args.command == "shell":
         from bot.shell import run_shell
 
         database = args.database or SHELL_DATABASE
         return asyncio.run(
             run_shell(
-                replace(settings, database=database),
+                # the shell never makes (or rotates away) the real daily backups
+                replace(settings, database=database, backup_dir=None),
                 user_id=args.user_id,
                 admin=args.admin,
                 demo=args.demo,
@@ -77,19 +88,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(settings, args)
     if args.command == "export":
         return _export(settings, args.kind)
+    if args.command == "audit":
+        return _audit_verify(settings)
     return 2
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
 
     application = build_application(settings)
+    # run_polling / run_webhook stop cleanly on SIGINT and SIGTERM: in-flight updates
+    # finish, then post_shutdown closes the database.
+    if args.webhook_url:
+        logging.getLogger(__name__).info("starting: webhook on %s:%d", args.listen, args.port)
+        application.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=args.webhook_url.split("://", 1)[-1].partition("/")[2],
+            webhook_url=args.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        return 0
     logging.getLogger(__name__).info("starting: long polling")
-    # run_polling stops cleanly on SIGINT and SIGTERM, then runs post_shutdown.
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0
+
+
+def _audit_verify(settings: Settings) -> int:
+    from storage import audit, migrate
+    from storage.db import connect_sync
+
+    conn = connect_sync(settings.database)
+    try:
+        migrate.apply(conn, settings.database)
+        report = audit.verify(conn)
+    finally:
+        conn.close()
+    if report.ok:
+        print(f"audit chain intact: {report.rows} rows, head {report.head}")
+        return 0
+    print(f"audit chain BROKEN at row {report.broken_at}: {report.problem}")
+    return 1
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -30,6 +31,7 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._processed = 0
         self._progress = asyncio.Condition()
+        self.started_at = time.monotonic()
 
     @property
     def active_people(self) -> int:
@@ -69,7 +71,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
             await self._progress.wait_for(lambda: self._processed >= count)
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Mark the start (uptime in /status)."""
+        self.started_at = time.monotonic()
+
+    @property
+    def uptime(self) -> float:
+        """Seconds since the application started."""
+        return time.monotonic() - self.started_at
 
     async def shutdown(self) -> None:
         """Nothing to tear down; in-flight updates finish under their locks."""

@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -18,10 +19,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import menus
+from bot import alerts, menus
 from bot.access import answer, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
+from bot.flood import FloodGate, Verdict
 from bot.i18n import LANGUAGES, N_, pick_language
 from bot.keyboards import column
 from bot.logs import current_update
@@ -30,6 +32,53 @@ from storage import people
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+MAX_TEXT = 4096  # Telegram's own limit for a message; longer text is refused politely
+
+
+def _flood_gate(context: BKMContext) -> FloodGate:
+    gate = context.bot_data.get("flood_gate")
+    if gate is None:
+        limit, seconds = context.settings.flood_limit
+        gate = context.bot_data["flood_gate"] = FloodGate(limit, seconds)
+    return gate
+
+
+async def _refuse(update: Update, context: BKMContext, language: str, text: str) -> None:
+    """Tell the person why nothing happens, in their client's language; stop the update."""
+    tr = context.services.tr(language)
+    if update.callback_query is not None:
+        await answer(update, context, tr._(text), alert=True)
+    elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+        await context.bot.send_message(update.effective_chat.id, tr._(text))
+    raise ApplicationHandlerStop
+
+
+async def guard(update: Update, context: BKMContext, language: str) -> None:
+    """The abuse limits, before any database work: the flood limit and oversize text."""
+    assert update.effective_user is not None
+    verdict = _flood_gate(context).check(update.effective_user.id, context.clock.now().timestamp())
+    if verdict is Verdict.DROP:
+        raise ApplicationHandlerStop
+    if verdict is Verdict.WARN:
+        log.info("flood limit reached: update %s refused, cooling down", update.update_id)
+        await _refuse(
+            update,
+            context,
+            language,
+            N_(
+                "You are sending messages very fast. Please wait a moment; "
+                "I will answer again shortly."
+            ),
+        )
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if len(text) > MAX_TEXT:
+        await _refuse(
+            update,
+            context,
+            language,
+            N_("That message is too long for me. Please send at most 4096 characters."),
+        )
 
 
 async def identify(update: object, context: BKMContext) -> None:
@@ -41,6 +90,7 @@ async def identify(update: object, context: BKMContext) -> None:
     if user is None or user.is_bot:
         return
     settings = context.settings
+    await guard(update, context, pick_language(user.language_code, settings.locale))
     person = await context.db.write(
         people.seen,
         telegram_id=user.id,
@@ -170,6 +220,7 @@ async def on_error(update: object, context: BKMContext) -> None:
     )
     update_id = update.update_id if isinstance(update, Update) else "-"
     log.error("update %s failed in %s", update_id, handler, exc_info=error)
+    await alerts.error_happened(context.application)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await answer(update, context)

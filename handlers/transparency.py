@@ -9,9 +9,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import reply
 from bot.context import BKMContext
-from bot.features import Command, Feature, MenuItem
-from bot.i18n import N_
+from bot.disclosure import action_label, count
+from bot.features import Command, Feature, MenuItem, Section
+from bot.i18n import N_, Translator
 from bot.paginate import paginate
+from storage import audit, board
+from storage.db import Database
+
+GENDER_LABELS = {
+    "female": N_("women"),
+    "male": N_("men"),
+    "unspecified": N_("not stated"),
+}
 
 
 async def transparency(update: Update, context: BKMContext) -> None:
@@ -24,6 +33,39 @@ async def transparency(update: Update, context: BKMContext) -> None:
             parts.append(text)
     for page in paginate(parts):
         await reply(update, context, page)
+
+
+async def participation_section(db: Database, tr: Translator) -> str | None:
+    """Members by RW and by gender; a group under 5 shows "< 5"."""
+    by_rw, by_gender = await db.read(board.participation)
+    if not by_rw and not by_gender:
+        return None
+    lines = [tr._("<b>Members by RW</b>")]
+    lines += [f"RW {rw:02d}: {count(tr, n)}" for rw, n in by_rw]
+    lines.append(tr._("<b>Members by gender</b>"))
+    lines += [
+        f"{tr._(GENDER_LABELS.get(gender, gender))}: {count(tr, n)}" for gender, n in by_gender
+    ]
+    return "\n".join(lines)
+
+
+async def board_actions_section(db: Database, tr: Translator) -> str | None:
+    """The latest board actions from the audit log: what and when, never who it concerned."""
+
+    def read(conn: Any) -> Any:
+        return audit.public_actions(conn, 10), audit.head(conn)
+
+    actions, (rows, head) = await db.read(read)
+    lines = [tr._("<b>Latest board actions</b>")]
+    lines += [f"{tr.datetime(a.at)} — {action_label(tr, a.action)}" for a in actions]
+    if not actions:
+        lines.append(tr._("None yet."))
+    lines.append(
+        tr._("Audit log: {rows} entries; fingerprint of the latest: {head}").format(
+            rows=tr.number(rows), head=head[:16]
+        )
+    )
+    return "\n".join(lines)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -41,4 +83,8 @@ FEATURE = Feature(
         Command("transparansi", "transparency", N_("Public summary of the BKM"), public=True),
     ),
     main_menu=(MenuItem("transparency", N_("Transparency"), order=70),),
+    transparency=(
+        Section("participation", 11, participation_section),
+        Section("board_actions", 95, board_actions_section),
+    ),
 )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+
+DAILY_PREFIX = "bkm-"
+DAILY_SUFFIX = ".sqlite3"
 
 
 class BackupError(Exception):
@@ -47,13 +51,37 @@ def backup_connection(conn: sqlite3.Connection, target: Path) -> None:
 
 
 def restore(source: Path, database: Path) -> None:
-    """Replace database with source, after source passes the integrity check."""
+    """Replace database with source, after source passes the integrity check.
+
+    The copy is made beside the database and moved over it, so a damaged or half-written
+    database file is replaced whole; its old -wal/-shm files are removed (stop the bot first).
+    """
     check_file(source)
+    partial = database.with_name(database.name + ".restore-part")
+    partial.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dest = sqlite3.connect(database)
+    dest = sqlite3.connect(partial)
     try:
         src.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
     finally:
         src.close()
         dest.close()
-    check_file(database)
+    check_file(partial)
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    partial.replace(database)
+
+
+def daily_path(directory: Path, now: datetime) -> Path:
+    """bkm-20261128T020000Z.sqlite3: names sort by time."""
+    return directory / f"{DAILY_PREFIX}{now.strftime('%Y%m%dT%H%M%SZ')}{DAILY_SUFFIX}"
+
+
+def rotate(directory: Path, keep: int) -> list[Path]:
+    """Delete the oldest daily backups beyond `keep`; returns what was deleted."""
+    found = sorted(directory.glob(f"{DAILY_PREFIX}*{DAILY_SUFFIX}"))
+    doomed = found[: max(0, len(found) - keep)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed

@@ -23,7 +23,12 @@ BUSY_TIMEOUT_MS = 5000
 
 def configure(conn: sqlite3.Connection) -> None:
     """Pragmas every connection to the database uses."""
+    from storage.audit import chain_hash
+
     conn.row_factory = sqlite3.Row
+    # Erased values are overwritten with zeros, not left in free pages (UU PDP erasure).
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.create_function("bkm_audit_hash", 10, chain_hash, deterministic=True)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -101,6 +106,13 @@ class Database:
         """Run fn(conn, ...) for reading, in autocommit (each statement sees committed data)."""
         async with self._lock:
             return await self._run_in_thread(lambda conn: fn(conn, *args, **kwargs))
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so old page images do not linger."""
+        async with self._lock:
+            await self._run_in_thread(
+                lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            )
 
     async def backup_to(self, target: Path) -> None:
         """Online backup of the open database into target (SQLite's backup API)."""

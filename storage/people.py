@@ -41,6 +41,7 @@ class Person:
     role: Role
     registered_by: int | None
     menu_key: str | None
+    erased: bool = False  # personal data erased (/hapusdata, retention, merged away)
 
     @property
     def is_board(self) -> bool:
@@ -65,6 +66,7 @@ def _person(row: sqlite3.Row) -> Person:
         role=Role(row["role"]),
         registered_by=row["registered_by"],
         menu_key=row["menu_key"],
+        erased="erased_at" in row.keys() and row["erased_at"] is not None,  # noqa: SIM118
     )
 
 

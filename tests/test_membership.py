@@ -286,9 +286,11 @@ async def test_unknown_commands_get_a_hint(bot: Simulator, text: str) -> None:
 
 
 async def test_stray_text_and_odd_input_get_a_hint_never_silence(bot: Simulator) -> None:
-    for text in ("halo", "\u200b", "🙂" * 5000, "<b>not html</b> & co"):
+    for text in ("halo", "\u200b", "🙂" * 4000, "<b>not html</b> & co"):
         calls = await bot.send(APPLICANT, text)
         assert "tidak mengerti" in texts(calls), text
+    # over Telegram's 4096 characters: refused politely, before any work (accountability)
+    assert "terlalu panjang" in texts(await bot.send(APPLICANT, "🙂" * 5000))
 
 
 async def test_board_screens_with_personal_data_never_open_in_a_group(bot: Simulator) -> None:

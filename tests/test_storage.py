@@ -192,16 +192,17 @@ async def test_a_schedule_fires_once_even_when_claimed_twice(db: Database) -> No
     later = NOW + timedelta(hours=2)
     claims = await asyncio.gather(*(db.write(schedules.claim, row.id, later) for _ in range(5)))
     assert sum(claim is not None for claim in claims) == 1
-    assert await db.read(schedules.pending) == []
+    # (the daily operations rows of the accountability migration are pending too)
+    assert [s for s in await db.read(schedules.pending) if s.kind == "poll.close"] == []
 
 
 async def test_rescheduling_moves_the_one_pending_row(db: Database) -> None:
     await db.write(schedules.put, kind="k", object_id="x", due_at=NOW)
     await db.write(schedules.put, kind="k", object_id="x", due_at=NOW + timedelta(days=1))
-    [only] = await db.read(schedules.pending)
+    [only] = [s for s in await db.read(schedules.pending) if s.kind == "k"]
     assert only.due_at == NOW + timedelta(days=1)
     assert await db.write(schedules.cancel, "k", "x")
-    assert await db.read(schedules.pending) == []
+    assert [s for s in await db.read(schedules.pending) if s.kind == "k"] == []
 
 
 async def test_board_admins_are_added_and_never_demoted(db: Database) -> None:

@@ -1,0 +1,43 @@
+"""The moderation seam: what the board can hide from the public, and how it then reads.
+
+A feature whose public content the board may hide (a proposal, a grievance summary, a
+progress note) defines `MODERATABLE = (Moderatable(...), ...)` in its handlers module;
+/admin › Hide public content finds it there (like FEATURE). When rendering for the public
+the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
+`hidden_text(tr, reason)` instead of the content.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import pkgutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.i18n import Translator
+
+
+@dataclass(frozen=True)
+class Moderatable:
+    """One kind of public content: `find(conn, reference)` turns what the board typed
+    (e.g. "USL-2026-0001") into the object id, or None when there is no such object."""
+
+    object_type: str
+    label: str  # an N_() msgid, e.g. N_("Proposal")
+    find: Callable[[sqlite3.Connection, str], str | None]
+
+
+def discover(package: str = "handlers") -> tuple[Moderatable, ...]:
+    root = importlib.import_module(package)
+    found: list[Moderatable] = []
+    for info in pkgutil.iter_modules(root.__path__):
+        module = importlib.import_module(f"{package}.{info.name}")
+        found.extend(getattr(module, "MODERATABLE", ()))
+    return tuple(found)
+
+
+def hidden_text(tr: Translator, reason: str) -> str:
+    """What the public sees instead of hidden content."""
+    return tr._("<i>hidden by the board</i>: {reason}").format(reason=html.escape(reason))

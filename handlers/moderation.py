@@ -1,0 +1,172 @@
+"""/admin › Hide public content: the board hides a proposal, grievance summary or progress
+note with a reason; the public then sees "disembunyikan oleh pengurus" and the reason."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import flows, moderation
+from bot.access import answer, board_only, private_only, reply
+from bot.context import BKMContext
+from bot.features import AdminItem, Feature
+from bot.i18n import N_
+from bot.keyboards import column
+from bot.moderation import Moderatable
+from bot.validate import Invalid, clean_text, text_length
+from handlers.core import stale_button
+from storage import flows as flow_rows
+from storage import moderation as rows
+
+FLOW = "moderation_hide"
+KINDS_KEY = "moderation_kinds"
+
+
+class Step(IntEnum):
+    REFERENCE = 1
+    REASON = 2
+
+
+def kinds(context: BKMContext) -> dict[str, Moderatable]:
+    found = context.bot_data.get(KINDS_KEY)
+    if found is None:
+        found = context.bot_data[KINDS_KEY] = moderation.discover()
+    return {kind.object_type: kind for kind in found}
+
+
+@board_only
+@private_only("admin")
+async def choose_kind(update: Update, context: BKMContext) -> None:
+    tr = context.tr
+    await answer(update, context)
+    available = kinds(context)
+    if not available:
+        await reply(update, context, tr._("There is no public content that can be hidden yet."))
+        return
+    await reply(
+        update,
+        context,
+        tr._("What do you want to hide from the public?"),
+        reply_markup=column([(tr._(k.label), f"mod:k:{t}") for t, k in available.items()]),
+    )
+
+
+@board_only
+@private_only("admin")
+async def kind_chosen(update: Update, context: BKMContext) -> int:
+    query = update.callback_query
+    kind = kinds(context).get((query.data or "").removeprefix("mod:k:") if query else "")
+    if kind is None:
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    await flows.save_step(update, context, FLOW, Step.REFERENCE, {"type": kind.object_type})
+    await reply(
+        update,
+        context,
+        context.tr._("Send the number of the {what} to hide (e.g. as shown in the list).").format(
+            what=context.tr._(kind.label).lower()
+        ),
+    )
+    return Step.REFERENCE
+
+
+async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
+    draft = await flows.load(context, FLOW)
+    if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, context.tr._("That took too long. Please start again."))
+        return None
+    return dict(draft.data)
+
+
+async def reference_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _data(update, context)
+    if data is None:
+        return flows.END
+    kind = kinds(context).get(data["type"])
+    reference = clean_text(update.message.text or "")[:40]
+    object_id = await context.db.read(kind.find, reference) if kind and reference else None
+    if object_id is None:
+        await reply(update, context, context.tr._("I found nothing with that number. Try again."))
+        return None
+    data["id"] = object_id
+    await flows.save_step(update, context, FLOW, Step.REASON, data)
+    await reply(update, context, context.tr._("Why is it hidden? The public sees this reason."))
+    return Step.REASON
+
+
+async def reason_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _data(update, context)
+    if data is None:
+        return flows.END
+    try:
+        reason = text_length(update.message.text or "", 3, 300)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
+
+    def hide_and_close(conn: Any) -> bool:
+        done = rows.hide(
+            conn, object_type=data["type"], object_id=data["id"], reason=reason,
+            board_id=board_id, now=now,
+        )  # fmt: skip
+        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return done
+
+    await context.db.write(hide_and_close)
+    await reply(
+        update,
+        context,
+        context.tr._("Hidden. The public now sees: {text}").format(
+            text=moderation.hidden_text(context.tr, reason)
+        ),
+    )
+    return flows.END
+
+
+async def cancel(update: Update, context: BKMContext) -> int:
+    await flows.end_flow(update, context, FLOW, keep=False)
+    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
+    return flows.END
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        ConversationHandler(
+            name=FLOW,
+            persistent=True,
+            entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],
+            states={
+                Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
+                Step.REASON: [MessageHandler(TEXT, reason_text)],
+            },
+            fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(choose_kind, pattern=r"^adm:hide$"),
+    ]
+
+
+FEATURE = Feature(
+    name="moderation",
+    order=12,
+    handlers=_handlers,
+    admin_menu=(AdminItem("hide", N_("Hide public content"), order=40),),
+)

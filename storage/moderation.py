@@ -1,0 +1,87 @@
+"""Moderation: public content hidden by the board, with a reason the public sees."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from storage import audit
+from storage.rows import iso
+
+
+def hide(
+    conn: sqlite3.Connection,
+    *,
+    object_type: str,
+    object_id: str | int,
+    reason: str,
+    board_id: int,
+    now: datetime,
+) -> bool:
+    """Hide (or re-word the reason of) an object; False if it was hidden already."""
+    before = conn.execute(
+        "SELECT 1 FROM moderation WHERE object_type = ? AND object_id = ?",
+        (object_type, str(object_id)),
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO moderation (object_type, object_id, reason, hidden_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (object_type, object_id) DO UPDATE SET"
+        " reason = excluded.reason, hidden_by = excluded.hidden_by",
+        (object_type, str(object_id), reason, board_id, iso(now)),
+    )
+    audit.record(
+        conn,
+        now=now,
+        actor_id=board_id,
+        actor_role="pengurus",
+        action="moderation.hidden",
+        object_type=object_type,
+        object_id=object_id,
+        before={"hidden": before is not None},
+        after={"hidden": True},
+    )
+    return before is None
+
+
+def unhide(
+    conn: sqlite3.Connection,
+    *,
+    object_type: str,
+    object_id: str | int,
+    board_id: int,
+    now: datetime,
+) -> bool:
+    cur = conn.execute(
+        "DELETE FROM moderation WHERE object_type = ? AND object_id = ?",
+        (object_type, str(object_id)),
+    )
+    if cur.rowcount:
+        audit.record(
+            conn,
+            now=now,
+            actor_id=board_id,
+            actor_role="pengurus",
+            action="moderation.shown",
+            object_type=object_type,
+            object_id=object_id,
+            before={"hidden": True},
+            after={"hidden": False},
+        )
+    return cur.rowcount > 0
+
+
+def hidden(
+    conn: sqlite3.Connection, object_type: str, object_ids: Iterable[str | int]
+) -> dict[str, str]:
+    """{object id: reason} for those of object_ids the board hid (for public renderings)."""
+    ids = [str(i) for i in object_ids]
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT object_id, reason FROM moderation WHERE object_type = ?"
+        f" AND object_id IN ({marks})",
+        (object_type, *ids),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,72 @@
+"""Moderation: the board hides public content with a reason; the public sees the reason."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.config import Settings
+from bot.i18n import N_
+from bot.moderation import Moderatable, hidden_text
+from bot.simulator import Simulator
+from handlers.moderation import KINDS_KEY
+from storage import moderation
+from tests.conftest import BOARD_ID
+
+PERSON = 701
+
+
+def texts(calls: list) -> str:  # type: ignore[type-arg]
+    return "\n".join(c.text for c in calls if c.method in ("sendMessage", "editMessageText"))
+
+
+def find_note(conn: sqlite3.Connection, reference: str) -> str | None:
+    """What a feature hands over: 'CAT-7' -> '7' when note 7 exists."""
+    number = reference.upper().removeprefix("CAT-")
+    if not number.isdigit():
+        return None
+    row = conn.execute("SELECT id FROM t_notes WHERE id = ?", (int(number),)).fetchone()
+    return None if row is None else str(row[0])
+
+
+async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Settings) -> None:
+    conn = sqlite3.connect(settings.database)
+    conn.execute("CREATE TABLE t_notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO t_notes VALUES (7, 'Jalan RT 3 sudah diaspal')")
+    conn.commit()
+    conn.close()
+    bot.application.bot_data[KINDS_KEY] = (
+        Moderatable("progress_note", N_("Progress note"), find_note),
+    )
+
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Sembunyikan konten publik")
+    await bot.press(BOARD_ID, 1)
+    assert "tidak menemukan" in texts(await bot.send(BOARD_ID, "CAT-99"))
+    await bot.send(BOARD_ID, "CAT-7")
+    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))
+    done = await bot.send(BOARD_ID, "Menyebut nama warga <tanpa izin>")
+    assert "disembunyikan oleh pengurus" in texts(done)
+    assert "<tanpa izin>" in texts(done)  # escaped in HTML, shown exactly
+
+    conn = sqlite3.connect(settings.database)
+    assert moderation.hidden(conn, "progress_note", ["7", "8"]) == {
+        "7": "Menyebut nama warga <tanpa izin>"
+    }
+    [(action, object_type, object_id)] = conn.execute(
+        "SELECT action, object_type, object_id FROM audit WHERE action LIKE 'moderation.%'"
+    ).fetchall()
+    conn.close()
+    assert (action, object_type, object_id) == ("moderation.hidden", "progress_note", "7")
+    tr = bot.application.bot_data["services"].tr("id")
+    assert "disembunyikan oleh pengurus" in hidden_text(tr, "alasan")
+
+
+async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
+    await bot.send(PERSON, "/start")
+    await bot.send(BOARD_ID, "/start")
+    calls = await bot.press_data(PERSON, "adm:hide", 1)
+    assert any("hanya untuk pengurus" in str(c.params.get("text")) for c in calls)
+    calls = await bot.press_data(BOARD_ID, "mod:k:nothing", 1)
+    assert any("tidak berlaku" in str(c.params.get("text")) for c in calls)
+    calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
+    assert "Belum ada konten publik" in texts(calls)
