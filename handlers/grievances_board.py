@@ -305,7 +305,22 @@ async def choose_assignee(update: Update, context: BKMContext) -> None:
 
 
 # ---- actions that need a text: status changes, replies, hiding -------------------------------
-OPS = ("verify", "take", "resolve", "reject", "reply", "hide")
+NEEDS = {
+    "verify": Action.VERIFY,
+    "take": Action.PROCESS,
+    "assign": Action.PROCESS,
+    "resolve": Action.RESOLVE,
+    "reject": Action.REJECT,
+}
+
+
+def possible(grievance: Grievance, op: str) -> bool:
+    """Whether the button still fits the report (a stale card, a forged press)."""
+    if op in NEEDS:
+        return NEEDS[op] in allowed(grievance.facts)
+    if op == "hide":
+        return grievance.public and grievance.hidden_reason is None
+    return op == "reply"
 
 
 @board_only
@@ -317,7 +332,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
     if op.startswith("to") and _id(op[2:]) is not None:
         assignee, op = _id(op[2:]), "assign"
     grievance = await load_for_board(update, context, raw)
-    if grievance is None or (op not in OPS and op != "assign"):
+    if grievance is None or not possible(grievance, op):
         await stale_button(update, context)
         return flows.END
     if assignee is not None:
@@ -374,13 +389,7 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
                 conn, grievance_id=gid, board_id=board_id, reason=text, now=now
             )
         else:
-            action = {
-                "verify": Action.VERIFY,
-                "take": Action.PROCESS,
-                "assign": Action.PROCESS,
-                "resolve": Action.RESOLVE,
-                "reject": Action.REJECT,
-            }[op]
+            action = NEEDS[op]
             assignee = board_id if op == "take" else data.get("assignee")
             result = store.act(
                 conn,

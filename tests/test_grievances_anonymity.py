@@ -166,17 +166,20 @@ async def test_an_anonymous_report_leaves_no_trace_of_the_reporter(
         )
         assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
         assert rows(
-            settings.database, "SELECT COUNT(*) FROM conversations WHERE key LIKE ?",
+            settings.database,
+            "SELECT COUNT(*) FROM conversations WHERE key LIKE ?",
             (f"%{REPORTER}%",),
-        ) == [(0,)]  # fmt: skip
-        person_id = rows(settings.database, "SELECT id FROM people WHERE telegram_id = ?",
-                         (REPORTER,))[0][0]  # fmt: skip
+        ) == [(0,)]
+        person_id = rows(
+            settings.database, "SELECT id FROM people WHERE telegram_id = ?", (REPORTER,)
+        )[0][0]
         # nothing in the grievance tables points at that person
         for table in ("grievances", "grievance_evidence", "grievance_messages", "schedules"):
             dump = str(rows(settings.database, f"SELECT * FROM {table}"))
             assert str(REPORTER) not in dump and FIRST_NAME not in dump, table
-        assert person_id not in {r[0] for r in rows(
-            settings.database, "SELECT reporter_id FROM grievances")}  # fmt: skip
+        assert person_id not in {
+            r[0] for r in rows(settings.database, "SELECT reporter_id FROM grievances")
+        }
 
         database = settings.database.read_bytes()
         wal_path = settings.database.with_name(settings.database.name + "-wal")
