@@ -583,7 +583,7 @@ async def edit_part(update: Update, context: BKMContext) -> int | None:
     if step is Step.EVIDENCE:
         data["evidence"] = []
     if step is Step.CATEGORY:
-        for key in ("amount", "exclude", "exclude_done", "public"):
+        for key in ("amount", "exclude", "exclude_done"):
             data.pop(key, None)
     if step is Step.IDENTITY:
         data.pop("reporter_name", None)
