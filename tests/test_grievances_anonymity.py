@@ -111,6 +111,28 @@ def pages_holding(data: bytes, needle: bytes, page_size: int, *, wal: bool) -> s
     return found
 
 
+def scan_for_the_reporter(path: Path) -> None:
+    """The reporter's id, name and username only in people pages; the text only in grievances."""
+    database = path.read_bytes()
+    wal_path = path.with_name(path.name + "-wal")
+    wal = wal_path.read_bytes() if wal_path.exists() else b""
+    allowed = people_pages(path)
+    page_size = 4096
+    for what, variants in needles().items():
+        for needle in variants:
+            in_file = pages_holding(database, needle, page_size, wal=False)
+            in_wal = pages_holding(wal, needle, page_size, wal=True)
+            assert in_file <= allowed, (what, needle, in_file, allowed)
+            assert in_wal <= allowed, (what, needle, in_wal, allowed)
+    # the description sits in the grievances table only, never in a leftover draft page
+    grievance_root = rows(path, "SELECT rootpage FROM sqlite_master WHERE name = 'grievances'")[0][
+        0
+    ]
+    text_pages = pages_holding(database, ANON_TEXT.encode(), page_size, wal=False)
+    text_pages |= pages_holding(wal, ANON_TEXT.encode(), page_size, wal=True)
+    assert text_pages == {grievance_root}
+
+
 async def file_anonymously(bot: Simulator) -> list:  # type: ignore[type-arg]
     await send_as_reporter(bot, "/start")
     await send_as_reporter(bot, "/lapor")
@@ -181,24 +203,9 @@ async def test_an_anonymous_report_leaves_no_trace_of_the_reporter(
             r[0] for r in rows(settings.database, "SELECT reporter_id FROM grievances")
         }
 
-        database = settings.database.read_bytes()
-        wal_path = settings.database.with_name(settings.database.name + "-wal")
-        wal = wal_path.read_bytes() if wal_path.exists() else b""
-        allowed = people_pages(settings.database)
-        page_size = 4096
-        for what, variants in needles().items():
-            for needle in variants:
-                in_file = pages_holding(database, needle, page_size, wal=False)
-                in_wal = pages_holding(wal, needle, page_size, wal=True)
-                assert in_file <= allowed, (what, needle, in_file, allowed)
-                assert in_wal <= allowed, (what, needle, in_wal, allowed)
-        # the description sits in the grievances table only, never in a leftover draft page
-        grievance_root = rows(
-            settings.database, "SELECT rootpage FROM sqlite_master WHERE name = 'grievances'"
-        )[0][0]
-        text_pages = pages_holding(database, ANON_TEXT.encode(), page_size, wal=False)
-        text_pages |= pages_holding(wal, ANON_TEXT.encode(), page_size, wal=True)
-        assert text_pages == {grievance_root}
+        scan_for_the_reporter(settings.database)
+    # and after a graceful stop, when PTB's persistence flushes what it holds
+    scan_for_the_reporter(settings.database)
 
     logs = captured_logs.getvalue()
     for what, variants in needles().items():

@@ -39,10 +39,13 @@ async def test_the_response_deadline_reminds_then_flags_overdue_exactly_once(
             "SELECT response_due_at, resolve_due_at FROM grievances",
         ) == [("2026-12-04T17:00:00+00:00", "2026-12-17T17:00:00+00:00")]
         # 14 working days: Dec 1–4, 7–11, 14–17 → end of Thu 17 Dec (no holiday in between)
-        due = {r[0]: r[1] for r in rows(
-            settings.database,
-            "SELECT kind || ' ' || object_id, due_at FROM schedules WHERE status = 'pending'",
-        )}  # fmt: skip
+        due = {
+            r[0]: r[1]
+            for r in rows(
+                settings.database,
+                "SELECT kind || ' ' || object_id, due_at FROM schedules WHERE status = 'pending'",
+            )
+        }
         assert due["grievance.remind 1:response"] == "2026-12-03T01:00:00+00:00"  # Thu 08:00 WIB
         assert due["grievance.overdue 1:response"] == "2026-12-04T17:00:00+00:00"
 

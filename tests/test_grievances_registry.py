@@ -23,8 +23,11 @@ OTHER = 602
 
 
 async def resolve(bot: Simulator, ref: str) -> None:
-    for button, note in (("Verifikasi", "Dicek."), ("Ambil", "Dikerjakan."),
-                         ("Selesaikan", "Sudah beres.")):  # fmt: skip
+    for button, note in (
+        ("Verifikasi", "Dicek."),
+        ("Ambil", "Dikerjakan."),
+        ("Selesaikan", "Sudah beres."),
+    ):
         await bot.send(BOARD_ID, "/pengaduan")
         await bot.press(BOARD_ID, "Terbuka")
         await bot.press(BOARD_ID, ref)
@@ -80,8 +83,12 @@ async def test_the_csv_export_holds_no_identities(
     result = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "bot", "export", "grievances"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
     assert table[0][:3] == ["ref", "category", "status"]
@@ -129,9 +136,13 @@ def test_demo_data_has_one_report_per_identity(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "shell", "--demo"],
-        input="/transparansi\n", capture_output=True, text=True, env=env, cwd=tmp_path,
+        input="/transparansi\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
         timeout=60,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert "Pengaduan" in result.stdout and re.search(r"LPR-\d{4}-0001", result.stdout)
     found = rows(tmp_path / "bkm-shell.sqlite3", "SELECT identity FROM grievances ORDER BY id")

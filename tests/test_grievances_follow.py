@@ -1,0 +1,121 @@
+"""Following a report: named reporters through /laporanku, anonymous ones through /cek."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.simulator import Simulator
+from tests.conftest import BOARD_ID
+from tests.grievance_steps import file_report, reference, rows, secret_code, texts, to
+
+RESIDENT = 701
+
+
+async def board_does(bot: Simulator, ref: str, button: str, note: str) -> list:  # type: ignore[type-arg]
+    await bot.send(BOARD_ID, "/pengaduan")
+    await bot.press(BOARD_ID, "Terbuka")
+    await bot.press(BOARD_ID, ref)
+    await bot.press(BOARD_ID, button)
+    return await bot.send(BOARD_ID, note)
+
+
+async def test_a_named_reporter_adds_information_and_evidence_while_open(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    ref = reference(await file_report(bot, RESIDENT, identity="Rahasia"))
+    await bot.send(RESIDENT, "/laporanku")
+    card = texts(await bot.press(RESIDENT, ref))
+    assert "Batas penyelesaian" in card and "Pelapor:" not in card
+    await bot.press(RESIDENT, "Tambah informasi atau bukti")
+    calls = await bot.send_voice(RESIDENT)
+    assert "Sudah ditambahkan" in texts(to(calls, RESIDENT))
+    assert "menambahkan informasi" in texts(to(calls, BOARD_ID))
+    await bot.send(RESIDENT, "/laporanku")
+    await bot.press(RESIDENT, ref)
+    await bot.press(RESIDENT, "Tambah informasi atau bukti")
+    await bot.send(RESIDENT, "Airnya sampai masuk ke dapur <script>.")
+    assert rows(settings.database, "SELECT kind FROM grievance_evidence") == [("voice",)]
+    assert rows(settings.database, "SELECT author, text FROM grievance_messages") == [
+        ("reporter", "Airnya sampai masuk ke dapur <script>.")
+    ]
+    # the board sees it in the card's messages, escaped
+    await bot.send(BOARD_ID, "/pengaduan")
+    card = await bot.press(BOARD_ID, ref)
+    assert "<script>" in texts(card) and all(c.error is None for c in card)
+    # a closed report takes nothing more
+    await board_does(bot, ref, "Tolak", "Bukan wewenang BKM, sudah diteruskan ke kelurahan.")
+    await bot.send(RESIDENT, "/laporanku")
+    buttons = [b["text"] for b in (await bot.press(RESIDENT, ref))[-1].buttons]
+    assert "Tambah informasi atau bukti" not in buttons
+
+
+async def test_an_anonymous_reporter_reads_replies_and_rates_through_cek(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    calls = await file_report(bot, RESIDENT, identity="Anonim")
+    ref, code = reference(calls), secret_code(calls)
+    assert "Belum ada laporan atas nama Anda" in texts(await bot.send(RESIDENT, "/laporanku"))
+    told = await board_does(bot, ref, "Balas pelapor", "Mohon kirim foto lokasinya.")
+    assert not to(told, RESIDENT)  # no push messages for anonymous reports
+    shown = texts(await bot.send(RESIDENT, f"/cek {ref} {code}"))
+    assert "Mohon kirim foto lokasinya." in shown
+    await board_does(bot, ref, "Verifikasi", "Dicek.")
+    await board_does(bot, ref, "Ambil", "Dikerjakan.")
+    told = await board_does(bot, ref, "Selesaikan", "Saluran sudah diperbaiki.")
+    assert not to(told, RESIDENT)
+    await bot.send(RESIDENT, f"/cek {ref} {code}")
+    await bot.press(RESIDENT, "Ya, sudah beres")
+    assert "Terima kasih" in texts(await bot.press(RESIDENT, "5"))
+    assert rows(settings.database, "SELECT rating, confirmed FROM grievances") == [(5, 1)]
+    # a stale rating button (pressed again) changes nothing
+    calls = await bot.press(RESIDENT, "3")
+    assert [c for c in calls if c.params.get("show_alert")]
+    assert rows(settings.database, "SELECT rating FROM grievances") == [(5,)]
+
+
+async def test_an_anonymous_reporter_reopens_through_cek(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    calls = await file_report(bot, RESIDENT, identity="Anonim")
+    ref, code = reference(calls), secret_code(calls)
+    for button, note in (
+        ("Verifikasi", "Dicek."),
+        ("Ambil", "Dikerjakan."),
+        ("Selesaikan", "Sudah beres."),
+    ):
+        await board_does(bot, ref, button, note)
+    await bot.send(RESIDENT, f"/cek {ref} {code}")
+    await bot.press(RESIDENT, "Belum beres")
+    calls = await bot.send(RESIDENT, "Masih meluap waktu hujan deras.")
+    assert "dibuka kembali" in texts(to(calls, RESIDENT))
+    assert "Masih meluap" in texts(to(calls, BOARD_ID))
+    assert rows(settings.database, "SELECT status, reopen_count FROM grievances") == [
+        ("diproses", 1)
+    ]
+    assert rows(
+        settings.database,
+        "SELECT actor_id FROM audit WHERE action = 'grievance.reopened'",
+    ) == [(None,)]
+
+
+async def test_a_forged_follow_up_token_is_refused(bot: Simulator) -> None:
+    for data in ("grv:f:add:a:forgedtoken", "grv:f:fix1:a:x", "grv:f:rate5:a:x", "grv:f:show:1"):
+        calls = await bot.press_data(RESIDENT, data, message_id=1)
+        assert [c for c in calls if c.params.get("show_alert")], data
+
+
+async def test_status_changes_reach_the_reporter_in_their_language(bot: Simulator) -> None:
+    await bot.send(BOARD_ID, "/start")
+    bot.languages[RESIDENT] = "en"
+    await bot.send(RESIDENT, "/report")
+    await bot.press(RESIDENT, "Infrastructure")
+    await bot.send(RESIDENT, "The drainage channel built by the KSM is cracked and overflowing.")
+    for _ in range(3):
+        await bot.press(RESIDENT, "Skip")
+    await bot.press(RESIDENT, "Open")
+    await bot.press(RESIDENT, "No")
+    ref = reference(await bot.press(RESIDENT, "Submit"))
+    told = to(await board_does(bot, ref, "Verifikasi", "Sudah dicek."), RESIDENT)
+    assert "is now: verified" in texts(told) and "Sudah dicek." in texts(told)
