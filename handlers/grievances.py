@@ -33,6 +33,7 @@ from bot.i18n import N_, Translator
 from bot.outbox import Outgoing, notify
 from handlers import grievances_board, grievances_follow, grievances_report
 from handlers.grievances_common import category, status, tell_board
+from storage import grievance_registry as registry
 from storage import grievances as store
 from storage.db import Database
 from storage.people import Role
@@ -93,7 +94,7 @@ def _starts(now: datetime, tz: Any) -> tuple[datetime, datetime]:
     return month, year
 
 
-def median_days(stats: store.Stats, tz: Any) -> float | None:
+def median_days(stats: registry.Stats, tz: Any) -> float | None:
     spans = [
         workdays.working_days_between(workdays.local_date(a, tz), workdays.local_date(b, tz))
         for a, b in stats.resolution_spans
@@ -101,7 +102,7 @@ def median_days(stats: store.Stats, tz: Any) -> float | None:
     return statistics.median(spans) if spans else None
 
 
-def stats_block(tr: Translator, title: str, stats: store.Stats, tz: Any) -> str:
+def stats_block(tr: Translator, title: str, stats: registry.Stats, tz: Any) -> str:
     median = median_days(stats, tz)
     return tr._(
         "{title}: received {received}, resolved {resolved}, rejected {rejected}, "
@@ -119,8 +120,8 @@ def stats_block(tr: Translator, title: str, stats: store.Stats, tz: Any) -> str:
 async def _counts(db: Database, tr: Translator) -> tuple[str, str]:
     clock_now = datetime.now(UTC)  # a Section gets no clock; the digest runs on real time
     month_start, year_start = _starts(clock_now, tr.timezone)
-    month = await db.read(store.stats, month_start)
-    year = await db.read(store.stats, year_start)
+    month = await db.read(registry.stats, month_start)
+    year = await db.read(registry.stats, year_start)
     return (
         stats_block(tr, tr._("This month"), month, tr.timezone),
         stats_block(tr, tr._("This year"), year, tr.timezone),
@@ -130,7 +131,7 @@ async def _counts(db: Database, tr: Translator) -> tuple[str, str]:
 async def transparency_section(db: Database, tr: Translator) -> str:
     month, year = await _counts(db, tr)
     lines = [tr._("<b>Grievances</b>"), month, year]
-    listed = await db.read(store.public_list, 10)
+    listed = await db.read(registry.public_list, 10)
     if listed:
         lines.append(tr._("<b>Public reports</b>"))
         for grievance, name in listed:
@@ -216,13 +217,15 @@ FEATURE = Feature(
     transparency=(Section("grievances", 40, transparency_section),),
     digest=(Section("grievances", 40, digest_section),),
     demo=(DemoSeeder(40, seed),),
-    exports=(Exporter("grievances", store.EXPORT_HEADER, store.export_rows),),
+    exports=(Exporter("grievances", registry.EXPORT_HEADER, registry.export_rows),),
     schedules=(
         ScheduledAction(store.REMIND, store.claim_deadline, deadline_reached),
         ScheduledAction(store.OVERDUE, store.claim_deadline, deadline_reached),
-        ScheduledAction(store.WIPE, store.claim_wipe),
+        ScheduledAction(store.WIPE, registry.claim_wipe),
     ),
     personal_data=(
-        PersonalData("grievances", store.export_person, store.erase_person, store.merge_people),
+        PersonalData(
+            "grievances", registry.export_person, registry.erase_person, registry.merge_people
+        ),
     ),
 )

@@ -42,7 +42,8 @@ from handlers.grievances_common import (
     status,
     tell_board,
 )
-from handlers.grievances_report import MEDIA, TEXT, evidence_of
+from handlers.grievances_questions import evidence_of
+from handlers.grievances_report import MEDIA, TEXT
 from storage import grievances as store
 from storage.grievances import Grievance
 

@@ -215,10 +215,10 @@ async def test_excluded_board_members_never_see_a_conduct_report(
     # nor see it in the export
     import sqlite3
 
-    from storage import grievances as store
+    from storage import grievance_registry as registry
 
     conn = sqlite3.connect(settings.database)
-    assert all(ref not in row for row in store.export_rows(conn))
+    assert all(ref not in row for row in registry.export_rows(conn))
     conn.close()
     # and the public list leaves it out (a conduct report with exclusions is never public)
     assert ref not in texts(await sim.send(OUTSIDER, "/transparansi"))

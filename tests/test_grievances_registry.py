@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.simulator import Simulator
-from storage import grievances as store
+from storage import grievance_registry as registry
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference, rows, texts
 
@@ -58,7 +58,7 @@ def test_median_counts_working_days() -> None:
     from handlers.grievances import median_days
 
     friday = datetime(2026, 12, 18, 3, tzinfo=UTC)
-    stats = store.Stats(
+    stats = registry.Stats(
         received=3,
         resolved=3,
         rejected=0,
@@ -109,19 +109,19 @@ async def test_personal_data_export_erase_and_merge(bot: Simulator, settings: Se
         other_id = conn.execute(
             "SELECT id FROM people WHERE telegram_id = ?", (OTHER,)
         ).fetchone()[0]
-        exported = store.export_person(conn, person_id)
+        exported = registry.export_person(conn, person_id)
         assert [r["ref"] for r in exported] == [named]  # the anonymous one leads nowhere
         # merge moves named reports to the kept account
         conn.execute("BEGIN")
-        store.merge_people(conn, other_id, person_id)
+        registry.merge_people(conn, other_id, person_id)
         conn.execute("COMMIT")
-        assert [r["ref"] for r in store.export_person(conn, other_id)] == [named]
-        assert store.export_person(conn, person_id) == []
+        assert [r["ref"] for r in registry.export_person(conn, other_id)] == [named]
+        assert registry.export_person(conn, person_id) == []
         # erase keeps the report as a record, shown as "warga (dihapus)"
         conn.execute("BEGIN")
-        store.erase_person(conn, other_id, bot.application.bot_data["services"].clock.now())
+        registry.erase_person(conn, other_id, bot.application.bot_data["services"].clock.now())
         conn.execute("COMMIT")
-        assert store.export_person(conn, other_id) == []
+        assert registry.export_person(conn, other_id) == []
     finally:
         conn.close()
     assert rows(settings.database, "SELECT COUNT(*), SUM(reporter_erased) FROM grievances") == [
