@@ -24,6 +24,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    filters,
 )
 
 from bot.access import answer, private_only, reply
@@ -401,6 +402,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
             conversation_timeout=None,
         ),
         CommandHandler(["laporanku", "myreports"], my_reports),
+        CommandHandler("start", my_reports, filters=filters.Regex(r"^/start laporanku$")),
+        CommandHandler("start", check, filters=filters.Regex(r"^/start cek$")),
         CallbackQueryHandler(my_reports, pattern=r"^menu:myreports$"),
         CommandHandler(["cek", "check"], check),
         CallbackQueryHandler(show_mine, pattern=r"^grv:f:show:"),

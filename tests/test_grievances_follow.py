@@ -119,3 +119,16 @@ async def test_status_changes_reach_the_reporter_in_their_language(bot: Simulato
     ref = reference(await bot.press(RESIDENT, "Submit"))
     told = to(await board_does(bot, ref, "Verifikasi", "Sudah dicek."), RESIDENT)
     assert "is now: verified" in texts(told) and "Sudah dicek." in texts(told)
+
+
+async def test_group_chats_send_follow_ups_to_a_private_chat(bot: Simulator) -> None:
+    for command, answer in (("/laporanku", "Belum ada laporan"), ("/cek", "Tulis nomor laporan")):
+        calls = await bot.send(RESIDENT, command, group=True)
+        [message] = [c for c in calls if c.method == "sendMessage"]
+        assert "LPR" not in message.text and message.buttons[0]["url"]
+        assert answer in texts(await bot.press(RESIDENT, 1, chat_id=message.chat_id)), command
+
+
+async def test_the_admin_menu_opens_the_queue(bot: Simulator) -> None:
+    await bot.send(BOARD_ID, "/admin")
+    assert "Laporan: terbuka" in texts(await bot.press(BOARD_ID, "Pengaduan"))
