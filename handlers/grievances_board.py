@@ -6,7 +6,6 @@ out and every button on it refuses them as a stale button would (storage.for_boa
 
 from __future__ import annotations
 
-import html
 from enum import IntEnum
 from typing import Any
 
@@ -28,14 +27,15 @@ from bot.grievance_status import Action, Refused, Status, allowed
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing, notify
-from bot.paginate import paginate
 from bot.validate import Invalid, text_length
 from handlers.core import stale_button
 from handlers.grievances_common import (
     CATEGORY_LABELS,
     STATUS_LABELS,
     card,
+    excerpt,
     queue_line,
+    send_pages,
     status,
     status_change_render,
     tell_escalation_chat,
@@ -202,11 +202,7 @@ async def show_card(update: Update, context: BKMContext, grievance: Grievance) -
         board=True,
         timeline=timeline,
     )
-    pages = paginate([text])
-    for page in pages[:-1]:
-        await reply(update, context, page)
-    markup = action_buttons(context.tr, grievance, len(evidence))
-    await reply(update, context, pages[-1], reply_markup=markup)
+    await send_pages(update, context, text, action_buttons(context.tr, grievance, len(evidence)))
 
 
 @board_only
@@ -445,7 +441,7 @@ def reply_render(grievance: Grievance, text: str) -> Any:
     def render(tr: Translator) -> Outgoing:
         return Outgoing(
             tr._("The board replied about your report {ref}:\n{text}").format(
-                ref=grievance.ref, text=html.escape(text)
+                ref=grievance.ref, text=excerpt(text)
             )
         )
 

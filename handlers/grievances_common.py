@@ -10,10 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from bot import outbox, scheduling, workdays
+from bot.access import reply
 from bot.context import BKMContext, services_of
 from bot.grievance_status import Status
 from bot.i18n import N_, Translator
 from bot.outbox import AnyApplication, Outgoing
+from bot.paginate import paginate
 from bot.rtrw import RtRw
 from storage.grievances import Grievance, Message
 from storage.schedules import Schedule
@@ -57,6 +59,42 @@ EVIDENCE_LABELS = {
 }
 
 SALT_KEY = "grievances.daily_salt"
+LINE_BUDGET = 3000  # escaped characters per line, so a page break never falls inside a line
+
+
+def escaped(text: str, budget: int = LINE_BUDGET) -> str:
+    """html.escape, with lines too long for one message broken (at a space when possible),
+    so that pagination splits between lines and never inside an entity."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        current: list[str] = []
+        size = 0
+        for ch in line:
+            piece = html.escape(ch)
+            if size + len(piece) > budget:
+                spaces = [i for i, c in enumerate(current) if c == " "]
+                cut = spaces[-1] if spaces else len(current)
+                out.append("".join(current[:cut]))
+                current = current[cut + 1 :] if spaces else []
+                size = sum(len(c) for c in current)
+            current.append(piece)
+            size += len(piece)
+        out.append("".join(current))
+    return "\n".join(out)
+
+
+def excerpt(text: str, limit: int = 700) -> str:
+    """Escaped, at most `limit` characters of what was typed: a notification is one message
+    (escaping can make text five times longer); the full text is in the report's card."""
+    return html.escape(text[:limit]) + ("…" if len(text) > limit else "")
+
+
+async def send_pages(update: Any, context: BKMContext, text: str, markup: Any = None) -> None:
+    """A long text in as many messages as it needs; the buttons go on the last one."""
+    pages = paginate([text])
+    for page in pages[:-1]:
+        await reply(update, context, page)
+    await reply(update, context, pages[-1], reply_markup=markup)
 
 
 def category(tr: Translator, code: str) -> str:
@@ -190,19 +228,19 @@ def card(
         )
     lines.append("")
     lines.append(tr._("<b>What happened</b>"))
-    lines.append(html.escape(grievance.description))
+    lines.append(escaped(grievance.description))
     if grievance.expected:
         lines.append(tr._("<b>Expected outcome</b>"))
-        lines.append(html.escape(grievance.expected))
+        lines.append(escaped(grievance.expected))
     if grievance.answer:
         lines.append(tr._("<b>Answer of the board</b>"))
-        lines.append(html.escape(grievance.answer))
+        lines.append(escaped(grievance.answer))
     if grievance.reject_reason:
         lines.append(tr._("<b>Reason for rejection</b>"))
-        lines.append(html.escape(grievance.reject_reason))
+        lines.append(escaped(grievance.reject_reason))
     if grievance.reopen_reason:
         lines.append(tr._("<b>Why it was reopened</b>"))
-        lines.append(html.escape(grievance.reopen_reason))
+        lines.append(escaped(grievance.reopen_reason))
     text = "\n".join(lines)
     if timeline:
         text += "\n\n" + history(tr, timeline)
@@ -223,7 +261,7 @@ def history(tr: Translator, timeline: list[Message]) -> str:
             who = tr._("Board")
         else:
             who = tr._("Status → {status}").format(status=status(tr, message.status or "diterima"))
-        lines.append(f"• {tr.datetime(message.created_at)} — {who}: {html.escape(message.text)}")
+        lines.append(f"• {tr.datetime(message.created_at)} — {who}: {escaped(message.text)}")
     return "\n".join(lines)
 
 
@@ -287,7 +325,7 @@ def status_change_render(grievance: Grievance, note: str) -> Any:
     def render(tr: Translator) -> Outgoing:
         text = tr._(
             "Your report {ref} is now: <b>{status}</b>\nNote from the board: {note}"
-        ).format(ref=grievance.ref, status=status(tr, grievance.status), note=html.escape(note))
+        ).format(ref=grievance.ref, status=status(tr, grievance.status), note=excerpt(note))
         buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
         if grievance.status is Status.RESOLVED:
             text += "\n\n" + tr._("Is it really fixed?")

@@ -11,7 +11,6 @@ waits in a non-persistent conversation.
 
 from __future__ import annotations
 
-import html
 import secrets
 from datetime import timedelta
 from enum import IntEnum
@@ -39,7 +38,9 @@ from handlers.grievances_common import (
     arm_all,
     card,
     category,
+    excerpt,
     reminders,
+    send_pages,
     status,
     tell_board,
 )
@@ -138,14 +139,7 @@ async def show(
         board=False,
         timeline=timeline,
     )
-    from bot.paginate import paginate
-
-    pages = paginate([text])
-    for page in pages[:-1]:
-        await reply(update, context, page)
-    await reply(
-        update, context, pages[-1], reply_markup=follow_buttons(context.tr, grievance, token)
-    )
+    await send_pages(update, context, text, follow_buttons(context.tr, grievance, token))
 
 
 @private_only("laporanku")
@@ -364,7 +358,7 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
             )
         return Outgoing(
             t._("Report {ref} was reopened by the reporter: not fixed.\nReason: {reason}").format(
-                ref=grievance.ref, reason=html.escape(text or "")
+                ref=grievance.ref, reason=excerpt(text or "")
             )
         )
 

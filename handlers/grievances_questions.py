@@ -19,6 +19,8 @@ from handlers.grievances_common import (
     EVIDENCE_LABELS,
     IDENTITY_LABELS,
     category,
+    escaped,
+    send_pages,
 )
 from storage import grievances as store
 from storage import people
@@ -179,11 +181,11 @@ async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, A
             ),
         )
     elif step is Step.CONFIRM:
-        await reply(
+        await send_pages(
             update,
             context,
             summary(tr, data),
-            reply_markup=keyboard(
+            keyboard(
                 [
                     [(tr._("Submit"), "grv:r:send")],
                     [(tr._("Change"), "grv:r:edit"), (tr._("Cancel"), "grv:r:cancel")],
@@ -266,10 +268,10 @@ def summary(tr: Translator, data: dict[str, Any]) -> str:
     lines.append(tr._("Listed publicly: {answer}").format(answer=tr._("yes") if public else "-"))
     lines.append("")
     lines.append(tr._("<b>What happened</b>"))
-    lines.append(html.escape(data["description"]))
+    lines.append(escaped(data["description"]))
     if data.get("expected"):
         lines.append(tr._("<b>Expected outcome</b>"))
-        lines.append(html.escape(data["expected"]))
+        lines.append(escaped(data["expected"]))
     lines.append("")
     lines.append(tr._("Send it to the BKM board?"))
     return "\n".join(lines)

@@ -132,3 +132,17 @@ async def test_group_chats_send_follow_ups_to_a_private_chat(bot: Simulator) -> 
 async def test_the_admin_menu_opens_the_queue(bot: Simulator) -> None:
     await bot.send(BOARD_ID, "/admin")
     assert "Laporan: terbuka" in texts(await bot.press(BOARD_ID, "Pengaduan"))
+
+
+async def test_a_long_reply_full_of_html_characters_reaches_the_reporter(bot: Simulator) -> None:
+    await bot.send(BOARD_ID, "/start")
+    ref = reference(await file_report(bot, RESIDENT, identity="Terbuka"))
+    reply = "<b>&" * 500  # 2000 characters, ten thousand once escaped
+    calls = await board_does(bot, ref, "Balas pelapor", reply)
+    told = to(calls, RESIDENT)
+    assert told and all(c.error is None for c in told)
+    assert "<b>&<b>&" in told[0].text and "…" in told[0].text
+    await bot.send(RESIDENT, "/laporanku")
+    card = await bot.press(RESIDENT, ref)
+    assert all(c.error is None for c in card)
+    assert reply in "".join(c.text.replace("\n", "") for c in card)

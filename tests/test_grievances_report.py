@@ -145,3 +145,19 @@ async def test_english_speakers_report_in_english(bot: Simulator) -> None:
     await bot.press(RESIDENT, "No")
     calls = await bot.press(RESIDENT, "Submit")
     assert "Secret code" in texts(calls) and reference(calls)
+
+
+async def test_the_longest_report_full_of_html_characters_reaches_the_board(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    text = "<&>" * 1333 + "x"  # 4000 characters that triple in size when escaped
+    ref = reference(await file_report(bot, RESIDENT, description=text))
+    await bot.send(BOARD_ID, "/pengaduan")
+    calls = await bot.press(BOARD_ID, ref)
+    assert all(c.error is None for c in calls)
+    shown = "".join(c.text.replace("\n", "") for c in calls if c.method == "sendMessage")
+    assert text in shown
+    await bot.send(RESIDENT, "/laporanku")
+    calls = await bot.press(RESIDENT, ref)
+    assert all(c.error is None for c in calls)
