@@ -196,6 +196,7 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
             response_due=workdays.deadline(now, 5, tz),
             resolve_due=workdays.deadline(now, 14, tz),
             reminders={},
+            secret=store.new_secret() if identity == "anonim" else None,
         )
 
 

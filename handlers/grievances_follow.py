@@ -11,6 +11,7 @@ waits in a non-persistent conversation.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import timedelta
 from enum import IntEnum
@@ -206,7 +207,9 @@ async def check(update: Update, context: BKMContext) -> None:
         await reply(update, context, tr._("Too many wrong codes. Please try again in an hour."))
         return
     ref, code = args[0][:20], args[1][:40]
-    grievance = await context.db.read(store.check_code, ref, code)
+    checked = await context.db.read(store.code_check, ref)
+    grievance_id = await asyncio.to_thread(store.code_matches, checked, code)
+    grievance = None if grievance_id is None else await context.db.read(store.get, grievance_id)
     if grievance is None:
         recent.append(now)
         await reply(

@@ -8,6 +8,7 @@ checkpointed and truncated, so no copy of the link between person and report rem
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, time
 from typing import Any
@@ -380,6 +381,8 @@ async def submit(update: Update, context: BKMContext) -> int | None:
     counter = chat_hash(context, chat.id) if anonymous and not on_behalf else None
     midnight = workdays.next_midnight(now, context.settings.timezone)
 
+    secret = await asyncio.to_thread(store.new_secret) if anonymous else None
+
     def file_and_close(conn: Any) -> store.Filed:
         filed = store.create(
             conn,
@@ -392,6 +395,7 @@ async def submit(update: Update, context: BKMContext) -> int | None:
             response_due=response_due,
             resolve_due=resolve_due,
             reminders=when,
+            secret=secret,
         )
         if counter is not None:
             filed.schedules.append(registry.count_anonymous(conn, *counter, wipe_at=midnight))

@@ -181,20 +181,47 @@ def hash_code(code: str, salt: bytes) -> bytes:
 _DUMMY_SALT = b"\x00" * 16
 
 
-def check_code(conn: sqlite3.Connection, ref: str, code: str) -> Grievance | None:
-    """The anonymous report for this reference and code, or None.
+@dataclass(frozen=True)
+class Secret:
+    """An anonymous report's code (shown once) and what is stored of it."""
 
-    A missing reference costs the same hash as a wrong code, so the answer (and its timing)
-    says nothing about whether the reference exists."""
+    code: str
+    salt: bytes
+    digest: bytes
+
+
+def new_secret() -> Secret:
+    """A fresh code with its salted hash; slow on purpose (run it outside the database lock)."""
+    code = new_code()
+    salt = secrets.token_bytes(16)
+    return Secret(code, salt, hash_code(code, salt))
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    grievance_id: int | None
+    salt: bytes
+    digest: bytes
+
+
+def code_check(conn: sqlite3.Connection, ref: str) -> CodeCheck:
+    """What checking a code needs; a dummy for a missing reference, so that the slow hash
+    runs either way and neither the answer nor its timing says whether the number exists."""
     row = conn.execute(
-        "SELECT * FROM grievances WHERE ref = ? AND identity = 'anonim'", (ref.upper(),)
+        "SELECT id, code_salt, code_hash FROM grievances WHERE ref = ? AND identity = 'anonim'",
+        (ref.upper(),),
     ).fetchone()
-    salt = row["code_salt"] if row is not None else _DUMMY_SALT
-    candidate = hash_code(code, salt)
-    stored = row["code_hash"] if row is not None else b"\x01" * 32
-    if row is None or not hmac.compare_digest(candidate, stored):
+    if row is None:
+        return CodeCheck(None, _DUMMY_SALT, b"\x01" * 32)
+    return CodeCheck(row["id"], row["code_salt"], row["code_hash"])
+
+
+def code_matches(check: CodeCheck, code: str) -> int | None:
+    """The report id when the code is right (no database: run it in a worker thread)."""
+    candidate = hash_code(code, check.salt)
+    if check.grievance_id is None or not hmac.compare_digest(candidate, check.digest):
         return None
-    return _grievance(row)
+    return check.grievance_id
 
 
 # ---- filing -------------------------------------------------------------------------------
@@ -224,6 +251,7 @@ def create(
     response_due: datetime,
     resolve_due: datetime,
     reminders: dict[str, datetime | None],
+    secret: Secret | None = None,
 ) -> Filed:
     """File a report from a finished draft; its deadlines are scheduled in the same transaction.
 
@@ -235,8 +263,10 @@ def create(
     if anonymous:
         reporter_id = None
         now = to_the_hour(now) if filed_by is None else now
-    code = new_code() if anonymous else None
-    salt = secrets.token_bytes(16) if anonymous else None
+    if anonymous and secret is None:
+        raise ValueError("an anonymous report needs its secret")
+    if not anonymous:
+        secret = None
     seq, ref = _next_ref(conn, local_year)
     exclude = [int(p) for p in data.get("exclude") or []]
     row = conn.execute(
@@ -259,8 +289,8 @@ def create(
             identity,
             reporter_id,
             None if anonymous else data.get("reporter_name"),
-            salt,
-            hash_code(code, salt) if code and salt else None,
+            secret.salt if secret else None,
+            secret.digest if secret else None,
             1 if data.get("public") and not exclude else 0,
             channel,
             filed_by,
@@ -296,7 +326,7 @@ def create(
     )
     armed = _schedule_deadline(conn, grievance.id, "response", response_due, reminders)
     armed += _schedule_deadline(conn, grievance.id, "resolve", resolve_due, reminders)
-    return Filed(grievance, code, armed)
+    return Filed(grievance, secret.code if secret else None, armed)
 
 
 def _schedule_deadline(
