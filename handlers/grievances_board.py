@@ -231,6 +231,7 @@ async def send_evidence(update: Update, context: BKMContext) -> None:
     senders = {
         "photo": bot.send_photo,
         "voice": bot.send_voice,
+        "audio": bot.send_audio,
         "video": bot.send_video,
         "document": bot.send_document,
     }

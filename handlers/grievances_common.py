@@ -54,6 +54,7 @@ LEVEL_LABELS = {
 EVIDENCE_LABELS = {
     "photo": N_("photo"),
     "voice": N_("voice note"),
+    "audio": N_("audio recording"),
     "video": N_("video"),
     "document": N_("document"),
 }

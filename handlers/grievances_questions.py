@@ -283,6 +283,8 @@ def evidence_of(message: Message) -> tuple[str, str] | None:
         return "photo", message.photo[-1].file_id
     if message.voice:
         return "voice", message.voice.file_id
+    if message.audio:
+        return "audio", message.audio.file_id
     if message.video:
         return "video", message.video.file_id
     if message.document:

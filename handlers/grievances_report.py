@@ -463,7 +463,7 @@ async def cancel(update: Update, context: BKMContext) -> int:
 
 # ---- wiring ----------------------------------------------------------------------------------
 TEXT = filters.TEXT & ~filters.COMMAND
-MEDIA = filters.PHOTO | filters.VOICE | filters.VIDEO | filters.Document.ALL
+MEDIA = filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO | filters.Document.ALL
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -26,7 +26,7 @@ CATEGORIES = ("infrastruktur", "keuangan", "pelayanan", "perilaku", "lainnya")
 IDENTITIES = ("terbuka", "rahasia", "anonim")
 CHANNELS = ("telegram", "in_person", "phone", "box")
 LEVELS = ("kelurahan", "kota", "provinsi", "nasional")
-EVIDENCE_KINDS = ("photo", "voice", "video", "document")
+EVIDENCE_KINDS = ("photo", "voice", "audio", "video", "document")
 MAX_EVIDENCE = 5
 
 REMIND = "grievance.remind"

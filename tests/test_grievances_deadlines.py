@@ -159,3 +159,24 @@ async def test_deadlines_skip_a_public_holiday(
         clock.set(wib(2026, 12, 29, 0, 1))
         await run_due(bot.application)
         assert len(overdue_rows(settings)) == 1
+
+
+async def test_an_excluded_board_member_gets_no_reminder_or_overdue_notice(
+    settings: Settings, make_bot: Callable[..., Simulator], clock: FakeClock
+) -> None:
+    bot = make_bot(settings, admins=frozenset({BOARD_ID, OTHER_BOARD}))
+    async with running(bot.application):
+        for person in (BOARD_ID, OTHER_BOARD):
+            await bot.send(person, "/start")
+        ref = reference(
+            await file_report(
+                bot, RESIDENT, category="Perilaku pengurus", exclude=(f"Warga {OTHER_BOARD}",)
+            )
+        )
+        before = len(bot.api.calls)
+        for moment in (wib(2026, 12, 3, 8, 0), wib(2026, 12, 5, 0, 1)):
+            clock.set(moment)
+            await run_due(bot.application)
+        told = [c for c in bot.api.calls[before:] if c.method == "sendMessage"]
+        assert [c.chat_id for c in told] == [BOARD_ID, BOARD_ID]  # reminder, then overdue
+        assert all(ref in c.text for c in told)

@@ -161,3 +161,27 @@ async def test_the_longest_report_full_of_html_characters_reaches_the_board(
     await bot.send(RESIDENT, "/laporanku")
     calls = await bot.press(RESIDENT, ref)
     assert all(c.error is None for c in calls)
+
+
+async def test_audio_files_are_evidence_too(bot: Simulator, settings: Settings) -> None:
+    await bot.send(RESIDENT, "/lapor")
+    await bot.press(RESIDENT, "Lainnya")
+    await bot.send(RESIDENT, DESCRIPTION)
+    await bot.press(RESIDENT, "Lewati")
+    await bot.press(RESIDENT, "Lewati")
+    audio = {**bot.api.add_file(b"ID3 audio", "rekaman.mp3"), "duration": 30}
+    assert "1 dari 5" in texts(await bot.send_raw(RESIDENT, {"audio": audio}))
+    assert "2 dari 5" in texts(await bot.send_photo(RESIDENT))
+    await bot.press(RESIDENT, "Selesai")
+    await bot.press(RESIDENT, "Rahasia")
+    await bot.press(RESIDENT, "Tidak")
+    await bot.press(RESIDENT, "Kirim")
+    assert rows(settings.database, "SELECT kind FROM grievance_evidence ORDER BY id") == [
+        ("audio",),
+        ("photo",),
+    ]
+    await bot.send(BOARD_ID, "/pengaduan")
+    await bot.press(BOARD_ID, "LPR-2026-0001")
+    calls = await bot.press(BOARD_ID, "Bukti (2)")
+    sent = [c.method for c in calls if c.method.startswith("send") and c.error is None]
+    assert sent == ["sendAudio", "sendPhoto"]

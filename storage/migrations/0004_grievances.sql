@@ -61,7 +61,7 @@ CREATE INDEX grievances_reporter ON grievances(reporter_id) WHERE reporter_id IS
 CREATE TABLE grievance_evidence (
     id            INTEGER PRIMARY KEY,
     grievance_id  INTEGER NOT NULL REFERENCES grievances(id) ON DELETE CASCADE,
-    kind          TEXT NOT NULL CHECK (kind IN ('photo', 'voice', 'video', 'document')),
+    kind          TEXT NOT NULL CHECK (kind IN ('photo', 'voice', 'audio', 'video', 'document')),
     file_id       TEXT,                                 -- NULL once erased by retention
     added_at      TEXT NOT NULL
 );
