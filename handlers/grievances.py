@@ -223,6 +223,7 @@ FEATURE = Feature(
         ScheduledAction(store.REMIND, store.claim_deadline, deadline_reached),
         ScheduledAction(store.OVERDUE, store.claim_deadline, deadline_reached),
         ScheduledAction(store.WIPE, registry.claim_wipe),
+        ScheduledAction(store.ERASE_EVIDENCE, store.claim_erase_evidence),
     ),
     personal_data=(
         PersonalData(

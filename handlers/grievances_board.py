@@ -6,6 +6,7 @@ out and every button on it refuses them as a stale button would (storage.for_boa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -32,6 +33,7 @@ from handlers.core import stale_button
 from handlers.grievances_common import (
     CATEGORY_LABELS,
     STATUS_LABELS,
+    arm_all,
     card,
     excerpt,
     queue_line,
@@ -396,6 +398,7 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
                 text=text,
                 assignee_id=assignee,
                 now=now,
+                keep_evidence=timedelta(days=context.settings.retention_evidence_days),
             )
         flow_rows.end(conn, person_id=board_id, flow=BOARD, conversation_key=key, keep=False)
         return result
@@ -408,6 +411,7 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
             update, context, tr._("That is not possible any more: the report has changed.")
         )
         return flows.END
+    arm_all(context.application, changed.schedules)
     grievance = changed.after
     if op == "reply":
         await reply(update, context, tr._("Reply saved for {ref}.").format(ref=grievance.ref))

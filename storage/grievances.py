@@ -13,7 +13,7 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.grievance_status import Action, Facts, Refused, Status, transition
@@ -32,6 +32,7 @@ MAX_EVIDENCE = 5
 REMIND = "grievance.remind"
 OVERDUE = "grievance.overdue"
 WIPE = "grievance.wipe_counts"
+ERASE_EVIDENCE = "grievance.erase_evidence"
 
 # scrypt: ~16 MiB and a few tens of ms per check; enough to make guessing codes costly.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -529,8 +530,12 @@ def act(
     text: str,
     assignee_id: int | None,
     now: datetime,
+    keep_evidence: timedelta | None = None,
 ) -> Changed:
-    """A board member changes the status (with a reason); Refused or NotFound otherwise."""
+    """A board member changes the status (with a reason); Refused or NotFound otherwise.
+
+    Closing a report schedules the erasure of its evidence after `keep_evidence`
+    (BKM_RETENTION_EVIDENCE_DAYS); reopening it cancels that."""
     before = for_board(conn, grievance_id, board_id)
     shut_out = excluded(conn, grievance_id)
     if assignee_id is not None:
@@ -556,8 +561,19 @@ def act(
     if row is None:
         raise Refused("wrong_status")
     _first_response(conn, before, now)
+    armed: list[Schedule] = []
     if target in (Status.RESOLVED, Status.REJECTED):
         _cancel_resolve(conn, before)
+        if keep_evidence is not None:
+            armed.append(
+                schedules.put(
+                    conn,
+                    kind=ERASE_EVIDENCE,
+                    object_id=grievance_id,
+                    due_at=now + keep_evidence,
+                    payload={"grievance_id": grievance_id},
+                )
+            )
     _note(conn, grievance_id, author="status", board_id=board_id, text=text, now=now,
           status=target.value)  # fmt: skip
     after_values: dict[str, Any] = {"status": target.value}
@@ -576,7 +592,7 @@ def act(
     )
     after = get(conn, grievance_id)
     assert after is not None
-    return Changed(before, after, shut_out, [])
+    return Changed(before, after, shut_out, armed)
 
 
 def board_reply(
@@ -718,6 +734,7 @@ def reporter_reopen(
     )
     _note(conn, grievance_id, author="reporter", board_id=None, text=reason, now=stamp,
           status=Status.IN_PROGRESS.value)  # fmt: skip
+    schedules.cancel(conn, ERASE_EVIDENCE, grievance_id)
     armed = _schedule_deadline(
         conn, grievance_id, "resolve", resolve_due, reminders, before.reopen_count + 1
     )
@@ -766,6 +783,30 @@ def reporter_confirm(
     after = get(conn, grievance_id)
     assert after is not None
     return Changed(before, after, excluded(conn, grievance_id), [])
+
+
+def claim_erase_evidence(conn: sqlite3.Connection, schedule: Schedule, now: datetime) -> int:
+    """Retention: a report closed long enough loses its evidence's file ids (kept: the count)."""
+    grievance = get(conn, int(schedule.payload["grievance_id"]))
+    if grievance is None or grievance.status.is_open:
+        return 0
+    erased = conn.execute(
+        "UPDATE grievance_evidence SET file_id = NULL WHERE grievance_id = ?"
+        " AND file_id IS NOT NULL",
+        (grievance.id,),
+    ).rowcount
+    if erased:
+        audit.record(
+            conn,
+            now=now,
+            actor_id=None,
+            actor_role="system",
+            action="grievance.evidence_erased",
+            object_type="grievance",
+            object_id=grievance.id,
+            after={"evidence": erased},
+        )
+    return erased
 
 
 # ---- deadlines (claimed by the schedules seam) ----------------------------------------------

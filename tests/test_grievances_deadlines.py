@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
@@ -180,3 +180,33 @@ async def test_an_excluded_board_member_gets_no_reminder_or_overdue_notice(
         told = [c for c in bot.api.calls[before:] if c.method == "sendMessage"]
         assert [c.chat_id for c in told] == [BOARD_ID, BOARD_ID]  # reminder, then overdue
         assert all(ref in c.text for c in told)
+
+
+async def test_evidence_of_a_closed_report_is_erased_after_the_retention_period(
+    settings: Settings, make_bot: Callable[..., Simulator], clock: FakeClock
+) -> None:
+    bot = make_bot(settings, retention_evidence_days=30)
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        ref = reference(await file_report(bot, RESIDENT, evidence=2))
+        await bot.send(BOARD_ID, "/pengaduan")
+        await bot.press(BOARD_ID, ref)
+        await bot.press(BOARD_ID, "Tolak")
+        await bot.send(BOARD_ID, "Bukan wewenang BKM.")
+        clock.advance(timedelta(days=29))
+        await run_due(bot.application)
+        assert rows(settings.database, "SELECT COUNT(file_id) FROM grievance_evidence") == [(2,)]
+        clock.advance(timedelta(days=2))
+        await run_due(bot.application)
+        assert rows(
+            settings.database, "SELECT COUNT(*), COUNT(file_id) FROM grievance_evidence"
+        ) == [(2, 0)]
+        assert ("grievance.evidence_erased",) in rows(
+            settings.database, "SELECT action FROM audit"
+        )
+        await bot.send(BOARD_ID, "/pengaduan")
+        await bot.press(BOARD_ID, "ditolak")
+        await bot.press(BOARD_ID, ref)
+        calls = await bot.press(BOARD_ID, "Bukti (2)")
+        assert "sudah dihapus" in texts(calls)
+        assert not [c for c in calls if c.method == "sendPhoto"]
