@@ -104,7 +104,9 @@ async def board_queue(update: Update, context: BKMContext) -> None:
     found, total = await context.db.read(
         store.queue, context.person.id, flt, limit=PAGE, offset=page * PAGE
     )
-    state_label = tr._("open") if flt.status == "open" else status(tr, flt.status or "diterima")
+    state_label = (
+        tr._("still open") if flt.status == "open" else status(tr, flt.status or "diterima")
+    )
     header = tr._("<b>Reports: {status}</b> · {category}{overdue} · {n} in all").format(
         status=state_label,
         category=tr._(CATEGORY_LABELS[flt.category]) if flt.category else tr._("all categories"),
@@ -124,7 +126,7 @@ async def board_queue(update: Update, context: BKMContext) -> None:
     if nav:
         rows.append(nav)
     rows.append(
-        [(tr._("Open"), filter_data(flt, status="open"))]
+        [(tr._("Still open"), filter_data(flt, status="open"))]
         + [
             (tr._(STATUS_LABELS[Status(s)]), filter_data(flt, status=s))
             for s in STATUS_FILTERS[1:4]

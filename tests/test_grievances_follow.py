@@ -12,7 +12,7 @@ RESIDENT = 701
 
 async def board_does(bot: Simulator, ref: str, button: str, note: str) -> list:  # type: ignore[type-arg]
     await bot.send(BOARD_ID, "/pengaduan")
-    await bot.press(BOARD_ID, "Terbuka")
+    await bot.press(BOARD_ID, "Belum selesai")
     await bot.press(BOARD_ID, ref)
     await bot.press(BOARD_ID, button)
     return await bot.send(BOARD_ID, note)
@@ -131,7 +131,7 @@ async def test_group_chats_send_follow_ups_to_a_private_chat(bot: Simulator) -> 
 
 async def test_the_admin_menu_opens_the_queue(bot: Simulator) -> None:
     await bot.send(BOARD_ID, "/admin")
-    assert "Laporan: terbuka" in texts(await bot.press(BOARD_ID, "Pengaduan"))
+    assert "Laporan: belum selesai" in texts(await bot.press(BOARD_ID, "Pengaduan"))
 
 
 async def test_a_long_reply_full_of_html_characters_reaches_the_reporter(bot: Simulator) -> None:

@@ -29,7 +29,7 @@ async def resolve(bot: Simulator, ref: str) -> None:
         ("Selesaikan", "Sudah beres."),
     ):
         await bot.send(BOARD_ID, "/pengaduan")
-        await bot.press(BOARD_ID, "Terbuka")
+        await bot.press(BOARD_ID, "Belum selesai")
         await bot.press(BOARD_ID, ref)
         await bot.press(BOARD_ID, button)
         await bot.send(BOARD_ID, note)
