@@ -179,6 +179,8 @@ def erase_person(conn: sqlite3.Connection, person_id: int, now: datetime) -> Non
 def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:
     conn.execute("UPDATE grievances SET reporter_id = ? WHERE reporter_id = ?", (keep, drop))
     conn.execute("UPDATE grievances SET assignee_id = ? WHERE assignee_id = ?", (keep, drop))
+    conn.execute("UPDATE grievances SET filed_by = ? WHERE filed_by = ?", (keep, drop))
+    conn.execute("UPDATE grievance_messages SET board_id = ? WHERE board_id = ?", (keep, drop))
     conn.execute(
         "INSERT OR IGNORE INTO grievance_exclusions (grievance_id, person_id)"
         " SELECT grievance_id, ? FROM grievance_exclusions WHERE person_id = ?",
