@@ -33,6 +33,7 @@ from bot.i18n import N_, Translator
 from bot.outbox import Outgoing, notify
 from handlers import grievances_board, grievances_follow, grievances_report
 from handlers.grievances_common import category, status, tell_board
+from storage import grievance_actions as actions
 from storage import grievance_registry as registry
 from storage import grievances as store
 from storage.db import Database
@@ -220,10 +221,10 @@ FEATURE = Feature(
     demo=(DemoSeeder(40, seed),),
     exports=(Exporter("grievances", registry.EXPORT_HEADER, registry.export_rows),),
     schedules=(
-        ScheduledAction(store.REMIND, store.claim_deadline, deadline_reached),
-        ScheduledAction(store.OVERDUE, store.claim_deadline, deadline_reached),
+        ScheduledAction(store.REMIND, actions.claim_deadline, deadline_reached),
+        ScheduledAction(store.OVERDUE, actions.claim_deadline, deadline_reached),
         ScheduledAction(store.WIPE, registry.claim_wipe),
-        ScheduledAction(store.ERASE_EVIDENCE, store.claim_erase_evidence),
+        ScheduledAction(store.ERASE_EVIDENCE, actions.claim_erase_evidence),
     ),
     personal_data=(
         PersonalData(

@@ -44,6 +44,7 @@ from handlers.grievances_common import (
     tell_reporter,
 )
 from storage import flows as flow_rows
+from storage import grievance_actions as actions
 from storage import grievances as store
 from storage import people
 from storage.grievances import Grievance, QueueFilter
@@ -262,7 +263,7 @@ async def raise_level(update: Update, context: BKMContext) -> None:
         if grievance_id is None:
             raise store.NotFound
         changed = await context.db.write(
-            store.raise_level,
+            actions.raise_level,
             grievance_id=grievance_id,
             board_id=context.person.id,
             now=context.clock.now(),
@@ -379,20 +380,20 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
     now = context.clock.now()
     key = flows.conversation_key_of(update)
 
-    def apply(conn: Any) -> store.Changed:
+    def apply(conn: Any) -> actions.Changed:
         gid = data["grievance_id"]
         if op == "reply":
-            result = store.board_reply(
+            result = actions.board_reply(
                 conn, grievance_id=gid, board_id=board_id, text=text, now=now
             )
         elif op == "hide":
-            result = store.hide_public(
+            result = actions.hide_public(
                 conn, grievance_id=gid, board_id=board_id, reason=text, now=now
             )
         else:
             action = NEEDS[op]
             assignee = board_id if op == "take" else data.get("assignee")
-            result = store.act(
+            result = actions.act(
                 conn,
                 grievance_id=gid,
                 board_id=board_id,

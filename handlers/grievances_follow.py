@@ -47,6 +47,7 @@ from handlers.grievances_common import (
 )
 from handlers.grievances_questions import evidence_of
 from handlers.grievances_report import MEDIA, TEXT
+from storage import grievance_actions as actions
 from storage import grievances as store
 from storage.grievances import Grievance
 
@@ -253,7 +254,7 @@ async def rate(update: Update, context: BKMContext) -> None:
         return
     try:
         await context.db.write(
-            store.reporter_confirm,
+            actions.reporter_confirm,
             grievance_id=found[0].id,
             rating=int(digit),
             now=context.clock.now(),
@@ -313,14 +314,14 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
     try:
         if action == "add":
             changed = await context.db.write(
-                store.reporter_add, grievance_id=grievance_id, text=text, item=item, now=now
+                actions.reporter_add, grievance_id=grievance_id, text=text, item=item, now=now
             )
         else:
             from handlers.grievances_common import deadlines
 
             _, resolve_due = deadlines(context, now)
             changed = await context.db.write(
-                store.reporter_reopen,
+                actions.reporter_reopen,
                 grievance_id=grievance_id,
                 reason=text or "",
                 now=now,
