@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.scheduling import run_due
-from bot.simulator import Simulator, running
+from bot.simulator import Simulator, running, start_application, stop_application
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference, rows, texts, to
 
@@ -87,15 +87,16 @@ async def test_a_deadline_that_passed_while_the_bot_was_down_fires_once_at_start
     settings: Settings, make_bot: Callable[..., Simulator], clock: FakeClock
 ) -> None:
     first = make_bot(settings, admins=frozenset({BOARD_ID, OTHER_BOARD}))
-    async with running(first.application):
-        for person in (BOARD_ID, OTHER_BOARD):
-            await first.send(person, "/start")
-        ref = reference(await file_report(first, RESIDENT))
-        await first.send(BOARD_ID, "/pengaduan")
-        await first.press(BOARD_ID, ref)
-        await first.press(BOARD_ID, "Verifikasi")
-        await first.send(BOARD_ID, "Sudah dicek.")  # first response: that deadline is met
-    # the application is dropped; the clock moves past both deadlines (and their reminders)
+    await start_application(first.application)
+    for person in (BOARD_ID, OTHER_BOARD):
+        await first.send(person, "/start")
+    ref = reference(await file_report(first, RESIDENT))
+    await first.send(BOARD_ID, "/pengaduan")
+    await first.press(BOARD_ID, ref)
+    await first.press(BOARD_ID, "Verifikasi")
+    await first.send(BOARD_ID, "Sudah dicek.")  # first response: that deadline is met
+    # the first application is dropped without a graceful stop; the clock moves past both
+    # deadlines (and their reminders) before new applications start on the same file
     clock.set(wib(2026, 12, 21, 9, 0))
     for restart in range(2):
         bot = make_bot(settings, admins=frozenset({BOARD_ID, OTHER_BOARD}))
@@ -113,6 +114,7 @@ async def test_a_deadline_that_passed_while_the_bot_was_down_fires_once_at_start
         (0, 1)
     ]
     assert len(overdue_rows(settings)) == 1
+    await stop_application(first.application)  # only so that the test leaves no thread behind
 
 
 async def test_the_resolution_reminder_goes_to_the_assignee_only(

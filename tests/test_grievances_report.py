@@ -185,3 +185,25 @@ async def test_audio_files_are_evidence_too(bot: Simulator, settings: Settings) 
     calls = await bot.press(BOARD_ID, "Bukti (2)")
     sent = [c.method for c in calls if c.method.startswith("send") and c.error is None]
     assert sent == ["sendAudio", "sendPhoto"]
+
+
+async def test_a_report_resumes_in_a_new_application_on_the_same_database(
+    bot: Simulator,
+    settings: Settings,
+    make_bot,  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.simulator import running
+
+    await bot.send(RESIDENT, "/lapor")
+    await bot.press(RESIDENT, "Infrastruktur")
+    await bot.send(RESIDENT, DESCRIPTION)
+    # no graceful stop of the first: a new application on the same file carries on
+    second = make_bot(settings)
+    async with running(second.application):
+        assert "Di mana lokasinya" in texts(await second.send(RESIDENT, "Segera diperbaiki"))
+        await second.send(RESIDENT, "RT 2 RW 1")
+        await second.press(RESIDENT, "Lewati")
+        await second.press(RESIDENT, "Terbuka")
+        summary = texts(await second.press(RESIDENT, "Tidak"))
+        assert DESCRIPTION in summary and "Segera diperbaiki" in summary
+        assert "LPR-2026-0001" in texts(await second.press(RESIDENT, "Kirim"))
