@@ -32,6 +32,7 @@ from bot.validate import Invalid, text_length
 from handlers.core import stale_button
 from handlers.grievances_common import (
     CATEGORY_LABELS,
+    LEVEL_LABELS,
     STATUS_LABELS,
     arm_all,
     card,
@@ -257,8 +258,30 @@ async def send_evidence(update: Update, context: BKMContext) -> None:
 
 @board_only
 @private_only("admin")
+async def confirm_level(update: Update, context: BKMContext) -> None:
+    """grv:lvl:<id>: ask before raising the level (the escalation chat will be told)."""
+    grievance = await load_for_board(update, context, _data(update).removeprefix("grv:lvl:"))
+    level = actions.next_level(grievance) if grievance else None
+    if grievance is None or level is None or not grievance.status.is_open:
+        await stale_button(update, context)
+        return
+    await answer(update, context)
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Raise {ref} to the {level} level? The board's escalation contact is told.").format(
+            ref=grievance.ref, level=tr._(LEVEL_LABELS[level])
+        ),
+        reply_markup=keyboard([[(tr._("Yes, raise it"), f"grv:up:{grievance.id}:{level}")]]),
+    )
+
+
+@board_only
+@private_only("admin")
 async def raise_level(update: Update, context: BKMContext) -> None:
-    grievance_id = _id(_data(update).removeprefix("grv:lvl:"))
+    raw, _, level = _data(update).removeprefix("grv:up:").partition(":")
+    grievance_id = _id(raw)
     try:
         if grievance_id is None:
             raise store.NotFound
@@ -266,14 +289,13 @@ async def raise_level(update: Update, context: BKMContext) -> None:
             actions.raise_level,
             grievance_id=grievance_id,
             board_id=context.person.id,
+            to=level,
             now=context.clock.now(),
         )
     except (store.NotFound, Refused):
         await stale_button(update, context)
         return
     await answer(update, context)
-    from handlers.grievances_common import LEVEL_LABELS
-
     await reply(
         update,
         context,
@@ -485,6 +507,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(board_queue, pattern=r"^(adm:grievances|grv:q:)"),
         CallbackQueryHandler(open_card, pattern=r"^grv:b:"),
         CallbackQueryHandler(send_evidence, pattern=r"^grv:ev:"),
-        CallbackQueryHandler(raise_level, pattern=r"^grv:lvl:"),
+        CallbackQueryHandler(confirm_level, pattern=r"^grv:lvl:"),
+        CallbackQueryHandler(raise_level, pattern=r"^grv:up:"),
         CallbackQueryHandler(choose_assignee, pattern=r"^grv:asg:"),
     ]

@@ -174,14 +174,20 @@ def board_reply(
     return Changed(before, after, excluded(conn, grievance_id), [])
 
 
+def next_level(grievance: Grievance) -> str | None:
+    index = LEVELS.index(grievance.level)
+    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
+
+
 def raise_level(
-    conn: sqlite3.Connection, *, grievance_id: int, board_id: int, now: datetime
+    conn: sqlite3.Connection, *, grievance_id: int, board_id: int, to: str, now: datetime
 ) -> Changed:
+    """One level up (kelurahan → kota → provinsi → nasional); `to` must be the next level,
+    so a second press of the same confirmation does nothing."""
     before = for_board(conn, grievance_id, board_id)
-    index = LEVELS.index(before.level)
-    if index + 1 >= len(LEVELS) or not before.status.is_open:
-        raise Refused("level_max" if before.status.is_open else "wrong_status")
-    level = LEVELS[index + 1]
+    level = next_level(before)
+    if level is None or level != to or not before.status.is_open:
+        raise Refused("wrong_level")
     conn.execute("UPDATE grievances SET level = ? WHERE id = ?", (level, grievance_id))
     audit.record(
         conn,

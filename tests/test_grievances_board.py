@@ -274,12 +274,18 @@ async def test_raising_the_level_tells_the_escalation_chat_without_identities(
     sim.names[RESIDENT] = "Sulastri"
     ref = reference(await file_report(sim, RESIDENT, identity="Terbuka"))
     await open_card(sim, BOARD_ID, ref)
-    calls = await sim.press(BOARD_ID, "Naikkan tingkat")
+    asked = await sim.press(BOARD_ID, "Naikkan tingkat")
+    assert "ke tingkat kota?" in texts(asked) and not to(asked, ESCALATION)
+    calls = await sim.press(BOARD_ID, "Ya, naikkan")
     assert "tingkat kota" in texts(to(calls, BOARD_ID))
     [told] = to(calls, ESCALATION)
     assert ref in told.text and "kota" in told.text and "Sulastri" not in told.text
     assert rows(settings.database, "SELECT level FROM grievances") == [("kota",)]
     assert ("grievance.level_raised",) in rows(settings.database, "SELECT action FROM audit")
+    # pressing the same confirmation again does not raise it twice
+    again = await sim.press(BOARD_ID, "Ya, naikkan")
+    assert [c for c in again if c.params.get("show_alert")] and not to(again, ESCALATION)
+    assert rows(settings.database, "SELECT level FROM grievances") == [("kota",)]
 
 
 async def test_the_queue_filters_by_status_category_and_overdue(sim: Simulator) -> None:
