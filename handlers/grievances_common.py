@@ -218,6 +218,8 @@ def card(
         lines.append(
             tr._("Resolution due: {date}").format(date=tr.date(_day(grievance.resolve_due_at, tz)))
         )
+    if grievance.rating is not None:
+        lines.append(tr._("Reporter's rating: {n} of 5").format(n=grievance.rating))
     if grievance.amount is not None:
         lines.append(tr._("Amount involved: {amount}").format(amount=tr.money(grievance.amount)))
     lines.append(tr._("Location: {where}").format(where=location_line(tr, grievance)))

@@ -310,6 +310,12 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
     elif action != "add":
         await reply(update, context, tr._("Please write the reason as text."))
         return None
+    elif update.message.caption:
+        try:
+            text = text_length(update.message.caption, 1, FOLLOW_TEXT_MAX)
+        except Invalid as exc:
+            await reply(update, context, exc.text(tr))
+            return None
     now = context.clock.now()
     try:
         if action == "add":

@@ -27,16 +27,17 @@ async def test_a_named_reporter_adds_information_and_evidence_while_open(
     card = texts(await bot.press(RESIDENT, ref))
     assert "Batas penyelesaian" in card and "Pelapor:" not in card
     await bot.press(RESIDENT, "Tambah informasi atau bukti")
-    calls = await bot.send_voice(RESIDENT)
+    calls = await bot.send_photo(RESIDENT, caption="Foto dari dapur warga")
     assert "Sudah ditambahkan" in texts(to(calls, RESIDENT))
     assert "menambahkan informasi" in texts(to(calls, BOARD_ID))
     await bot.send(RESIDENT, "/laporanku")
     await bot.press(RESIDENT, ref)
     await bot.press(RESIDENT, "Tambah informasi atau bukti")
     await bot.send(RESIDENT, "Airnya sampai masuk ke dapur <script>.")
-    assert rows(settings.database, "SELECT kind FROM grievance_evidence") == [("voice",)]
+    assert rows(settings.database, "SELECT kind FROM grievance_evidence") == [("photo",)]
     assert rows(settings.database, "SELECT author, text FROM grievance_messages") == [
-        ("reporter", "Airnya sampai masuk ke dapur <script>.")
+        ("reporter", "Foto dari dapur warga"),
+        ("reporter", "Airnya sampai masuk ke dapur <script>."),
     ]
     # the board sees it in the card's messages, escaped
     await bot.send(BOARD_ID, "/pengaduan")
@@ -68,6 +69,9 @@ async def test_an_anonymous_reporter_reads_replies_and_rates_through_cek(
     await bot.press(RESIDENT, "Ya, sudah beres")
     assert "Terima kasih" in texts(await bot.press(RESIDENT, "5"))
     assert rows(settings.database, "SELECT rating, confirmed FROM grievances") == [(5, 1)]
+    await bot.send(BOARD_ID, "/pengaduan")
+    await bot.press(BOARD_ID, "selesai")
+    assert "Penilaian pelapor: 5 dari 5" in texts(await bot.press(BOARD_ID, ref))
     # a stale rating button (pressed again) changes nothing
     calls = await bot.press(RESIDENT, "3")
     assert [c for c in calls if c.params.get("show_alert")]
