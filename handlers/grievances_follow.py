@@ -274,7 +274,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
     if found is None:
         await stale_button(update, context)
         return END
-    grievance, token = found
+    grievance, _token = found
     tr = context.tr
     if action == "add" and grievance.status.is_open:
         question = tr._(
@@ -287,7 +287,11 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         await stale_button(update, context)
         return END
     await answer(update, context)
-    _memory(context, PENDING)[context.person.id] = (grievance.id, action, token)
+    _memory(context, PENDING)[context.person.id] = (
+        grievance.id,
+        action,
+        context.clock.now() + SESSION_TTL,
+    )
     await reply(update, context, question)
     return Step.TEXT
 
@@ -295,10 +299,12 @@ async def begin_text(update: Update, context: BKMContext) -> int:
 async def follow_text(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
     pending = _memory(context, PENDING).get(context.person.id)
-    if pending is None:
-        return END
-    grievance_id, action, _token = pending
     tr = context.tr
+    if pending is None or pending[2] < context.clock.now():
+        _memory(context, PENDING).pop(context.person.id, None)
+        await reply(update, context, tr._("That took too long; please press the button again."))
+        return END
+    grievance_id, action, _expires = pending
     item = evidence_of(update.message) if not update.message.text else None
     text: str | None = None
     if item is None:

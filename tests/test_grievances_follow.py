@@ -104,6 +104,20 @@ async def test_an_anonymous_reporter_reopens_through_cek(
     ) == [(None,)]
 
 
+async def test_a_follow_up_left_waiting_too_long_is_not_taken(
+    bot: Simulator, settings: Settings, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    ref = reference(await file_report(bot, RESIDENT, identity="Terbuka"))
+    await bot.send(RESIDENT, "/laporanku")
+    await bot.press(RESIDENT, ref)
+    await bot.press(RESIDENT, "Tambah informasi atau bukti")
+    clock.advance(timedelta(minutes=31))
+    assert "Terlalu lama" in texts(await bot.send(RESIDENT, "Info yang terlambat dikirim."))
+    assert rows(settings.database, "SELECT COUNT(*) FROM grievance_messages") == [(0,)]
+
+
 async def test_a_forged_follow_up_token_is_refused(bot: Simulator) -> None:
     for data in ("grv:f:add:a:forgedtoken", "grv:f:fix1:a:x", "grv:f:rate5:a:x", "grv:f:show:1"):
         calls = await bot.press_data(RESIDENT, data, message_id=1)
