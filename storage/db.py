@@ -26,7 +26,8 @@ def configure(conn: sqlite3.Connection) -> None:
     from storage.audit import chain_hash
 
     conn.row_factory = sqlite3.Row
-    # Erased values are overwritten with zeros, not left in free pages (UU PDP erasure).
+    # Deleted values (erased personal data, an anonymous report's draft) are overwritten with
+    # zeros, not left in free pages (UU PDP); per connection, so it cannot be a migration.
     conn.execute("PRAGMA secure_delete = ON")
     conn.create_function("bkm_audit_hash", 10, chain_hash, deterministic=True)
     conn.execute("PRAGMA journal_mode = WAL")
