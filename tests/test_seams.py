@@ -39,7 +39,7 @@ def test_discovery_collects_every_feature_in_order() -> None:
     assert {"core", "admin", "membership", "transparency"} <= set(names)
     assert [c.id for c in registry.commands].count("bantuan") == 1
     assert "participation" in registry.exports
-    assert [s.key for s in registry.digest] == ["members"]
+    assert "members" in [s.key for s in registry.digest]
 
 
 def _with(extra: Feature) -> Registry:
@@ -173,11 +173,11 @@ def _cli(
 
 
 def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) -> None:
-    result = _cli(["shell"], tmp_path, "/start\n/bantuan\n4\n2\n")
+    result = _cli(["shell"], tmp_path, "/start\n/bantuan\n/bahasa\n2\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Selamat datang" in out
-    assert "[1] Transparansi" in out
+    assert "] Transparansi" in out  # a numbered button; features add menu items before it
     assert "/daftar — Daftar menjadi anggota" in out
     assert "Pilih bahasa Anda" in out and "[2] English" in out
     assert "I will speak English" in out
