@@ -101,6 +101,7 @@ class _Row:
     number: int
     cells: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    key: tuple[int, str] | None = None  # the line key, when its five parts are readable
 
     def bad(self, column: str | None, reason: Invalid) -> None:
         self.problems.append(Problem(self.number, column, reason))
@@ -267,6 +268,14 @@ def check_row(row: _Row) -> LineInput | None:
     allocation = _amount(row, "anggaran", required=True)
     realised = _amount(row, "realisasi", required=False) or 0
     proposal = _proposal(row)
+    if (
+        year is not None
+        and program
+        and activity
+        and source is not None
+        and not any(p.column == "rw" for p in row.problems)
+    ):
+        row.key = (year, LineInput(year, program, activity, "", source, rw, "", 0).key)
     loan = {c: _amount(row, c, required=False) for c in LOAN_COLUMNS}
     if bidang is not None and bidang != "ekonomi":
         for column, value in loan.items():
@@ -360,22 +369,21 @@ def parse(
                 {h: (cells[i] if i < len(cells) else "") for h, i in seen.items() if h in known},
             )
             result = check_row(row)
-            if result is not None:
-                key = (result.year, result.key)
-                if key in first_row_of:
-                    row.bad(
-                        None,
-                        Invalid(
-                            N_(
-                                "The same line (year, program, activity, RW, source of funds) "
-                                "is already in row {first}."
-                            ),
-                            first=first_row_of[key],
+            if row.key is not None and row.key in first_row_of:
+                row.bad(
+                    None,
+                    Invalid(
+                        N_(
+                            "The same line (year, program, activity, RW, source of funds) "
+                            "is already in row {first}."
                         ),
-                    )
-                else:
-                    first_row_of[key] = number
-                    lines.append(result)
+                        first=first_row_of[row.key],
+                    ),
+                )
+            elif row.key is not None:
+                first_row_of[row.key] = number
+            if result is not None and not row.problems:
+                lines.append(result)
             problems.extend(row.problems)
             if progress is not None and count % every == 0:
                 progress(count)
