@@ -145,7 +145,7 @@ def suggestions(keywords: Iterable[str], names: Iterable[str], n: int = 3) -> li
         by_word.setdefault(name.casefold(), name)
     found: list[str] = []
     for keyword in keywords:
-        for close in difflib.get_close_matches(keyword, list(by_word), n=n, cutoff=0.6):
+        for close in difflib.get_close_matches(keyword, list(by_word), n=n, cutoff=0.75):
             name = by_word[close]
             if name not in found:
                 found.append(name)

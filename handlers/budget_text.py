@@ -54,6 +54,13 @@ def rw_label(tr: Translator, rw: int | None) -> str:
     return tr._("Whole kelurahan") if rw is None else f"RW {rw:02d}"
 
 
+def ksm_label(ksm: str) -> str:
+    """The executing group as written, with "KSM" in front when the file left it out."""
+    if not ksm:
+        return ""
+    return html.escape(ksm if ksm.casefold().startswith("ksm") else f"KSM {ksm}")
+
+
 def totals_line(tr: Translator, label: str, totals: Totals) -> str:
     return tr._("• {label}: {realised} of {allocation} ({percent})").format(
         label=html.escape(label),
@@ -131,7 +138,7 @@ def line_block(tr: Translator, number: int, line: Line, proposal: str | None = N
         x
         for x in (
             rw_label(tr, line.rw),
-            f"KSM {html.escape(line.ksm)}" if line.ksm else "",
+            ksm_label(line.ksm),
             source_label(tr, line.source),
         )
         if x
@@ -158,12 +165,12 @@ def line_detail(
 ) -> str:
     parts = [
         f"<b>{html.escape(line.program)}</b> — {html.escape(line.activity)}",
-        tr._("Year {year} · field {field} · source {source}\n{rw} · KSM {ksm}").format(
+        tr._("Year {year} · field {field} · source {source}\n{rw} · {ksm}").format(
             year=line.year,
             field=field_label(tr, line.field),
             source=source_label(tr, line.source),
             rw=rw_label(tr, line.rw),
-            ksm=html.escape(line.ksm) or "-",
+            ksm=ksm_label(line.ksm) or "-",
         ),
         tr._("Allocation: {allocation}\nRealised: {realised} ({percent})").format(
             allocation=tr.money(line.allocation),
