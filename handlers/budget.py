@@ -126,7 +126,7 @@ async def show_summary(update: Update, context: BKMContext, year: int | None) ->
         return
 
     def read(conn: sqlite3.Connection) -> tuple[Any, list[int], bool]:
-        return budget.summary(conn, year), budget.years(conn), bool(budget.loans(conn, year))
+        return budget.summary(conn, year), budget.years(conn), budget.has_loans(conn, year)
 
     summary, years, loans = await context.db.read(read)
     if summary is None:

@@ -188,34 +188,45 @@ _SUMS = "SUM(allocation), SUM(realised_imported + realised_entries), COUNT(*)"
 
 
 def summary(conn: sqlite3.Connection, year: int) -> Summary | None:
-    """The year's totals, per field and per source (in their fixed order); None: no lines."""
-    [total] = _totals(
-        conn.execute(f"SELECT NULL, {_SUMS} FROM budget_lines WHERE year = ?", (year,))
-    )
-    if total.lines == 0:
+    """The year's totals, per field and per source (in their fixed order); None: no lines.
+
+    One pass over the covering index (year, field, source, amounts)."""
+    cells = conn.execute(
+        f"SELECT field, source, {_SUMS} FROM budget_lines WHERE year = ? GROUP BY field, source",
+        (year,),
+    ).fetchall()
+    if not cells:
         return None
-    by_field = {
-        t.label: t
-        for t in _totals(
-            conn.execute(
-                f"SELECT field, {_SUMS} FROM budget_lines WHERE year = ? GROUP BY field", (year,)
-            )
-        )
-    }
-    by_source = {
-        t.label: t
-        for t in _totals(
-            conn.execute(
-                f"SELECT source, {_SUMS} FROM budget_lines WHERE year = ? GROUP BY source",
-                (year,),
-            )
-        )
-    }
+
+    def add(groups: dict[str, list[int]], key: str, row: Sequence[Any]) -> None:
+        totals = groups.setdefault(key, [0, 0, 0])
+        for index in range(3):
+            totals[index] += int(row[2 + index] or 0)
+
+    by_field: dict[str, list[int]] = {}
+    by_source: dict[str, list[int]] = {}
+    everything: dict[str, list[int]] = {}
+    for row in cells:
+        add(by_field, row[0], row)
+        add(by_source, row[1], row)
+        add(everything, "", row)
     return Summary(
         year,
-        total,
-        [by_field[f] for f in FIELDS if f in by_field],
-        [by_source[s] for s in SOURCES if s in by_source],
+        Totals(None, *everything[""]),
+        [Totals(f, *by_field[f]) for f in FIELDS if f in by_field],
+        [Totals(s, *by_source[s]) for s in SOURCES if s in by_source],
+    )
+
+
+def has_loans(conn: sqlite3.Connection, year: int) -> bool:
+    """Whether any revolving-loan figures exist for the year (the menu's button)."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM budget_lines WHERE year = ? AND field = 'ekonomi'"
+            " AND (disbursed IS NOT NULL OR repaid IS NOT NULL OR arrears IS NOT NULL) LIMIT 1",
+            (year,),
+        ).fetchone()
+        is not None
     )
 
 

@@ -24,7 +24,12 @@ CREATE TABLE budget_lines (
     updated_at        TEXT NOT NULL,
     UNIQUE (year, line_key)
 );
-CREATE INDEX budget_lines_year_rw ON budget_lines(year, rw);
+-- Covering indexes: the summary (per field and source) and the per-RW totals are read from
+-- the index alone, which keeps /anggaran fast over tens of thousands of lines.
+CREATE INDEX budget_lines_totals
+    ON budget_lines(year, field, source, allocation, realised_imported, realised_entries);
+CREATE INDEX budget_lines_year_rw
+    ON budget_lines(year, rw, allocation, realised_imported, realised_entries);
 CREATE INDEX budget_lines_proposal ON budget_lines(proposal_ref) WHERE proposal_ref IS NOT NULL;
 
 CREATE TABLE budget_realisations (
