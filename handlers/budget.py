@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -28,16 +27,17 @@ from telegram.ext import filters as ptb_filters
 from bot import flows
 from bot.access import answer, reply
 from bot.budget_query import Question, parse_question, suggestions
-from bot.charts import Series, render_bars_async
 from bot.context import BKMContext
 from bot.features import Command, DemoSeeder, Exporter, Feature, MenuItem, Section
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.paginate import paginate
 from handlers import budget_text as text
+from handlers.budget_charts import chart_pressed, digest_chart, transparency_section
 from handlers.core import stale_button, stray_message
 from storage import budget
 from storage.budget import Filters, Line, Totals
+from storage.budget_demo import seed_demo
 from storage.db import Database
 
 ASK = "budget_ask"
@@ -314,17 +314,8 @@ async def ask_cancel(update: Update, context: BKMContext) -> int:
     return flows.END
 
 
-def _year_from(data: str | None, position: int = -1) -> int | None:
-    parts = (data or "").split(":")
-    try:
-        year = int(parts[position])
-    except (ValueError, IndexError):
-        return None
-    return year if 2000 <= year <= 2100 else None
-
-
 async def year_pressed(update: Update, context: BKMContext) -> None:
-    year = _year_from(update.callback_query.data if update.callback_query else None)
+    year = text.year_from(update.callback_query.data if update.callback_query else None)
     if year is None:
         await stale_button(update, context)
         return
@@ -354,7 +345,7 @@ async def page_pressed(update: Update, context: BKMContext) -> None:
 
 
 async def rw_pressed(update: Update, context: BKMContext) -> None:
-    year = _year_from(update.callback_query.data if update.callback_query else None)
+    year = text.year_from(update.callback_query.data if update.callback_query else None)
     rows = await context.db.read(budget.by_rw, year) if year else []
     if not rows or year is None:
         await stale_button(update, context)
@@ -369,7 +360,7 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
     query = update.callback_query
     assert query is not None
     parts = (query.data or "").split(":")
-    year = _year_from(query.data, 2)
+    year = text.year_from(query.data, 2)
     page = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() and len(parts[3]) < 6 else None
     rows = await context.db.read(budget.by_program, year) if year else []
     pages = (len(rows) + PROGRAMS_PER_PAGE - 1) // PROGRAMS_PER_PAGE
@@ -399,7 +390,7 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
 
 
 async def loans_pressed(update: Update, context: BKMContext) -> None:
-    year = _year_from(update.callback_query.data if update.callback_query else None)
+    year = text.year_from(update.callback_query.data if update.callback_query else None)
     if year is None:
         await stale_button(update, context)
         return
@@ -407,60 +398,6 @@ async def loans_pressed(update: Update, context: BKMContext) -> None:
     loans = await context.db.read(budget.loans, year)
     for page in paginate([text.loans_text(context.tr, year, loans)]):
         await reply(update, context, page)
-
-
-async def chart_png(db: Database, tr: Translator, year: int, kind: str) -> bytes | None:
-    """Allocation beside realisation per field ("f") or per RW ("r")."""
-    if kind == "f":
-        summary = await db.read(budget.summary, year)
-        if summary is None:
-            return None
-        rows = summary.by_field
-        labels = [text.field_label(tr, str(t.label)) for t in rows]
-        title = tr._("Budget {year} per field").format(year=year)
-    else:
-        rows = await db.read(budget.by_rw, year)
-        if not rows:
-            return None
-        labels = [text.rw_label(tr, t.label) for t in rows]  # type: ignore[arg-type]
-        title = tr._("Budget {year} per RW").format(year=year)
-    series = [
-        Series(tr._("Allocation"), [t.allocation for t in rows]),
-        Series(tr._("Realised"), [t.realised for t in rows]),
-    ]
-    return await render_bars_async(title, labels, series, lambda v: tr.money(int(v)))
-
-
-async def chart_pressed(update: Update, context: BKMContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    year = _year_from(query.data)
-    kind = parts[2] if len(parts) == 4 else ""
-    if year is None or kind not in ("f", "r"):
-        await stale_button(update, context)
-        return
-    png = await chart_png(context.db, context.tr, year, kind)
-    if png is None:
-        await stale_button(update, context)
-        return
-    await answer(update, context)
-    tr = context.tr
-    caption = (
-        tr._("Allocation and realisation {year}, per field")
-        if kind == "f"
-        else tr._("Allocation and realisation {year}, per RW")
-    ).format(year=year)
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_photo(chat.id, png, caption=caption)
-    if kind == "f":
-        summary = await context.db.read(budget.summary, year)
-        await reply(update, context, text.summary_text(tr, summary))
-    else:
-        rows = await context.db.read(budget.by_rw, year)
-        for page in paginate(text.rw_blocks(tr, year, rows)):
-            await reply(update, context, page)
 
 
 def _id_from(data: str | None) -> int | None:
@@ -510,165 +447,6 @@ async def receipt_pressed(update: Update, context: BKMContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_photo(chat.id, entry.receipt, caption=caption)
-
-
-# ---- registries ---------------------------------------------------------------------------------
-async def _latest(db: Database) -> int | None:
-    years = await db.read(budget.years)
-    return years[0] if years else None
-
-
-async def transparency_section(db: Database, tr: Translator) -> str | None:
-    year = await _latest(db)
-    summary = await db.read(budget.summary, year) if year else None
-    if summary is None:
-        return None
-    total = summary.total
-    lines = [
-        tr._("<b>Budget {year}</b>").format(year=year),
-        tr._("Realised {realised} of {allocation} ({percent}).").format(
-            realised=tr.money(total.realised),
-            allocation=tr.money(total.allocation),
-            percent=text.percent(tr, total.realised, total.allocation),
-        ),
-        *(text.totals_line(tr, text.field_label(tr, str(t.label)), t) for t in summary.by_field),
-        tr._("Details: /anggaran"),
-    ]
-    return "\n".join(lines)
-
-
-async def digest_chart(db: Database, tr: Translator) -> bytes | None:
-    year = await _latest(db)
-    return await chart_png(db, tr, year, "f") if year else None
-
-
-def seed_demo(conn: sqlite3.Connection, now: datetime) -> None:
-    """A sample kelurahan budget: this year and last, entries with receipts, loans."""
-    year = now.year
-    rows: list[budget.LineInput] = []
-    plan = [
-        (
-            "Perbaikan jalan lingkungan",
-            "Pengecoran jalan gang",
-            "lingkungan",
-            "BLM",
-            1,
-            "KSM Maju Bersama",
-            85_000_000,
-            "USL-{y}-0001",
-        ),
-        (
-            "Perbaikan jalan lingkungan",
-            "Pengecoran jalan gang",
-            "lingkungan",
-            "swadaya",
-            1,
-            "KSM Maju Bersama",
-            12_500_000,
-            None,
-        ),
-        (
-            "Drainase",
-            "Normalisasi saluran",
-            "lingkungan",
-            "APBD",
-            2,
-            "KSM Tirta",
-            60_000_000,
-            None,
-        ),
-        ("Drainase", "Sumur resapan", "lingkungan", "BLM", 5, "KSM Tirta", 35_000_000, None),
-        ("Sanitasi", "MCK komunal", "lingkungan", "CSR", 3, "KSM Sehat", 48_000_000, None),
-        (
-            "Posyandu",
-            "Makanan tambahan balita",
-            "sosial",
-            "BLM",
-            4,
-            "KSM Peduli Ibu",
-            18_000_000,
-            None,
-        ),
-        (
-            "Posyandu",
-            "Timbangan dan alat ukur",
-            "sosial",
-            "CSR",
-            None,
-            "KSM Peduli Ibu",
-            7_500_000,
-            None,
-        ),
-        (
-            "Pelatihan",
-            "Pelatihan menjahit",
-            "sosial",
-            "APBD",
-            None,
-            "KSM Terampil",
-            22_000_000,
-            None,
-        ),
-        (
-            "Dana bergulir",
-            "Pinjaman modal usaha",
-            "ekonomi",
-            "BLM",
-            None,
-            "KSM Usaha Mandiri",
-            150_000_000,
-            None,
-        ),
-        (
-            "Dana bergulir",
-            "Pinjaman modal warung",
-            "ekonomi",
-            "lainnya",
-            3,
-            "KSM Warung Sejahtera",
-            40_000_000,
-            None,
-        ),
-    ]
-    for offset, share in ((0, 0.45), (1, 0.97)):
-        for index, (program, activity, bidang, source, rw, ksm, allocation, ref) in enumerate(
-            plan
-        ):
-            loan = bidang == "ekonomi"
-            disbursed = allocation if loan else None
-            repaid = int(allocation * share * 0.6) if loan else None
-            rows.append(
-                budget.LineInput(
-                    year=year - offset,
-                    program=program,
-                    activity=activity,
-                    field=bidang,
-                    source=source,
-                    rw=rw,
-                    ksm=ksm,
-                    allocation=allocation,
-                    realised=int(allocation * share * (0.5 + (index % 3) / 4)) // 1000 * 1000,
-                    proposal_ref=ref.format(y=year - offset) if ref else None,
-                    disbursed=disbursed,
-                    repaid=repaid,
-                    arrears=(int(allocation * 0.05) if loan else None),
-                )
-            )
-    budget.apply_import(conn, rows, now=now, actor_id=None, actor_role="system")
-    board = conn.execute("SELECT id FROM people WHERE role = 'pengurus' ORDER BY id LIMIT 1")
-    actor = board.fetchone()
-    [line] = [x for x in budget.lines_of_year(conn, year) if x.activity == "Normalisasi saluran"]
-    for days, amount, what in ((40, 4_250_000, "Semen 50 sak"), (12, 2_100_000, "Upah tukang")):
-        budget.add_entry(
-            conn,
-            line_id=line.id,
-            spent_on=(now - timedelta(days=days)).date(),
-            amount=amount,
-            description=what,
-            receipt=None,
-            actor_id=actor[0] if actor else None,
-            now=now,
-        )
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -196,6 +196,16 @@ def line_detail(
     return "\n".join(parts)
 
 
+def year_from(data: str | None, position: int = -1) -> int | None:
+    """A fiscal year from a part of callback data, or None when forged."""
+    parts = (data or "").split(":")
+    try:
+        year = int(parts[position])
+    except (ValueError, IndexError):
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
 # ---- queries in callback data ----------------------------------------------------------------
 def encode_filters(filters: Filters, page: int) -> str | None:
     """`bud:q:<page>:<filters>` within Telegram's 64 bytes, or None when it cannot fit."""

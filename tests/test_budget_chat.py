@@ -5,19 +5,21 @@ from __future__ import annotations
 import io
 import sqlite3
 import struct
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import services_of
 from bot.features import discover
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from bot.transport.fake_api import ApiCall
-from handlers.budget import proposal_budget_text, seed_demo
+from handlers.budget import proposal_budget_text
 from storage import budget, migrate
 from storage.budget import LineInput
+from storage.budget_demo import seed_demo
 from storage.db import connect_sync, in_transaction
 from storage.demo import seed_people
 from tests.conftest import BOARD_ID
@@ -419,3 +421,45 @@ def test_demo_budget_seeds_lines_entries_and_loans(tmp_path: Path) -> None:
     assert budget.loans(conn, 2026) and budget.for_proposal(conn, "USL-2026-0001") is not None
     assert conn.execute("SELECT COUNT(*) FROM budget_realisations").fetchone()[0] == 2
     conn.close()
+
+
+async def test_odd_questions_get_a_clear_answer(bot: Simulator, settings: Settings) -> None:
+    seed(settings, SAMPLE)
+    for question in (
+        "/anggaran " + "jalan " * 2000,
+        "/anggaran 🚧🚧 posyandu 🚧",
+        "/anggaran שלום RW 5",
+        "/anggaran <b>drainase</b> & co",
+        "/anggaran '; DROP TABLE budget_lines; --",
+    ):
+        calls = await bot.send(RESIDENT, question)
+        assert refused(calls) == [] and texts(calls), question
+    shown = texts(await bot.send(RESIDENT, "/anggaran <script>posyandu"))
+    # markup characters are not part of words: the words are read, the rest dropped
+    assert "kata “script”, “posyandu”" in shown and "Mungkin maksud Anda: Posyandu?" in shown
+    assert rows(settings.database, "SELECT COUNT(*) FROM budget_lines") == [(5,)]
+
+
+async def test_board_flows_answer_wrong_input_and_cancel(
+    bot: Simulator, settings: Settings, clock: FakeClock
+) -> None:
+    seed(settings, SAMPLE)
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Impor anggaran")
+    assert "sebagai berkas" in texts(await bot.send(BOARD_ID, "ini anggarannya"))
+    assert "Anggaran tidak diubah" in texts(await bot.send(BOARD_ID, "/batal"))
+
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Catat realisasi")
+    await bot.send(BOARD_ID, "posyandu")
+    await bot.press(BOARD_ID, 1)
+    await bot.send(BOARD_ID, "500rb")
+    clock.advance(timedelta(hours=2))
+    assert "Mulai lagi dari /admin" in texts(await bot.send(BOARD_ID, "hari ini"))
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Catat realisasi")
+    await bot.send(BOARD_ID, "posyandu")
+    await bot.press(BOARD_ID, 1)
+    assert "Tidak ada yang dicatat" in texts(await bot.send(BOARD_ID, "/batal"))
+    assert rows(settings.database, "SELECT COUNT(*) FROM budget_realisations") == [(0,)]
+    assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
