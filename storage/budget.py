@@ -161,7 +161,6 @@ class Entry:
     amount: int
     description: str
     receipt: str | None
-    created_by: int | None
 
 
 @dataclass(frozen=True)
@@ -333,7 +332,7 @@ def lines_of_year(conn: sqlite3.Connection, year: int) -> list[Line]:
 
 
 def _entry(row: Sequence[Any]) -> Entry:
-    return Entry(row[0], row[1], date.fromisoformat(row[2]), row[3], row[4], row[5], row[6])
+    return Entry(row[0], row[1], date.fromisoformat(row[2]), row[3], row[4], row[5])
 
 
 def entries(conn: sqlite3.Connection, line_id: int, limit: int = 50) -> list[Entry]:
@@ -341,7 +340,7 @@ def entries(conn: sqlite3.Connection, line_id: int, limit: int = 50) -> list[Ent
     return [
         _entry(r)
         for r in conn.execute(
-            "SELECT id, line_id, spent_on, amount, description, receipt, created_by"
+            "SELECT id, line_id, spent_on, amount, description, receipt"
             " FROM budget_realisations WHERE line_id = ? ORDER BY spent_on, id LIMIT ?",
             (line_id, limit),
         )
@@ -350,7 +349,7 @@ def entries(conn: sqlite3.Connection, line_id: int, limit: int = 50) -> list[Ent
 
 def entry(conn: sqlite3.Connection, entry_id: int) -> Entry | None:
     row = conn.execute(
-        "SELECT id, line_id, spent_on, amount, description, receipt, created_by"
+        "SELECT id, line_id, spent_on, amount, description, receipt"
         " FROM budget_realisations WHERE id = ?",
         (entry_id,),
     ).fetchone()
@@ -451,8 +450,8 @@ def add_entry(
         raise NoSuchLine(line_id)
     entry_id = conn.execute(
         "INSERT INTO budget_realisations (line_id, spent_on, amount, description, receipt,"
-        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (line_id, spent_on.isoformat(), amount, description, receipt, actor_id, iso(now)),
+        " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (line_id, spent_on.isoformat(), amount, description, receipt, iso(now)),
     ).fetchone()[0]
     conn.execute(
         "UPDATE budget_lines SET realised_entries = realised_entries + ?, updated_at = ?"
@@ -476,7 +475,7 @@ def add_entry(
             "receipt": receipt is not None,
         },
     )
-    return Entry(entry_id, line_id, spent_on, amount, description, receipt, actor_id)
+    return Entry(entry_id, line_id, spent_on, amount, description, receipt)
 
 
 # ---- writing: imports -------------------------------------------------------------------------

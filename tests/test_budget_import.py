@@ -454,3 +454,10 @@ def test_cli_import_export_and_refusal(tmp_path: Path) -> None:
     again = _cli(["export", "budget"], tmp_path)
     assert again.stdout == exported.stdout  # nothing changed
     assert _cli(["budget", "import", "tidak-ada.csv"], tmp_path).returncode == 2
+
+
+def test_budget_tables_hold_no_person(conn: sqlite3.Connection) -> None:
+    """Who recorded an entry is in its audit row only: no PersonalData for the budget."""
+    for table in ("budget_lines", "budget_realisations"):
+        targets = {row[2] for row in conn.execute(f"PRAGMA foreign_key_list({table})")}
+        assert "people" not in targets, table

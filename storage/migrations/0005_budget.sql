@@ -2,6 +2,7 @@
 -- Money is whole rupiah (INTEGER). A line's realised total is realised_imported (the
 -- treasurer's file) plus realised_entries (the sum of entries the board added by chat,
 -- kept in step with budget_realisations inside the same transaction).
+-- No person ids here: who recorded an entry is in its audit row (budget.realised).
 
 CREATE TABLE budget_lines (
     id                INTEGER PRIMARY KEY,
@@ -39,7 +40,6 @@ CREATE TABLE budget_realisations (
     amount      INTEGER NOT NULL CHECK (amount > 0),
     description TEXT NOT NULL,
     receipt     TEXT,                              -- Telegram file_id of the receipt photo (bukti)
-    created_by  INTEGER REFERENCES people(id),     -- the board member who entered it
     created_at  TEXT NOT NULL
 );
 CREATE INDEX budget_realisations_line ON budget_realisations(line_id, spent_on);

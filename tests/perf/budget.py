@@ -98,7 +98,7 @@ def add_entries(path: Path, count: int = ENTRIES) -> None:
         def insert(conn_: object) -> None:
             conn.executemany(
                 "INSERT INTO budget_realisations (line_id, spent_on, amount, description,"
-                " receipt, created_by, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+                " receipt, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         rng.choice(ids),
