@@ -23,10 +23,11 @@ from storage import budget, migrate
 from storage.db import connect_sync, in_transaction
 
 LARGE = 2_000  # rows from which the progress bar shows
+LARGE_XLSX_BYTES = 100_000  # an XLSX's rows are unknown until read: go by its size
 
 
 @contextmanager
-def _bar(rows: int, enabled: bool) -> Iterator[Progress | None]:
+def _bar(enabled: bool) -> Iterator[Progress | None]:
     if not enabled:
         yield None
         return
@@ -49,11 +50,12 @@ def _plain(html_text: str) -> str:
 def read_file(path: Path, tr: Translator, *, show_progress: bool | None = None) -> Parsed:
     content = path.read_bytes()
     rows = count_rows(content)
-    enabled = rows >= LARGE if show_progress is None else show_progress
-    with _bar(rows, enabled) as progress:
+    large = len(content) > LARGE_XLSX_BYTES if rows is None else rows >= LARGE
+    enabled = large if show_progress is None else show_progress
+    with _bar(enabled) as progress:
         if progress is None:
             return parse(content)
-        task = progress.add_task(tr._("Checking rows"), total=rows or None)
+        task = progress.add_task(tr._("Checking rows"), total=rows)
         return parse(content, progress=lambda done: progress.update(task, completed=done))
 
 
@@ -74,7 +76,7 @@ def import_file(settings: Settings, path: Path) -> int:
     try:
         migrate.apply(conn, settings.database)
         now = datetime.now(UTC)
-        with _bar(len(parsed.lines), len(parsed.lines) >= LARGE) as progress:
+        with _bar(len(parsed.lines) >= LARGE) as progress:
             task = (
                 progress.add_task(tr._("Saving lines"), total=len(parsed.lines))
                 if progress

@@ -405,10 +405,10 @@ def parse(
     return Parsed(lines if not problems else [], problems, ignored, count)
 
 
-def count_rows(content: bytes) -> int:
-    """Roughly how many rows a file has (for a progress bar's total)."""
+def count_rows(content: bytes) -> int | None:
+    """Roughly how many rows a file has (a progress bar's total); None: unknown (XLSX)."""
     if is_xlsx(content):
-        return 0  # unknown until read; the bar shows a spinner
+        return None  # compressed: unknown until read
     return max(content.count(b"\n"), 1)
 
 

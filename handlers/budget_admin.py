@@ -205,7 +205,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         states={
             Step.FILE: [
                 MessageHandler(ptb_filters.Document.ALL, import_file),
-                MessageHandler(text_only, import_text),
+                MessageHandler(~ptb_filters.COMMAND, import_text),  # a photo, a text…
             ],
             Step.CONFIRM_IMPORT: [
                 CallbackQueryHandler(import_confirm, pattern=r"^bud:imp:ok$"),

@@ -447,6 +447,7 @@ async def test_board_flows_answer_wrong_input_and_cancel(
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Impor anggaran")
     assert "sebagai berkas" in texts(await bot.send(BOARD_ID, "ini anggarannya"))
+    assert "sebagai berkas" in texts(await bot.send_photo(BOARD_ID))  # a photo of the sheet
     assert "Anggaran tidak diubah" in texts(await bot.send(BOARD_ID, "/batal"))
 
     await bot.send(BOARD_ID, "/admin")
