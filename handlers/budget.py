@@ -43,7 +43,7 @@ from storage.db import Database
 ASK = "budget_ask"
 PAGE_LINES = 8
 PROGRAMS_PER_PAGE = 25
-MAX_RECEIPT_BUTTONS = 20
+MAX_RECEIPT_BUTTONS = 40  # 10 rows of 4: well within Telegram's 100 buttons
 
 
 class Step(IntEnum):
@@ -409,12 +409,12 @@ async def line_pressed(update: Update, context: BKMContext) -> None:
     """A line's details: allocation, realisation, every entry, receipts to open."""
     line_id = _id_from(update.callback_query.data if update.callback_query else None)
 
-    def read(conn: sqlite3.Connection) -> tuple[Line | None, list[budget.Entry]]:
+    def read(conn: sqlite3.Connection) -> tuple[Line | None, tuple[list[budget.Entry], int]]:
         if line_id is None:
-            return None, []
+            return None, ([], 0)
         return budget.line(conn, line_id), budget.entries(conn, line_id)
 
-    line, entries = await context.db.read(read)
+    line, (entries, count) = await context.db.read(read)
     if line is None:
         await stale_button(update, context)
         return
@@ -427,7 +427,7 @@ async def line_pressed(update: Update, context: BKMContext) -> None:
         if e.receipt
     ][:MAX_RECEIPT_BUTTONS]
     rows = [receipts[i : i + 4] for i in range(0, len(receipts), 4)]
-    pages = paginate([text.line_detail(tr, line, entries, note)])
+    pages = paginate([text.line_detail(tr, line, entries, note, count)])
     for index, page in enumerate(pages):
         last = index == len(pages) - 1
         await reply(update, context, page, reply_markup=keyboard(rows) if last and rows else None)

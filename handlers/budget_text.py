@@ -161,7 +161,11 @@ def line_block(tr: Translator, number: int, line: Line, proposal: str | None = N
 
 
 def line_detail(
-    tr: Translator, line: Line, entries: list[Entry], proposal: str | None = None
+    tr: Translator,
+    line: Line,
+    entries: list[Entry],
+    proposal: str | None = None,
+    count: int | None = None,
 ) -> str:
     parts = [
         f"<b>{html.escape(line.program)}</b> — {html.escape(line.activity)}",
@@ -189,6 +193,12 @@ def line_detail(
         parts.append(proposal)
     if entries:
         parts.append(tr._("<b>Spending recorded</b>"))
+        if count is not None and count > len(entries):
+            parts.append(
+                tr._("The latest {shown} of {count} entries:").format(
+                    shown=tr.number(len(entries)), count=tr.number(count)
+                )
+            )
         for index, item in enumerate(entries, start=1):
             receipt = " " + tr._("(receipt {number})").format(number=index) if item.receipt else ""
             what = html.escape(item.description)

@@ -335,16 +335,21 @@ def _entry(row: Sequence[Any]) -> Entry:
     return Entry(row[0], row[1], date.fromisoformat(row[2]), row[3], row[4], row[5])
 
 
-def entries(conn: sqlite3.Connection, line_id: int, limit: int = 50) -> list[Entry]:
-    """A line's realisation entries, oldest first."""
-    return [
+def entries(conn: sqlite3.Connection, line_id: int, limit: int = 40) -> tuple[list[Entry], int]:
+    """A line's latest `limit` realisation entries (oldest of them first), and how many
+    entries the line has in all."""
+    latest = [
         _entry(r)
         for r in conn.execute(
             "SELECT id, line_id, spent_on, amount, description, receipt"
-            " FROM budget_realisations WHERE line_id = ? ORDER BY spent_on, id LIMIT ?",
+            " FROM budget_realisations WHERE line_id = ? ORDER BY spent_on DESC, id DESC LIMIT ?",
             (line_id, limit),
         )
     ]
+    count = conn.execute(
+        "SELECT COUNT(*) FROM budget_realisations WHERE line_id = ?", (line_id,)
+    ).fetchone()[0]
+    return latest[::-1], int(count)
 
 
 def entry(conn: sqlite3.Connection, entry_id: int) -> Entry | None:

@@ -464,3 +464,31 @@ async def test_board_flows_answer_wrong_input_and_cancel(
     assert "Tidak ada yang dicatat" in texts(await bot.send(BOARD_ID, "/batal"))
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_realisations") == [(0,)]
     assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
+
+
+async def test_a_line_with_many_entries_stays_within_limits(
+    bot: Simulator, settings: Settings
+) -> None:
+    seed(settings, SAMPLE)
+    conn = connect_sync(settings.database)
+    [drain] = [x for x in budget.lines_of_year(conn, 2026) if x.program == "Drainase"]
+    for n in range(45):
+        in_transaction(
+            conn,
+            budget.add_entry,
+            line_id=drain.id,
+            spent_on=(NOW - timedelta(days=45 - n)).date(),
+            amount=10_000 + n,
+            description=f"Belanja <{n}> " + "bahan bangunan " * 15,
+            receipt=f"file-{n}",
+            actor_id=None,
+            now=NOW,
+        )
+    conn.close()
+    await bot.send(RESIDENT, "/anggaran drainase 2026")
+    calls = await bot.press(RESIDENT, "Rincian 1")
+    assert refused(calls) == []
+    shown = texts(calls)
+    assert "40 terbaru dari 45 transaksi" in shown and "Belanja <44>" in shown
+    buttons = bot.buttons(RESIDENT)
+    assert len(buttons) == 40 and buttons[-1]["text"] == "Bukti 40"
