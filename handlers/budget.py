@@ -133,7 +133,7 @@ async def show_summary(update: Update, context: BKMContext, year: int | None) ->
         await stale_button(update, context)
         return
     hint = tr._(
-        "Ask a question, for example: /anggaran jalan RW 5 {year}, or /anggaran posyandu."
+        "Ask a question, for example: /budget jalan RW 5 {year}, or /budget posyandu."
     ).format(year=year)
     await reply(
         update,
@@ -230,7 +230,7 @@ async def nothing_matched(update: Update, context: BKMContext, filters: Filters)
     elif filters.rw is not None or filters.field is not None or filters.source is not None:
         message.append(tr._("Try fewer filters, for example only the words or only the RW."))
     else:
-        message.append(tr._("Try other words, or open the summary with /anggaran."))
+        message.append(tr._("Try other words, or open the summary with /budget."))
     await reply(
         update, context, "\n".join(message), reply_markup=keyboard(buttons) if buttons else None
     )
@@ -281,7 +281,7 @@ async def ask_begin(update: Update, context: BKMContext) -> int:
             context,
             tr._(
                 "In a group, write the question after the command, "
-                "for example: /anggaran posyandu RW 3"
+                "for example: /budget posyandu RW 3"
             ),
         )
         return flows.END

@@ -90,7 +90,7 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
             percent=text.percent(tr, total.realised, total.allocation),
         ),
         *(text.totals_line(tr, text.field_label(tr, str(t.label)), t) for t in summary.by_field),
-        tr._("Details: /anggaran"),
+        tr._("Details: /budget"),
     ]
     return "\n".join(lines)
 
