@@ -25,13 +25,14 @@ from telegram.ext import (
 )
 from telegram.ext import filters as ptb_filters
 
-from bot import flows
+from bot import flows, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.budget_import import Parsed, parse
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
+from bot.outbox import Outgoing
 from bot.paginate import paginate
 from handlers import budget_text as text
 from handlers.core import stale_button
@@ -175,7 +176,19 @@ async def import_confirm(update: Update, context: BKMContext) -> int | None:
             await query.edit_message_reply_markup(reply_markup=None)
     for page in paginate(text.report_blocks(tr, report, applied=True)):
         await reply(update, context, page)
+    await tell_other_board_members(context, report)
     return flows.END
+
+
+async def tell_other_board_members(context: BKMContext, report: budget.ImportReport) -> None:
+    """Accountability: the rest of the board learns that the budget changed, and how much."""
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(text.report_blocks(tr, report, applied=True, show=0)[0])
+
+    await outbox.notify_board(
+        context.application, render, kind="budget.imported", exclude=[context.person.id]
+    )
 
 
 async def import_cancel(update: Update, context: BKMContext) -> int:

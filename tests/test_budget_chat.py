@@ -288,6 +288,11 @@ async def test_import_by_chat_shows_the_diff_and_applies_on_confirm(
     bot: Simulator, settings: Settings
 ) -> None:
     seed(settings, SAMPLE)
+    other_board = 302
+    await bot.send(other_board, "/start")
+    conn = connect_sync(settings.database)
+    conn.execute(f"UPDATE people SET role = 'pengurus' WHERE telegram_id = {other_board}")
+    conn.close()
     await bot.send(BOARD_ID, "/admin")
     assert "Kirim berkas anggaran" in texts(await bot.press(BOARD_ID, "Impor anggaran"))
     content = (
@@ -300,8 +305,12 @@ async def test_import_by_chat_shows_the_diff_and_applies_on_confirm(
     assert "Baris ditambahkan: 1" in preview and "Baris dihapus: 3" in preview
     assert "Baris diubah: 1" in preview and "MCK <komunal>" in preview
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_lines WHERE year=2026") == [(4,)]
-    done = texts(await bot.press(BOARD_ID, "Impor"))
+    confirmed = await bot.press(BOARD_ID, "Impor")
+    done = texts([c for c in confirmed if c.chat_id == BOARD_ID])
     assert "Anggaran berhasil diimpor" in done
+    told = texts([c for c in confirmed if c.chat_id == other_board])
+    assert "Anggaran berhasil diimpor" in told and "Baris dihapus: 3" in told
+    assert "MCK" not in told  # counts only, the details are in /anggaran
     assert rows(
         settings.database,
         "SELECT program, allocation FROM budget_lines WHERE year=2026 ORDER BY id",
