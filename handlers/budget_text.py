@@ -295,7 +295,9 @@ def report_blocks(
         more = len(items) - show
         lines = [title, *items[:show]]
         if more > 0:
-            lines.append(tr.ngettext("…and {n} more.", "…and {n} more.", more).format(n=more))
+            lines.append(
+                tr.ngettext("…and {n} more.", "…and {n} more.", more).format(n=tr.number(more))
+            )
         blocks.append("\n".join(lines))
 
     listing(tr._("<b>Added</b>"), ["+ " + describe(tr, x) for x in report.added])

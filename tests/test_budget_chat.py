@@ -501,3 +501,27 @@ async def test_a_line_with_many_entries_stays_within_limits(
     assert "40 terbaru dari 45 transaksi" in shown and "Belanja <44>" in shown
     buttons = bot.buttons(RESIDENT)
     assert len(buttons) == 40 and buttons[-1]["text"] == "Bukti 40"
+
+
+async def test_a_10000_line_file_by_chat(bot: Simulator, settings: Settings) -> None:
+    content = (
+        HEAD
+        + "\n"
+        + "\n".join(
+            f"2026,Program {i % 50},Kegiatan {i},sosial,APBD,{i % 20 + 1},KSM {i % 9},"
+            f"{i + 1}000,0,"
+            for i in range(10_000)
+        )
+    )
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Impor anggaran")
+    preview = await bot.send_document(BOARD_ID, "anggaran.csv", content.encode())
+    assert refused(preview) == [] and "Baris ditambahkan: 10.000" in texts(preview)
+    assert "…dan 9.980 lagi." in texts(preview)
+    done = await bot.press(BOARD_ID, "Impor")
+    assert refused(done) == [] and "Anggaran berhasil diimpor" in texts(done)
+    assert rows(settings.database, "SELECT COUNT(*), SUM(allocation) FROM budget_lines") == [
+        (10_000, sum((i + 1) * 1000 for i in range(10_000)))
+    ]
+    summary = await bot.send(RESIDENT, "/anggaran")
+    assert refused(summary) == [] and "Pagu: Rp50.005.000.000" in texts(summary)
