@@ -176,7 +176,9 @@ async def results_message(
         ),
     ]
     if pages > 1:
-        head.append(tr._("Page {page} of {pages}").format(page=page + 1, pages=pages))
+        head.append(
+            tr._("Page {page} of {pages}").format(page=tr.number(page + 1), pages=tr.number(pages))
+        )
     blocks = ["\n".join(head)]
     for index, line in enumerate(lines, start=page * PAGE_LINES + 1):
         note = (
@@ -372,7 +374,9 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
     chunk = rows[page * PROGRAMS_PER_PAGE : (page + 1) * PROGRAMS_PER_PAGE]
     head = tr._("<b>Budget {year} per program</b>").format(year=year)
     if pages > 1:
-        head += "\n" + tr._("Page {page} of {pages}").format(page=page + 1, pages=pages)
+        head += "\n" + tr._("Page {page} of {pages}").format(
+            page=tr.number(page + 1), pages=tr.number(pages)
+        )
     body = paginate([head, *text.program_lines(tr, chunk)])[0]
     navigation = []
     if page > 0:
