@@ -15,6 +15,8 @@ from handlers.core import stale_button
 from storage import budget
 from storage.db import Database
 
+MAX_BARS = 24  # bars per chart: 1200 px wide, ≈ 5,000 px tall at most
+
 
 async def chart_png(db: Database, tr: Translator, year: int, kind: str) -> bytes | None:
     """Allocation beside realisation per field ("f") or per RW ("r")."""
@@ -30,6 +32,19 @@ async def chart_png(db: Database, tr: Translator, year: int, kind: str) -> bytes
         if not rows:
             return None
         labels = [text.rw_label(tr, t.label) for t in rows]  # type: ignore[arg-type]
+        if len(rows) > MAX_BARS:  # keep the picture within Telegram's photo proportions
+            ranked = sorted(range(len(rows)), key=lambda i: -rows[i].allocation)
+            kept = sorted(ranked[: MAX_BARS - 1])
+            rest = [rows[i] for i in ranked[MAX_BARS - 1 :]]
+            labels = [labels[i] for i in kept] + [tr._("Other RWs")]
+            rows = [rows[i] for i in kept] + [
+                budget.Totals(
+                    None,
+                    sum(t.allocation for t in rest),
+                    sum(t.realised for t in rest),
+                    sum(t.lines for t in rest),
+                )
+            ]
         title = tr._("Budget {year} per RW").format(year=year)
     series = [
         Series(tr._("Allocation"), [t.allocation for t in rows]),

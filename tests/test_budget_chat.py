@@ -241,6 +241,17 @@ async def test_charts_are_phone_sized_pngs(bot: Simulator, settings: Settings) -
     assert png_size(bot.api.uploads[-1].content)[0] >= 1080
 
 
+async def test_a_chart_of_many_rws_keeps_photo_proportions(
+    bot: Simulator, settings: Settings
+) -> None:
+    seed(settings, [line("Jalan", f"Gang {rw}", 1_000_000 * rw, rw=rw) for rw in range(1, 61)])
+    await bot.send(RESIDENT, "/anggaran")
+    calls = await bot.press_data(RESIDENT, "bud:ch:r:2026", 1)
+    assert refused(calls) == [] and any(c.method == "sendPhoto" for c in calls)
+    width, height = png_size(bot.api.uploads[-1].content)
+    assert width >= 1080 and width + height <= 10_000 and height / width <= 20
+
+
 async def test_forged_and_stale_buttons_change_nothing(bot: Simulator, settings: Settings) -> None:
     seed(settings, SAMPLE)
     await bot.send(RESIDENT, "/anggaran")
