@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     restore = db.add_parser("restore", help="replace the database with FILE after a check")
     restore.add_argument("file", type=Path)
 
+    budget = commands.add_parser("budget", help="the budget (anggaran)").add_subparsers(
+        dest="budget_command", required=True, metavar="ACTION"
+    )
+    budget_import = budget.add_parser("import", help="import a CSV or XLSX budget file")
+    budget_import.add_argument("file", type=Path)
+
     export = commands.add_parser("export", help="write a CSV export to standard output")
     export.add_argument("kind")
 
@@ -90,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _export(settings, args.kind)
     if args.command == "audit":
         return _audit_verify(settings)
+    if args.command == "budget":
+        from bot.budget_cli import import_file
+
+        return import_file(settings, args.file)
     return 2
 
 
