@@ -393,6 +393,8 @@ def cast(
         != "chat"
     ):
         raise AlreadyVoted
+    elif before == marks:  # the same button again (a double press): nothing changes
+        return Cast(poll, changed=False, receipt=None)
     else:
         conn.execute(
             "UPDATE poll_votes SET marks = ?, voted_at = ? WHERE poll_id = ? AND person_id = ?",
