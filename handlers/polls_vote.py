@@ -122,33 +122,35 @@ async def deep_link(update: Update, context: BKMContext) -> None:
 async def _checked(update: Update, context: BKMContext, mask: int) -> Poll | None:
     """The poll of a press, with a clear refusal (an alert) when the press cannot count."""
     poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
-    tr = context.tr
+    if poll_id is None:
+        await stale_button(update, context)
+        return None
+    poll, eligible = await context.db.read(polls.for_voter, poll_id, context.person.id)
     if poll is None or mask <= 0 or mask >= 1 << len(poll.options):
         await stale_button(update, context)
         return None
     if not poll.is_open or context.clock.now() >= poll.closes_at:
-        await answer(
-            update, context, tr._("This poll is closed. Your press was not counted."), alert=True
-        )
+        await _refuse_closed(update, context)
         return None
-    eligible = await context.db.read(polls.is_eligible, poll.id, context.person.id)
     if not eligible:
         await answer(update, context, _not_eligible(context), alert=True)
         return None
     if len(positions_of_mask(mask)) > poll.max_choices:
-        await answer(
-            update,
-            context,
-            tr.ngettext(
-                "You may choose at most {n} option.",
-                "You may choose at most {n} options.",
-                poll.max_choices,
-            ).format(n=poll.max_choices),
-            alert=True,
-        )
+        await _refuse_too_many(update, context, poll.max_choices)
         return None
     return poll
+
+
+async def _refuse_closed(update: Update, context: BKMContext) -> None:
+    text = context.tr._("This poll is closed. Your press was not counted.")
+    await answer(update, context, text, alert=True)
+
+
+async def _refuse_too_many(update: Update, context: BKMContext, maximum: int) -> None:
+    text = context.tr.ngettext(
+        "You may choose at most {n} option.", "You may choose at most {n} options.", maximum
+    ).format(n=maximum)
+    await answer(update, context, text, alert=True)
 
 
 async def press_single(update: Update, context: BKMContext) -> None:
@@ -167,7 +169,7 @@ async def press_single(update: Update, context: BKMContext) -> None:
     if poll.secret:
         await confirm_secret(update, context, poll, mask)
         return
-    await cast(update, context, poll, mask)
+    await cast(update, context, poll.id, mask, secret=False)
 
 
 async def press_toggle(update: Update, context: BKMContext) -> None:
@@ -207,7 +209,7 @@ async def press_submit(update: Update, context: BKMContext) -> None:
     if poll.secret:
         await confirm_secret(update, context, poll, mask)
         return
-    await cast(update, context, poll, mask)
+    await cast(update, context, poll.id, mask, secret=False)
 
 
 async def confirm_secret(update: Update, context: BKMContext, poll: Poll, mask: int) -> None:
@@ -232,44 +234,45 @@ async def confirm_secret(update: Update, context: BKMContext, poll: Poll, mask: 
 
 
 async def press_confirm(update: Update, context: BKMContext) -> None:
-    """pol:ok:<poll>:<mask>: the confirmed secret vote."""
-    mask = number_at(update, 3)
-    if mask is None:
+    """pol:ok:<poll>:<mask>: the confirmed secret vote. Every check happens in the one write
+    (the busiest press of a poll: one database hop)."""
+    poll_id, mask = poll_id_from(update), number_at(update, 3)
+    if poll_id is None or mask is None or not 0 < mask < 1 << MAX_OPTIONS:
         await stale_button(update, context)
         return
-    poll = await _checked(update, context, mask)
-    if poll is None:
-        return
-    if not poll.secret:
-        await stale_button(update, context)
-        return
-    await cast(update, context, poll, mask)
+    await cast(update, context, poll_id, mask, secret=True)
 
 
-async def cast(update: Update, context: BKMContext, poll: Poll, mask: int) -> None:
+async def cast(
+    update: Update, context: BKMContext, poll_id: int, mask: int, *, secret: bool
+) -> None:
+    """Record the vote (secret: only if the poll is secret) and confirm it."""
     tr = context.tr
     try:
         done = await context.db.write(
             polls.cast,
-            poll_id=poll.id,
+            poll_id=poll_id,
             person_id=context.person.id,
             marks=marks_of(positions_of_mask(mask)),
             now=context.clock.now(),
+            secret=secret,
         )
     except polls.AlreadyVoted:
         await answer(update, context, tr._("You have already voted in this poll."), alert=True)
         return
     except polls.PollClosed:
-        await answer(
-            update, context, tr._("This poll is closed. Your press was not counted."), alert=True
-        )
+        await _refuse_closed(update, context)
         return
     except polls.NotEligible:
         await answer(update, context, _not_eligible(context), alert=True)
         return
-    except (polls.BadChoice, polls.NoSuchPoll):
+    except polls.TooManyChoices as exc:
+        await _refuse_too_many(update, context, exc.maximum)
+        return
+    except (polls.BadChoice, polls.NoSuchPoll, ValueError):
         await stale_button(update, context)
         return
+    poll = done.poll
     await answer(update, context, tr._("Vote recorded."))
     query = update.callback_query
     if query is not None and poll.secret:

@@ -46,6 +46,12 @@ class BadChoice(PollError):
     pass
 
 
+class TooManyChoices(BadChoice):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(maximum)
+        self.maximum = maximum
+
+
 class NoSuchPoll(PollError):
     pass
 
@@ -277,10 +283,16 @@ def _check_marks(poll: Poll, marks: str) -> None:
         len(marks) != len(BLANK)
         or set(marks) - {"0", "1"}
         or not chosen
-        or len(chosen) > poll.max_choices
         or max(chosen) > len(poll.options)
     ):
         raise BadChoice
+    if len(chosen) > poll.max_choices:
+        raise TooManyChoices(poll.max_choices)
+
+
+def for_voter(conn: sqlite3.Connection, poll_id: int, person_id: int) -> tuple[Poll | None, bool]:
+    """The poll and whether the person is on its list: one read for a button press."""
+    return get(conn, poll_id), is_eligible(conn, poll_id, person_id)
 
 
 def is_eligible(conn: sqlite3.Connection, poll_id: int, person_id: int) -> bool:
@@ -354,11 +366,21 @@ class Cast:
 
 
 def cast(
-    conn: sqlite3.Connection, *, poll_id: int, person_id: int, marks: str, now: datetime
+    conn: sqlite3.Connection,
+    *,
+    poll_id: int,
+    person_id: int,
+    marks: str,
+    now: datetime,
+    secret: bool | None = None,
 ) -> Cast:
     """One vote by chat. Open: recorded with the voter, changeable until closing. Secret: the
-    roll entry and a box slot, apart; final. Raises a PollError subclass when refused."""
+    roll entry and a box slot, apart; final. `secret`, when given, is the kind of ballot the
+    press was made for (a secret confirmation on an open poll is forged). Raises a PollError
+    subclass when refused."""
     poll = _open_poll(conn, poll_id, now)
+    if secret is not None and secret != poll.secret:
+        raise BadChoice
     _check_marks(poll, marks)
     if not is_eligible(conn, poll_id, person_id):
         raise NotEligible
