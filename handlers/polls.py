@@ -23,7 +23,7 @@ from bot.features import (
 from bot.i18n import N_, Translator
 from bot.tally import marks_of, percent
 from handlers import polls_create, polls_paper, polls_results, polls_vote
-from storage import polls
+from storage import poll_records, polls
 from storage.db import Database
 from storage.people import Role
 
@@ -39,7 +39,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 async def transparency_section(db: Database, tr: Translator) -> str | None:
     """Polls held and turnout; never the counts of a poll still sealed."""
-    found = await db.read(polls.summary)
+    found = await db.read(poll_records.summary)
     if not found["open"] and not found["closed"]:
         return None
     return tr._(
@@ -87,7 +87,7 @@ def seed_demo(conn: sqlite3.Connection, now: datetime) -> None:
             conn,
             poll_id=closed.poll.id,
             person_id=person_id,
-            marks=marks_of([1 + i % 2]),
+            marks=marks_of([2 if i % 3 == 2 else 1]),
             now=earlier + timedelta(hours=1),
         )
     polls.close(conn, closed.poll.id, now=earlier + timedelta(days=3))
@@ -141,9 +141,14 @@ FEATURE = Feature(
     ),
     transparency=(Section("polls", 40, transparency_section),),
     demo=(DemoSeeder(40, seed_demo),),
-    exports=(Exporter("polls", EXPORT_HEADER, polls.export_rows),),
+    exports=(Exporter("polls", EXPORT_HEADER, poll_records.export_rows),),
     schedules=polls_results.SCHEDULES,
     personal_data=(
-        PersonalData("polls", polls.export_person, polls.erase_person, polls.merge_people),
+        PersonalData(
+            "polls",
+            poll_records.export_person,
+            poll_records.erase_person,
+            poll_records.merge_people,
+        ),
     ),
 )

@@ -20,12 +20,13 @@ from telegram.ext import (
 from bot import flows, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
+from bot.pollform import OPTION_MAX, parse_options, parse_quorum, parse_rw
 from bot.scheduling import arm
 from bot.tally import MAX_OPTIONS
-from bot.validate import Invalid, clean_text, text_length
+from bot.validate import Invalid, text_length
 from bot.when import parse_future
 from handlers.core import stale_button
 from handlers.polls_view import audience_text, rules_text
@@ -34,7 +35,6 @@ from storage import polls
 
 FLOW = "poll_create"
 QUESTION_MAX = 255
-OPTION_MAX = 100
 MINIMUM_AHEAD = timedelta(minutes=10)
 
 
@@ -49,33 +49,6 @@ class Step(IntEnum):
     RESULTS = 8
     QUORUM = 9
     PREVIEW = 10
-
-
-def parse_options(text: str) -> list[str]:
-    """One option per line: 2–10, each 1–100 characters, no two the same."""
-    lines = [clean_text(line) for line in text.split("\n")]
-    options = [line.lstrip("-•*").strip() for line in lines if line.strip()]
-    if len(options) < 2:
-        raise Invalid(N_("Write at least 2 options, one per line."))
-    if len(options) > MAX_OPTIONS:
-        raise Invalid(
-            N_("At most {maximum} options (you wrote {count})."),
-            maximum=MAX_OPTIONS,
-            count=len(options),
-        )
-    seen: set[str] = set()
-    for option in options:
-        if len(option) > OPTION_MAX:
-            raise Invalid(
-                N_('Each option may have at most {maximum} characters: "{option}…" is longer.'),
-                maximum=OPTION_MAX,
-                option=html.escape(option[:30]),
-            )
-        key = option.casefold()
-        if key in seen:
-            raise Invalid(N_('The option "{option}" appears twice.'), option=html.escape(option))
-        seen.add(key)
-    return options
 
 
 async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
@@ -309,11 +282,11 @@ async def take_rw(update: Update, context: BKMContext) -> int | None:
     data = await _draft(update, context)
     if data is None:
         return flows.END
-    text = clean_text(update.message.text or "").upper().removeprefix("RW").strip(" .")
-    if not text.isdigit() or not 1 <= int(text) <= 999:
-        await reply(update, context, context.tr._("Write the RW as a number from 1 to 999."))
+    try:
+        data["rw"] = parse_rw(update.message.text or "")
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
         return None
-    data["rw"] = int(text)
     return await _next(update, context, Step.BALLOT, data)
 
 
@@ -384,17 +357,11 @@ async def take_quorum(update: Update, context: BKMContext) -> int | None:
         data["quorum"] = None
     else:
         assert update.message is not None
-        text = clean_text(update.message.text or "").rstrip("%").strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100:
-            await reply(
-                update,
-                context,
-                context.tr._(
-                    "Write the quorum as a percentage from 1 to 100, or choose no quorum."
-                ),
-            )
+        try:
+            data["quorum"] = parse_quorum(update.message.text or "")
+        except Invalid as exc:
+            await reply(update, context, exc.text(context.tr))
             return None
-        data["quorum"] = int(text)
     return await _next(update, context, Step.PREVIEW, data)
 
 

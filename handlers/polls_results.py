@@ -24,7 +24,7 @@ from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
 from bot.i18n import Translator
-from bot.keyboards import column, keyboard
+from bot.keyboards import column
 from bot.outbox import Outgoing
 from bot.paginate import paginate
 from bot.validate import Invalid, text_length
@@ -279,6 +279,3 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
             allow_reentry=True,
         ),
     ]
-
-
-__all__ = ["SCHEDULES", "handlers", "keyboard"]

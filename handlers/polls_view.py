@@ -11,7 +11,7 @@ from bot import charts
 from bot.charts import Series
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
-from bot.tally import MAX_OPTIONS, Tally, positions_of, positions_of_mask, tally
+from bot.tally import Tally, positions_of, positions_of_mask, tally
 from storage import polls
 from storage.polls import Counts, Poll
 
@@ -238,6 +238,3 @@ async def read_tally(context: BKMContext, poll_id: int) -> tuple[Poll, Tally, in
     if found.poll.secret and not found.poll.is_open:
         receipts = len(await context.db.read(polls.receipts, poll_id))
     return found.poll, result, receipts
-
-
-__all__ = ["MAX_OPTIONS"]

@@ -4,7 +4,6 @@ presses cast (open: changeable; secret: confirmed first, final, with a receipt).
 from __future__ import annotations
 
 import contextlib
-import html
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -314,6 +313,3 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(press_submit, pattern=r"^pol:k:"),
         CallbackQueryHandler(press_confirm, pattern=r"^pol:ok:"),
     ]
-
-
-__all__ = ["handlers", "html"]

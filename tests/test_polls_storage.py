@@ -9,7 +9,7 @@ import pytest
 
 from bot.features import discover
 from bot.tally import marks_of
-from storage import polls
+from storage import poll_records, polls
 from storage.db import Database
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -116,8 +116,27 @@ async def test_merge_moves_a_vote_of_the_dropped_account(db: Database) -> None:
         open_ = publish(conn, board, "open")
         conn.execute("DELETE FROM poll_eligible WHERE person_id = ?", (keep,))  # joined later
         polls.cast(conn, poll_id=open_.id, person_id=drop, marks=marks_of([2]), now=NOW)
-        polls.merge_people(conn, keep, drop)
+        poll_records.merge_people(conn, keep, drop)
         assert polls.open_vote(conn, open_.id, keep) == marks_of([2])
         assert polls.has_voted(conn, open_.id, keep) and not polls.has_voted(conn, open_.id, drop)
 
     await db.write(scenario)
+
+
+async def test_demo_polls_and_the_export_link_no_secret_ballot(db: Database) -> None:
+    from handlers.polls import seed_demo
+    from storage import demo
+
+    def scenario(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+        demo.seed_people(conn, NOW)
+        seed_demo(conn, NOW)
+        seed_demo(conn, NOW)  # twice: nothing doubled
+        assert poll_records.summary(conn)["closed"] == 1
+        return poll_records.export_rows(conn)
+
+    rows = await db.write(scenario)
+    secret = [r for r in rows if r[1] == "secret"]
+    assert secret and all(r[5] == "option" for r in secret)  # counts only, no voter rows
+    assert [r[8] for r in secret] == [4, 2, 0]  # closed: the counts are public
+    open_rows = [r for r in rows if r[1] == "open"]
+    assert [r[8] for r in open_rows if r[5] == "voter"] == ["2"]  # live open ballot

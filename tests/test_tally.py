@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import paper
+from bot import paper, pollform
 from bot.tally import marks_of, mask_of, percent, positions_of, positions_of_mask, tally
 from bot.validate import Invalid
 
@@ -94,3 +94,17 @@ def test_paper_secret_and_open_ballots() -> None:
     for bad in ("12 1", "12: 1\n12: 2", "x: 1", "12: 0"):
         with pytest.raises(Invalid):
             paper.open_ballots(bad, 3, 2)
+
+
+def test_poll_form_options_rw_and_quorum() -> None:
+    assert pollform.parse_options("- Ya\n\n• Tidak\n") == ["Ya", "Tidak"]
+    for bad in ("Ya", "Ya\nYA", "\n".join(str(i) for i in range(11)), "a\n" + "b" * 101):
+        with pytest.raises(Invalid):
+            pollform.parse_options(bad)
+    assert pollform.parse_rw("RW 05") == 5 and pollform.parse_rw("rw.7") == 7
+    assert pollform.parse_quorum("50%") == 50
+    for bad in ("0", "101", "lima puluh", "-5"):
+        with pytest.raises(Invalid):
+            pollform.parse_quorum(bad)
+    with pytest.raises(Invalid):
+        pollform.parse_rw("RW 0")
