@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -63,8 +64,11 @@ async def announce(application: Application[Any, Any, Any, Any, Any, Any], poll_
     receipts = await services.db.read(polls.receipts, poll_id) if poll.secret else None
     invited = await services.db.read(polls.eligible_ids, poll_id)
     charts: dict[str, bytes] = {}
-    for language in ("id", "en"):
-        charts[language] = await chart(services.tr(language), poll, result)
+    try:
+        for language in ("id", "en"):
+            charts[language] = await chart(services.tr(language), poll, result)
+    except Exception:  # the results matter more than their picture: send the text anyway
+        log.exception("could not draw the chart of poll %s", poll_id)
 
     def photo(tr: Translator) -> Outgoing:
         return Outgoing(caption_text(tr, poll), photo=charts[tr.language])
@@ -73,8 +77,19 @@ async def announce(application: Application[Any, Any, Any, Any, Any, Any], poll_
         count = None if receipts is None else len(receipts)
         return Outgoing(results_text(tr, poll, result, receipts=count))
 
-    await outbox.notify(application, invited, photo, kind="poll.results")
+    if charts:
+        await outbox.notify(application, invited, photo, kind="poll.results")
     await outbox.notify(application, invited, full, kind="poll.results")
+    channel = services.settings.channel
+    if channel:  # BKM_CHANNEL: results are public, in the default language
+        tr = services.tr(services.settings.locale)
+        chat: Any = int(channel) if channel.lstrip("-").isdigit() else channel
+        try:
+            if charts:
+                await outbox.send_outgoing(application, chat, photo(tr))
+            await outbox.send_outgoing(application, chat, full(tr))
+        except TelegramError as exc:
+            log.warning("could not post poll results to the channel: %s", exc)
     if poll.secret:
         await services.db.read(polls.seal)
 

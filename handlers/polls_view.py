@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import Any
 
@@ -216,12 +217,30 @@ def receipt_blocks(tr: Translator, poll: Poll, codes: list[str]) -> list[str]:
     return [head, "\n".join(rows) or "-"]
 
 
+@functools.cache
+def _chart_glyphs() -> frozenset[int]:
+    """Code points the chart's font can draw (matplotlib warns on any other)."""
+    from matplotlib import font_manager, ft2font
+
+    font = ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return frozenset(font.get_charmap())
+
+
+def chart_label(text: str) -> str:
+    """An option as the chart can draw it: no glyph the font lacks (emoji), no mathtext."""
+    glyphs = _chart_glyphs()
+    drawable = "".join(ch for ch in text if ord(ch) in glyphs or ch == " ")
+    return " ".join(drawable.split()).replace("$", r"\$") or "…"
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def chart(tr: Translator, poll: Poll, result: Tally) -> bytes:
-    labels = [f"{o.position}. {shorten(o.label, CHART_LABEL)}" for o in result.options]
+    labels = [
+        f"{o.position}. {chart_label(shorten(o.label, CHART_LABEL))}" for o in result.options
+    ]
     return await charts.render_bars_async(
         f"{poll.reference}",
         labels,

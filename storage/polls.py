@@ -316,21 +316,19 @@ def open_vote(conn: sqlite3.Connection, poll_id: int, person_id: int) -> str | N
 
 
 def _fill_slot(conn: sqlite3.Connection, poll_id: int, marks: str) -> None:
-    """Mark a random blank slot of the box; same size, so SQLite rewrites the cell in place."""
-    start = secrets.token_bytes(16)
-    row = (
-        conn.execute(
-            "SELECT slot FROM poll_ballots WHERE poll_id = ? AND slot >= ? AND marks = ?"
-            " ORDER BY slot LIMIT 1",
-            (poll_id, start, BLANK),
-        ).fetchone()
-        or conn.execute(
-            "SELECT slot FROM poll_ballots WHERE poll_id = ? AND marks = ? ORDER BY slot LIMIT 1",
-            (poll_id, BLANK),
-        ).fetchone()
-    )
-    if row is None:  # more ballots than people on the list: cannot happen through the roll
+    """Mark a blank slot of the box chosen uniformly at random (not "the next blank after a
+    random point": that fills runs of neighbours in voting order). Same size, so SQLite
+    rewrites the cell in place."""
+    blank = conn.execute(
+        "SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ? AND marks = ?", (poll_id, BLANK)
+    ).fetchone()[0]
+    if not blank:  # more ballots than people on the list: cannot happen through the roll
         raise AlreadyVoted
+    row = conn.execute(
+        "SELECT slot FROM poll_ballots WHERE poll_id = ? AND marks = ? ORDER BY slot"
+        " LIMIT 1 OFFSET ?",
+        (poll_id, BLANK, secrets.randbelow(blank)),
+    ).fetchone()
     conn.execute(
         "UPDATE poll_ballots SET marks = ? WHERE poll_id = ? AND slot = ?",
         (marks, poll_id, row[0]),

@@ -100,3 +100,44 @@ async def test_the_board_closes_early_with_a_reason(
     # and the board cannot close it twice
     again = await bot.press_data(BOARD_ID, f"pol:x:{poll_id}", 1)
     assert "sudah ditutup" in texts(again)
+
+
+async def test_results_are_also_posted_to_the_public_channel(
+    make_bot,
+    settings: Settings,
+    clock: FakeClock,  # type: ignore[no-untyped-def]
+) -> None:
+    channel = -1009876543210
+    bot = make_bot(settings, channel=str(channel))
+    bot.api.known_chats[channel] = {"id": channel, "type": "channel", "title": "Kanal BKM"}
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        await add_people(bot, MEMBERS)
+        poll_id, _, _ = await create_poll(bot, closing="1 jam")
+        await bot.press_data(MEMBERS[0], f"pol:ok:{poll_id}:4", 1)
+        clock.advance(timedelta(hours=1))
+        await run_due(bot)
+        posted = [c for c in bot.api.calls if c.chat_id == channel]
+        assert [c.method for c in posted] == ["sendPhoto", "sendMessage"]
+        assert "3. Sumur resapan: 1 suara (100%)" in posted[1].text
+
+
+async def test_emoji_and_dollar_signs_in_options_still_give_a_chart(
+    bot,
+    settings: Settings,
+    clock: FakeClock,  # type: ignore[no-untyped-def]
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await add_people(bot, MEMBERS)
+    poll_id, _, _ = await create_poll(
+        bot, options=("Jalan 🚧 rusak", "Biaya $5 atau $\\frac", "中文"), closing="1 jam"
+    )
+    await bot.press_data(MEMBERS[0], f"pol:ok:{poll_id}:1", 1)
+    clock.advance(timedelta(hours=1))
+    before = len(bot.api.calls)
+    await run_due(bot)
+    sent = bot.api.calls[before:]
+    assert len([c for c in sent if c.method == "sendPhoto"]) == len(MEMBERS) + 1
+    # the text keeps every character the chart could not draw
+    assert "1. Jalan 🚧 rusak: 1 suara (100%)" in texts(sent, MEMBERS[1])
+    assert "3. 中文: 0 suara (0%)" in texts(sent, MEMBERS[1])

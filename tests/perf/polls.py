@@ -4,7 +4,8 @@
 presses put into update_queue at once on the BKM bot (offline transport, real SQLite file):
 - votes/s: 2,000 / time until the processor has finished all of them;
 - p50/p99: from putting one press into the queue to its confirmation message (the update's
-  last Bot API call), under that burst — what a member waits at the busiest moment;
+  last Bot API call), under that burst — what a member waits at the busiest moment (the
+  JSON also has the same press one at a time, with nobody else voting);
 - correctness, every round: 2,000 on the roll, 2,000 ballots (secret: 2,000 receipts), and
   the count per option equals what was pressed. A wrong count fails the run.
 Rows: a secret ballot (roll + random box slot + receipt) and an open ballot (vote with the
@@ -169,6 +170,18 @@ async def run(ctx: RunContext) -> list[Row]:
             await check_count(target, poll_id, VOTERS)
             return measured.per_second, measured.loaded_latencies
 
+        async def one_at_a_time(ballot: str, n: int) -> list[float]:
+            """The same press with nobody else voting: n members, one after another."""
+            poll_id = await publish(target, board, ballot, clock.now())
+            shown = await invite(target, poll_id, voter_ids)
+            updates = [
+                target.press(who, shown[who], callback_data(ballot, poll_id, choice_of(i)))
+                for i, who in enumerate(voter_ids[:n])
+            ]
+            samples = await target.latency(updates, 1, f"{ballot} one at a time")
+            await check_count(target, poll_id, n)
+            return samples
+
         rows = []
         for ballot in ("secret", "open"):
             ctx.progress(f"{ballot} ballot: warming up")
@@ -180,6 +193,8 @@ async def run(ctx: RunContext) -> list[Row]:
                 votes, loaded = await burst(ballot, f"{ballot} round {round_no + 1}")
                 per_second.append(votes)
                 latencies.extend(loaded)
+            ctx.progress(f"{ballot} ballot: one press at a time")
+            alone = await one_at_a_time(ballot, ctx.sizes.latency_updates)
             latency = summary_ms(latencies)
             rows.append(
                 Row(
@@ -195,6 +210,7 @@ async def run(ctx: RunContext) -> list[Row]:
                         "latency": "press put into update_queue -> its confirmation message,"
                         " under the burst",
                         "press_to_confirmation_under_burst": latency,
+                        "press_to_confirmation_one_at_a_time": summary_ms(alone),
                         "correctness": "every round: roll, ballots, receipts and per-option"
                         " counts checked against the presses",
                     },
