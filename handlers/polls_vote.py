@@ -55,32 +55,17 @@ async def list_open(update: Update, context: BKMContext) -> None:
 
 async def show_card(update: Update, context: BKMContext, poll: Poll) -> None:
     """The ballot for this person: buttons only when they may (still) vote."""
-    person_id = context.person.id
-
-    def state(conn: Any) -> tuple[bool, bool, str | None, str | None]:
-        eligible = polls.is_eligible(conn, poll.id, person_id)
-        voted = polls.has_voted(conn, poll.id, person_id)
-        mine = None if poll.secret else polls.open_vote(conn, poll.id, person_id)
-        channel = None
-        if voted:
-            row = conn.execute(
-                "SELECT channel FROM poll_roll WHERE poll_id = ? AND person_id = ?",
-                (poll.id, person_id),
-            ).fetchone()
-            channel = row[0]
-        return eligible, voted, mine, channel
-
-    eligible, voted, mine, channel = await context.db.read(state)
+    found = await context.db.read(polls.voter_state, poll.id, context.person.id)
     tr = context.tr
-    text = card_text(tr, poll, voted=mine, has_voted=voted)
+    text = card_text(tr, poll, voted=found.marks, has_voted=found.channel is not None)
     open_now = poll.is_open and context.clock.now() < poll.closes_at
     if not open_now:
         await reply(update, context, text + "\n\n" + tr._("This poll is closed. See /hasil."))
         return
-    if not eligible:
+    if not found.eligible:
         await reply(update, context, text + "\n\n" + _not_eligible(context))
         return
-    may_vote = not voted or (not poll.secret and channel == "chat")
+    may_vote = found.channel is None or (not poll.secret and found.channel == "chat")
     markup = None
     if may_vote:
         markup = Outgoing("", buttons=card_buttons(tr, poll)).markup()

@@ -1,14 +1,14 @@
-"""Polls in the registries: the public summary, `bkm-bot export polls`, and what a person's
-data is here (/datasaya, /hapusdata, merging two accounts of one person)."""
+"""Polls in the registries: the public summary, `bkm-bot export polls`, what a person's
+data is here (/datasaya, /hapusdata, merging two accounts of one person), `--demo` polls."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.tally import positions_of
-from storage.polls import counts, get, has_voted, is_eligible, turnout
+from bot.tally import marks_of, positions_of
+from storage.polls import cast, close, counts, get, has_voted, is_eligible, publish, turnout
 
 
 def summary(conn: sqlite3.Connection) -> dict[str, int]:
@@ -30,7 +30,8 @@ def summary(conn: sqlite3.Connection) -> dict[str, int]:
 
 def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
     """One row per poll and option: counts for closed or live polls, blank while sealed; and
-    for open-ballot polls one row per voter. Nothing links a secret ballot to a voter."""
+    for open-ballot polls one row per voter (person number, name, options, channel) — an
+    open ballot is public with the voter's name. Nothing links a secret ballot to a voter."""
     out: list[tuple[Any, ...]] = []
     for (poll_id,) in conn.execute("SELECT id FROM polls ORDER BY id").fetchall():
         poll = get(conn, poll_id)
@@ -48,12 +49,14 @@ def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
         for i, label in enumerate(poll.options):
             out.append(
                 (poll.reference, poll.ballot, poll.status, eligible, voters, "option", i + 1,
-                 label, "" if tallies[i] is None else tallies[i])
+                 label, "" if tallies[i] is None else tallies[i], "")
             )  # fmt: skip
         if not poll.secret:
-            for person_id, marks, channel in conn.execute(
-                "SELECT v.person_id, v.marks, r.channel FROM poll_votes v JOIN poll_roll r"
+            for person_id, name, marks, channel in conn.execute(
+                "SELECT v.person_id, COALESCE(p.full_name, p.display_name, ''), v.marks,"
+                " r.channel FROM poll_votes v JOIN poll_roll r"
                 " ON r.poll_id = v.poll_id AND r.person_id = v.person_id"
+                " JOIN people p ON p.id = v.person_id"
                 " WHERE v.poll_id = ? ORDER BY v.person_id",
                 (poll_id,),
             ).fetchall():
@@ -61,7 +64,7 @@ def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
                 value = "" if sealed else chosen
                 out.append(
                     (poll.reference, poll.ballot, poll.status, eligible, voters, "voter",
-                     person_id, channel, value)
+                     person_id, name, value, channel)
                 )  # fmt: skip
     return out
 
@@ -128,3 +131,57 @@ def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:
         conn.execute(
             "DELETE FROM poll_eligible WHERE poll_id = ? AND person_id = ?", (poll_id, drop)
         )
+
+
+def seed_demo(conn: sqlite3.Connection, now: datetime) -> None:
+    """A closed secret poll with results and an open open-ballot poll, by the demo board."""
+    if conn.execute("SELECT 1 FROM polls LIMIT 1").fetchone():
+        return
+    board = conn.execute("SELECT id FROM people WHERE role = 'pengurus' ORDER BY id").fetchone()
+    members = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM people WHERE role IN ('anggota', 'pengurus') ORDER BY id"
+        )
+    ]
+    if board is None or len(members) < 3:
+        return
+    earlier = now - timedelta(days=10)
+    closed = publish(
+        conn,
+        board_id=board[0],
+        question="Prioritas BLM tahun depan: mana yang dikerjakan dulu?",
+        options=["Perbaikan drainase RW 03", "Penerangan jalan RW 01", "Sumur resapan RW 05"],
+        audience="members",
+        audience_rw=None,
+        ballot="secret",
+        max_choices=1,
+        results="after",
+        quorum=50,
+        closes_at=earlier + timedelta(days=3),
+        now=earlier,
+    )
+    for i, person_id in enumerate(members[:-1]):
+        cast(
+            conn,
+            poll_id=closed.poll.id,
+            person_id=person_id,
+            marks=marks_of([2 if i % 3 == 2 else 1]),
+            now=earlier + timedelta(hours=1),
+        )
+    close(conn, closed.poll.id, now=earlier + timedelta(days=3))
+    open_poll = publish(
+        conn,
+        board_id=board[0],
+        question="Kapan rembug warga tahunan diadakan?",
+        options=["Sabtu, 12 Desember, 19.30", "Minggu, 13 Desember, 09.00"],
+        audience="residents",
+        audience_rw=None,
+        ballot="open",
+        max_choices=1,
+        results="live",
+        quorum=None,
+        closes_at=now + timedelta(days=3),
+        now=now,
+    )
+    cast(conn, poll_id=open_poll.poll.id, person_id=members[1], marks=marks_of([2]), now=now)

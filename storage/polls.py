@@ -288,6 +288,25 @@ def for_voter(conn: sqlite3.Connection, poll_id: int, person_id: int) -> tuple[P
     return get(conn, poll_id), is_eligible(conn, poll_id, person_id)
 
 
+@dataclass(frozen=True)
+class VoterState:
+    eligible: bool
+    channel: str | None  # 'chat' / 'in_person' once on the roll, else None
+    marks: str | None  # their open-ballot choice; never anything for a secret ballot
+
+
+def voter_state(conn: sqlite3.Connection, poll_id: int, person_id: int) -> VoterState:
+    """What the ballot card shows this person: may they vote, did they, what (open only)."""
+    row = conn.execute(
+        "SELECT channel FROM poll_roll WHERE poll_id = ? AND person_id = ?", (poll_id, person_id)
+    ).fetchone()
+    return VoterState(
+        eligible=is_eligible(conn, poll_id, person_id),
+        channel=None if row is None else row[0],
+        marks=open_vote(conn, poll_id, person_id),
+    )
+
+
 def is_eligible(conn: sqlite3.Connection, poll_id: int, person_id: int) -> bool:
     return (
         conn.execute(

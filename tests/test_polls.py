@@ -133,6 +133,7 @@ async def test_open_poll_live_results_change_of_vote_and_voter_list(
     assert "Hasil sementara" in live and "2. Minggu pagi: 2 suara (100%)" in live
     voters = [r for r in export_rows(settings) if r[5] == "voter"]
     assert sorted(r[8] for r in voters) == ["2", "2"]
+    assert {(r[7], r[9]) for r in voters} == {("Warga 401", "chat"), ("Warga 301", "chat")}
     actions = [a for (a,) in raw_rows(settings.database, "SELECT action FROM audit")]
     assert actions.count("poll.voted") == 2 and actions.count("poll.vote_changed") == 1
 

@@ -125,13 +125,12 @@ async def test_merge_moves_a_vote_of_the_dropped_account(db: Database) -> None:
 
 
 async def test_demo_polls_and_the_export_link_no_secret_ballot(db: Database) -> None:
-    from handlers.polls import seed_demo
     from storage import demo
 
     def scenario(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
         demo.seed_people(conn, NOW)
-        seed_demo(conn, NOW)
-        seed_demo(conn, NOW)  # twice: nothing doubled
+        poll_records.seed_demo(conn, NOW)
+        poll_records.seed_demo(conn, NOW)  # twice: nothing doubled
         assert poll_records.summary(conn)["closed"] == 1
         return poll_records.export_rows(conn)
 
