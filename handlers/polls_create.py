@@ -283,10 +283,21 @@ async def take_rw(update: Update, context: BKMContext) -> int | None:
     if data is None:
         return flows.END
     try:
-        data["rw"] = parse_rw(update.message.text or "")
+        rw = parse_rw(update.message.text or "")
     except Invalid as exc:
         await reply(update, context, exc.text(context.tr))
         return None
+    if not await context.db.read(polls.audience_ids, "rw", rw):
+        await reply(
+            update,
+            context,
+            context.tr._(
+                "RW {rw} has no verified members yet, so nobody could vote. Write another RW, "
+                "or /batal to start over."
+            ).format(rw=f"{rw:02d}"),
+        )
+        return None
+    data["rw"] = rw
     return await _next(update, context, Step.BALLOT, data)
 
 

@@ -34,7 +34,12 @@ def raw_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
 
 
 async def add_people(
-    bot: Simulator, telegram_ids: list[int], *, role: str = "anggota", rw: int | None = 1
+    bot: Simulator,
+    telegram_ids: list[int],
+    *,
+    role: str = "anggota",
+    rw: int | None = 1,
+    language: str = "id",
 ) -> list[int]:
     """People (verified members by default) who have a private chat with the bot already."""
     services = services_of(bot.application)
@@ -45,10 +50,18 @@ async def add_people(
         for telegram_id in telegram_ids:
             row = conn.execute(
                 "INSERT INTO people (telegram_id, display_name, full_name, rt, rw, role,"
-                " language, created_at) VALUES (?, ?, ?, 1, ?, ?, 'id', ?)"
+                " language, created_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)"
                 " ON CONFLICT (telegram_id) DO UPDATE SET role = excluded.role, rw = excluded.rw"
                 " RETURNING id",
-                (telegram_id, f"Warga {telegram_id}", f"Warga {telegram_id}", rw, role, iso(now)),
+                (
+                    telegram_id,
+                    f"Warga {telegram_id}",
+                    f"Warga {telegram_id}",
+                    rw,
+                    role,
+                    language,
+                    iso(now),
+                ),
             ).fetchone()
             ids.append(row[0])
         return ids

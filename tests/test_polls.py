@@ -20,6 +20,7 @@ from tests.polls_support import (
 
 MEMBERS = [301, 302, 303, 304]
 RESIDENT = 401
+ENGLISH = 305
 
 
 async def setup_people(bot: Simulator) -> None:
@@ -32,15 +33,18 @@ async def test_secret_poll_by_chat_from_invitation_to_results(
     bot: Simulator, settings: Settings, clock: FakeClock
 ) -> None:
     await setup_people(bot)
+    await add_people(bot, [ENGLISH], language="en")
     poll_id, reference, published = await create_poll(bot, quorum="50")
     assert reference == "POL-2026-0001"
     board_text = texts(published, BOARD_ID)
     assert "t.me/bkm_kelurahan_bot?start=pol_POL-2026-0001" in board_text
-    assert "5 orang dapat memberi suara" in board_text  # 4 members + the board member
+    assert "6 orang dapat memberi suara" in board_text  # 5 members + the board member
     invited = {
         c.chat_id for c in published if c.method == "sendMessage" and "Polling baru" in c.text
     }
     assert invited == {*MEMBERS, BOARD_ID}  # the resident is not a member: not invited
+    [english] = [c for c in published if c.chat_id == ENGLISH]
+    assert "New poll POL-2026-0001" in english.text and english.buttons[0]["text"] == "Vote"
 
     # a member opens the ballot from the invitation, chooses, is warned, confirms
     card = texts(await bot.press(MEMBERS[0], "Beri suara"))
@@ -76,7 +80,7 @@ async def test_secret_poll_by_chat_from_invitation_to_results(
     assert await run_due(bot) == 2  # the reminder (claimed, nothing to send: past) and close
     sent = bot.api.calls[before:]
     photos = [c for c in sent if c.method == "sendPhoto"]
-    assert {c.chat_id for c in photos} == {*MEMBERS, BOARD_ID}
+    assert {c.chat_id for c in photos} == {*MEMBERS, BOARD_ID, ENGLISH}
     assert all(len(c.params.get("caption", "")) <= 1024 for c in photos)
     assert any(
         u.method == "sendPhoto" and u.content.startswith(b"\x89PNG") for u in bot.api.uploads
@@ -85,8 +89,11 @@ async def test_secret_poll_by_chat_from_invitation_to_results(
     [full] = results
     assert "2. Penerangan jalan: 2 suara (66,7%)" in full
     assert "1. Drainase RW 03: 1 suara (33,3%)" in full
-    assert "Tingkat partisipasi: 3 dari 5 dalam daftar (60%)" in full
+    assert "Tingkat partisipasi: 3 dari 6 dalam daftar (50%)" in full
     assert "Kuorum 50% tercapai" in full and "Terpilih: 2. Penerangan jalan" in full
+    [in_english] = [c.text for c in sent if c.method == "sendMessage" and c.chat_id == ENGLISH]
+    assert "2. Penerangan jalan: 2 votes (66,7%)" in in_english  # en_ID: Indonesian digits
+    assert "Turnout: 3 of 6 on the list (50%)" in in_english
     assert "Kode tanda terima: 3, surat suara di kotak: 3" in full
 
     # /hasil now lists it; the receipt codes include the member's
@@ -173,10 +180,15 @@ async def test_every_refusal_counts_nothing(
 ) -> None:
     await setup_people(bot)
     secret_id, _, _ = await create_poll(bot)
+    await add_people(bot, [310], rw=7)
     rw_id, _, _ = await create_poll(
         bot, question="Khusus RW 07?", options=("Ya", "Tidak"), audience="Anggota satu RW", rw="7"
     )
     member = MEMBERS[0]
+    # board-only actions pressed by a member
+    for data in ("adm:poll_new", "adm:poll_paper", "adm:poll_close", f"pol:p:{secret_id}"):
+        calls = await bot.press_data(member, data, 1)
+        assert "hanya untuk pengurus" in texts(calls), data
     refusals = {
         # another poll's option beyond its list, a made-up id, garbage, an overflow
         f"pol:v:{secret_id}:9": "tidak berlaku",
@@ -198,8 +210,8 @@ async def test_every_refusal_counts_nothing(
     # only the board creates polls
     assert "hanya untuk pengurus" in texts(await bot.send(member, "/buatpolling"))
     # someone who joined after publishing is not on the fixed list
-    [late] = await add_people(bot, [305])
-    calls = await bot.press_data(305, f"pol:ok:{secret_id}:1", 1)
+    [late] = await add_people(bot, [309])
+    calls = await bot.press_data(309, f"pol:ok:{secret_id}:1", 1)
     assert "tidak ada dalam daftar" in texts(calls) and late
     # closed: nothing counted
     clock.advance(timedelta(days=4))

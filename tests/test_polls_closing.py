@@ -141,3 +141,14 @@ async def test_emoji_and_dollar_signs_in_options_still_give_a_chart(
     # the text keeps every character the chart could not draw
     assert "1. Jalan 🚧 rusak: 1 suara (100%)" in texts(sent, MEMBERS[1])
     assert "3. 中文: 0 suara (0%)" in texts(sent, MEMBERS[1])
+
+
+async def test_an_rw_without_members_is_refused_before_publishing(bot) -> None:  # type: ignore[no-untyped-def]
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(BOARD_ID, "/buatpolling")
+    await bot.send(BOARD_ID, "Perbaikan jalan RW 09?")
+    await bot.send(BOARD_ID, "Setuju\nTidak setuju")
+    await bot.press(BOARD_ID, "Anggota satu RW")
+    assert "RW 09 belum punya anggota" in texts(await bot.send(BOARD_ID, "RW 9"))
+    await add_people(bot, [311], rw=9)
+    assert "rahasia atau terbuka" in texts(await bot.send(BOARD_ID, "RW 9"))
