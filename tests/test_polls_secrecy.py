@@ -4,7 +4,9 @@ in the file — recovers that order or pairs a ballot with a person."""
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.context import services_of
 from bot.simulator import Simulator
 from bot.tally import marks_of, mask_of
 from tests.conftest import BOARD_ID
@@ -80,6 +83,10 @@ async def test_sixty_secret_votes_in_a_known_order_leave_no_trace_of_it(
         clock.advance(timedelta(seconds=37))
         chosen = ballots[step]  # the step-th voter marks the step-th distinct ballot
         await bot.press_data(VOTERS[index], f"pol:ok:{poll_id}:{mask_of(chosen)}", 1)
+    # a backup taken while the poll is open holds the same layout as at publish
+    backup = settings.database.with_name("during-voting.bak")
+    await services_of(bot.application).db.backup_to(backup)
+    assert offsets(backup, slots) == layout_at_publish
     clock.advance(timedelta(days=1))
     await run_due(bot)  # closes and seals
 
@@ -123,3 +130,18 @@ async def test_sixty_secret_votes_in_a_known_order_leave_no_trace_of_it(
     assert wal_size(db) == 0
     # receipts: as many as ballots, with nothing beside the code
     assert raw_rows(db, "SELECT COUNT(*) FROM poll_receipts") == [(len(VOTERS),)]
+
+
+async def test_the_logs_hold_no_ballot_no_receipt_and_no_button_data(
+    bot: Simulator, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await add_people(bot, VOTERS[:3])
+    poll_id, _, _ = await create_poll(bot)
+    caplog.set_level(logging.DEBUG)  # ours at DEBUG; the libraries as `bkm-bot run` sets them
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
+        caplog.set_level(logging.WARNING, logger=noisy)
+    calls = await bot.press_data(VOTERS[0], f"pol:ok:{poll_id}:2", 1)
+    [receipt] = re.findall(r"[A-Z2-9]{4}-[A-Z2-9]{4}", " ".join(c.text for c in calls))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert receipt not in logged and "pol:ok" not in logged and str(VOTERS[0]) not in logged
