@@ -271,3 +271,23 @@ async def test_group_chat_results_public_voting_private(bot: Simulator) -> None:
     assert button["url"].endswith("?start=polling")
     calls = await bot.send(MEMBERS[0], "/hasil", group=True)
     assert any(c.chat_id == GROUP_CHAT_ID for c in calls)
+
+
+async def test_an_unfinished_poll_is_offered_back_and_cancel_discards_it(
+    bot: Simulator, settings: Settings, clock: FakeClock
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(BOARD_ID, "/buatpolling")
+    await bot.send(BOARD_ID, "Kapan kerja bakti?")
+    clock.advance(timedelta(minutes=31))  # away too long: paused, answers kept
+    assert "tetap tersimpan" in texts(await bot.send(BOARD_ID, "Sabtu\nMinggu"))
+    offered = await bot.send(BOARD_ID, "/buatpolling")
+    assert "belum selesai" in texts(offered)
+    resumed = await bot.press(BOARD_ID, "Lanjutkan")
+    assert "satu per baris" in texts(resumed)  # the options question again, question kept
+    await bot.send(BOARD_ID, "Sabtu\nMinggu")
+    [(data,)] = raw_rows(settings.database, "SELECT data FROM drafts WHERE flow = 'poll_create'")
+    assert "Kapan kerja bakti?" in data and "Minggu" in data
+    assert "tidak diterbitkan" in texts(await bot.send(BOARD_ID, "/batal"))
+    assert raw_rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    assert raw_rows(settings.database, "SELECT COUNT(*) FROM polls") == [(0,)]
