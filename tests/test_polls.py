@@ -185,6 +185,10 @@ async def test_every_refusal_counts_nothing(
         bot, question="Khusus RW 07?", options=("Ya", "Tidak"), audience="Anggota satu RW", rw="7"
     )
     member = MEMBERS[0]
+    # Terbitkan pressed again on the old preview publishes nothing more
+    again = await bot.press_data(BOARD_ID, "pol:n:publish", 1)
+    assert "tidak berlaku" in texts(again)
+    assert raw_rows(settings.database, "SELECT COUNT(*) FROM polls") == [(2,)]
     # board-only actions pressed by a member
     for data in ("adm:poll_new", "adm:poll_paper", "adm:poll_close", f"pol:p:{secret_id}"):
         calls = await bot.press_data(member, data, 1)
