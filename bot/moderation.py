@@ -4,7 +4,8 @@ A feature whose public content the board may hide (a proposal, a grievance summa
 progress note) defines `MODERATABLE = (Moderatable(...), ...)` in its handlers module;
 /admin › Hide public content finds it there (like FEATURE). When rendering for the public
 the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
-`hidden_text(tr, reason)` instead of the content.
+`hidden_text(tr, reason)` instead of the content. A board view may offer
+`hide_button(label, object_type, object_id)`: the same flow, starting at the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Moderatable:
     object_type: str
     label: str  # an N_() msgid, e.g. N_("Proposal")
     find: Callable[[sqlite3.Connection, str], str | None]
+    example: str = ""  # what a reference looks like, e.g. "USL-2026-0001" (not translated)
 
 
 def discover(package: str = "handlers") -> tuple[Moderatable, ...]:
@@ -36,6 +38,12 @@ def discover(package: str = "handlers") -> tuple[Moderatable, ...]:
         module = importlib.import_module(f"{package}.{info.name}")
         found.extend(getattr(module, "MODERATABLE", ()))
     return tuple(found)
+
+
+def hide_button(label: str, object_type: str, object_id: str) -> tuple[str, str]:
+    """A "Hide this" button for a feature's board view; it enters /admin's hiding flow at the
+    reason step (`mod:h:<type>:<id>`; the id must be what the kind's `find` returns)."""
+    return label, f"mod:h:{object_type}:{object_id}"
 
 
 def hidden_text(tr: Translator, reason: str) -> str:

@@ -1,5 +1,9 @@
 """/admin › Hide public content: the board hides a proposal, grievance summary or progress
-note with a reason; the public then sees "disembunyikan oleh pengurus" and the reason."""
+note with a reason; the public then sees "disembunyikan oleh pengurus" and the reason.
+
+The one hiding mechanism: a feature's own "Hide this" button (`bot.moderation.hide_button`)
+enters the same conversation at the reason step, so every hide is checked, stored and audited
+alike."""
 
 from __future__ import annotations
 
@@ -71,14 +75,47 @@ async def kind_chosen(update: Update, context: BKMContext) -> int:
         return flows.END
     await answer(update, context)
     await flows.save_step(update, context, FLOW, Step.REFERENCE, {"type": kind.object_type})
-    await reply(
-        update,
-        context,
-        context.tr._("Send the number of the {what} to hide (e.g. as shown in the list).").format(
-            what=context.tr._(kind.label).lower()
-        ),
-    )
+    what = context.tr._(kind.label).lower()
+    if kind.example:
+        text = context.tr._("Send the number of the {what} to hide, e.g. {example}.")
+    else:
+        text = context.tr._("Send the number of the {what} to hide (e.g. as shown in the list).")
+    await reply(update, context, text.format(what=what, example=kind.example))
     return Step.REFERENCE
+
+
+@board_only
+@private_only("admin")
+async def hide_this(update: Update, context: BKMContext) -> int:
+    """A feature's "Hide this" button: check the object again, then ask the reason."""
+    query = update.callback_query
+    assert query is not None
+    object_type, _, reference = (query.data or "").removeprefix("mod:h:").partition(":")
+    kind = kinds(context).get(object_type)
+
+    def still_there(conn: Any) -> str | None:
+        assert kind is not None
+        found = kind.find(conn, reference)
+        if found is None or rows.hidden(conn, object_type, [found]):
+            return None
+        return found
+
+    object_id = await context.db.read(still_there) if kind and reference else None
+    if object_id is None:
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    data = {"type": object_type, "id": object_id}
+    await flows.save_step(update, context, FLOW, Step.REASON, data)
+    await reply(update, context, _ask_reason(context))
+    return Step.REASON
+
+
+def _ask_reason(context: BKMContext) -> str:
+    return context.tr._(
+        'Why hide it? The public sees "hidden by the board" and this reason, so do not '
+        "repeat the personal or abusive content."
+    )
 
 
 async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
@@ -103,7 +140,7 @@ async def reference_text(update: Update, context: BKMContext) -> int | None:
         return None
     data["id"] = object_id
     await flows.save_step(update, context, FLOW, Step.REASON, data)
-    await reply(update, context, context.tr._("Why is it hidden? The public sees this reason."))
+    await reply(update, context, _ask_reason(context))
     return Step.REASON
 
 
@@ -152,7 +189,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         ConversationHandler(
             name=FLOW,
             persistent=True,
-            entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],
+            entry_points=[
+                CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:"),
+                CallbackQueryHandler(hide_this, pattern=r"^mod:h:"),
+            ],
             states={
                 Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
                 Step.REASON: [MessageHandler(TEXT, reason_text)],

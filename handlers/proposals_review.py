@@ -1,4 +1,7 @@
-"""The board's side of proposals: /tinjau, status changes with reasons, progress, hiding."""
+"""The board's side of proposals: /tinjau, status changes with reasons, progress.
+
+Hiding a proposal or a progress note is the moderation seam's flow (handlers/moderation.py),
+entered from the detail view's "Hide" buttons or from /admin › Hide public content."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from bot.validate import Invalid, text_length
 from handlers.core import stale_button
 from handlers.membership import current_draft
 from handlers.proposals_browse import PAGE, id_from, list_line, list_markup
-from handlers.proposals_view import cost_text, status_label
+from handlers.proposals_view import cost_text, shown_title, status_label
 from storage import flows as flow_rows
 from storage import proposals
 
@@ -42,7 +45,6 @@ class Step(IntEnum):
     PERCENT = 4
     NOTE = 5
     PHOTO = 6
-    HIDE = 7
 
 
 # ---- the queue --------------------------------------------------------------------------------
@@ -392,7 +394,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
         return Outgoing(
             tr._("Progress on proposal {ref} ({title}): {percent}% done.\n{note}").format(
                 ref=proposal.reference,
-                title=html.escape(proposal.title),
+                title=shown_title(tr, proposal),  # supporters see what the public sees
                 percent=note.percent,
                 note=html.escape(note.note),
             ),
@@ -408,68 +410,6 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
 async def want_photo(update: Update, context: BKMContext) -> int | None:
     await reply(update, context, context.tr._("Please send a photo, or press Skip."))
     return None
-
-
-# ---- hiding -------------------------------------------------------------------------------------
-@board_only
-@private_only("tinjau")
-async def hide_pressed(update: Update, context: BKMContext) -> int:
-    """Hide a proposal (usl:h:<id>) or a progress note (usl:hp:<id>): the reason comes next."""
-    query = update.callback_query
-    assert query is not None
-    kind = "progress" if (query.data or "").startswith("usl:hp:") else "proposal"
-    object_id = id_from(update, 2)
-    if kind == "proposal":
-        found: Any = await context.db.read(proposals.get, object_id) if object_id else None
-    else:
-        found = await context.db.read(proposals.get_progress, object_id) if object_id else None
-    if found is None or found.hidden:
-        await stale_button(update, context)
-        return flows.END
-    await answer(update, context)
-    await flows.save_step(update, context, FLOW, Step.HIDE, {"kind": kind, "id": found.id})
-    await reply(
-        update,
-        context,
-        context.tr._(
-            'Why hide it? The public sees "hidden by the board" and this reason, so do not '
-            "repeat the personal or abusive content."
-        ),
-    )
-    return Step.HIDE
-
-
-async def hide_reason(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    assert update.message is not None
-    try:
-        reason = text_length(update.message.text or "", 5, 300)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    board_id = context.person.id
-    key = flows.conversation_key_of(update)
-    now = context.clock.now()
-
-    def hide(conn: Any) -> None:
-        if data["kind"] == "proposal":
-            proposals.hide(conn, proposal_id=data["id"], board_id=board_id, reason=reason, now=now)
-        else:
-            proposals.hide_progress(
-                conn, progress_id=data["id"], board_id=board_id, reason=reason, now=now
-            )
-        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
-
-    try:
-        await context.db.write(hide)
-    except (proposals.NotFound, proposals.Hidden):
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(update, context, context.tr._("It was already hidden."))
-        return flows.END
-    await reply(update, context, context.tr._("Hidden. The public now sees the reason instead."))
-    return flows.END
 
 
 async def cancel(update: Update, context: BKMContext) -> int:
@@ -497,7 +437,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         entry_points=[
             CallbackQueryHandler(transition_pressed, pattern=r"^usl:t:"),
             CallbackQueryHandler(progress_pressed, pattern=r"^usl:p:"),
-            CallbackQueryHandler(hide_pressed, pattern=r"^usl:hp?:"),
         ],
         states={
             Step.REASON: typed(reason_given),
@@ -513,7 +452,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
                 CallbackQueryHandler(progress_photo, pattern=r"^usl:pp:skip$"),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
             ],
-            Step.HIDE: typed(hide_reason),
         },
         fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
         allow_reentry=True,
