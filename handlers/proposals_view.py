@@ -78,8 +78,8 @@ def supported(p: Proposal, threshold: int) -> bool:
 
 
 def list_line(tr: Translator, p: Proposal, threshold: int) -> str:
-    """One proposal in a list: reference, status, title, endorsements."""
-    title = shown_title(tr, p)
+    """One proposal in a list: reference, status, title, who proposed it, endorsements."""
+    title = shown_title(tr, p) + "\n" + tr._("Proposed by: {name}").format(name=public_name(tr, p))
     line = tr.ngettext(
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsement",
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsements",
