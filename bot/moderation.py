@@ -4,8 +4,8 @@ A feature whose public content the board may hide (a proposal, a grievance summa
 progress note) defines `MODERATABLE = (Moderatable(...), ...)` in its handlers module;
 /admin › Hide public content finds it there (like FEATURE). When rendering for the public
 the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
-`hidden_text(tr, reason)` instead of the content. A board view may offer
-`hide_button(label, object_type, object_id)`: the same flow, starting at the reason.
+`hidden_text(tr, reason)` instead of the content. A feature's own "Hide" button asks
+`handlers.moderation.ask_reason` and finishes with `handlers.moderation.hide_with_reason`.
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ def discover(package: str = "handlers") -> tuple[Moderatable, ...]:
         module = importlib.import_module(f"{package}.{info.name}")
         found.extend(getattr(module, "MODERATABLE", ()))
     return tuple(found)
-
-
-def hide_button(label: str, object_type: str, object_id: str) -> tuple[str, str]:
-    """A "Hide this" button for a feature's board view; it enters /admin's hiding flow at the
-    reason step (`mod:h:<type>:<id>`; the id must be what the kind's `find` returns)."""
-    return label, f"mod:h:{object_type}:{object_id}"
 
 
 def hidden_text(tr: Translator, reason: str) -> str:

@@ -1,9 +1,9 @@
 """/admin › Hide public content: the board hides a proposal, grievance summary or progress
 note with a reason; the public then sees "disembunyikan oleh pengurus" and the reason.
 
-The one hiding mechanism: a feature's own "Hide this" button (`bot.moderation.hide_button`)
-enters the same conversation at the reason step, so every hide is checked, stored and audited
-alike."""
+The one hiding mechanism: a feature whose board view has its own "Hide" button (proposals)
+asks `ask_reason` in its own conversation and finishes with `hide_with_reason`, so every hide
+is checked, stored (storage/moderation.py) and audited alike, from either place."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from storage import moderation as rows
 
 FLOW = "moderation_hide"
 KINDS_KEY = "moderation_kinds"
+REASON_MIN, REASON_MAX = 3, 300
 
 
 class Step(IntEnum):
@@ -84,38 +85,44 @@ async def kind_chosen(update: Update, context: BKMContext) -> int:
     return Step.REFERENCE
 
 
-@board_only
-@private_only("admin")
-async def hide_this(update: Update, context: BKMContext) -> int:
-    """A feature's "Hide this" button: check the object again, then ask the reason."""
-    query = update.callback_query
-    assert query is not None
-    object_type, _, reference = (query.data or "").removeprefix("mod:h:").partition(":")
-    kind = kinds(context).get(object_type)
-
-    def still_there(conn: Any) -> str | None:
-        assert kind is not None
-        found = kind.find(conn, reference)
-        if found is None or rows.hidden(conn, object_type, [found]):
-            return None
-        return found
-
-    object_id = await context.db.read(still_there) if kind and reference else None
-    if object_id is None:
-        await stale_button(update, context)
-        return flows.END
-    await answer(update, context)
-    data = {"type": object_type, "id": object_id}
-    await flows.save_step(update, context, FLOW, Step.REASON, data)
-    await reply(update, context, _ask_reason(context))
-    return Step.REASON
-
-
-def _ask_reason(context: BKMContext) -> str:
+def ask_reason(context: BKMContext) -> str:
+    """The reason question, the same wherever a hide starts."""
     return context.tr._(
         'Why hide it? The public sees "hidden by the board" and this reason, so do not '
         "repeat the personal or abusive content."
     )
+
+
+async def hide_with_reason(
+    update: Update, context: BKMContext, *, flow: str, object_type: str, object_id: str
+) -> bool:
+    """The typed reason: checked, then the hide (audited once) and the end of `flow` in one
+    transaction, and the confirmation. False when the reason was refused (ask again)."""
+    assert update.message is not None
+    try:
+        reason = text_length(update.message.text or "", REASON_MIN, REASON_MAX)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return False
+    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
+
+    def hide_and_close(conn: Any) -> bool:
+        done = rows.hide(
+            conn, object_type=object_type, object_id=object_id, reason=reason,
+            board_id=board_id, now=now,
+        )  # fmt: skip
+        flow_rows.end(conn, person_id=board_id, flow=flow, conversation_key=key, keep=False)
+        return done
+
+    await context.db.write(hide_and_close)
+    await reply(
+        update,
+        context,
+        context.tr._("Hidden. The public now sees: {text}").format(
+            text=moderation.hidden_text(context.tr, reason)
+        ),
+    )
+    return True
 
 
 async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
@@ -123,6 +130,19 @@ async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
     if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
         await flows.end_flow(update, context, FLOW, keep=False)
         await reply(update, context, context.tr._("That took too long. Please start again."))
+        return None
+    person_id = context.person.id
+    if await context.db.read(rows.other_flow_since, person_id, FLOW, draft.updated_at):
+        # Left for another flow (a review reason, say): this text is not a hiding reason.
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(
+            update,
+            context,
+            context.tr._(
+                "You started something else, so hiding was cancelled and nothing was hidden. "
+                "Please send your message again."
+            ),
+        )
         return None
     return dict(draft.data)
 
@@ -140,39 +160,18 @@ async def reference_text(update: Update, context: BKMContext) -> int | None:
         return None
     data["id"] = object_id
     await flows.save_step(update, context, FLOW, Step.REASON, data)
-    await reply(update, context, _ask_reason(context))
+    await reply(update, context, ask_reason(context))
     return Step.REASON
 
 
 async def reason_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
     data = await _data(update, context)
     if data is None:
         return flows.END
-    try:
-        reason = text_length(update.message.text or "", 3, 300)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
-
-    def hide_and_close(conn: Any) -> bool:
-        done = rows.hide(
-            conn, object_type=data["type"], object_id=data["id"], reason=reason,
-            board_id=board_id, now=now,
-        )  # fmt: skip
-        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
-        return done
-
-    await context.db.write(hide_and_close)
-    await reply(
-        update,
-        context,
-        context.tr._("Hidden. The public now sees: {text}").format(
-            text=moderation.hidden_text(context.tr, reason)
-        ),
+    hidden = await hide_with_reason(
+        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
     )
-    return flows.END
+    return flows.END if hidden else None
 
 
 async def cancel(update: Update, context: BKMContext) -> int:
@@ -189,10 +188,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         ConversationHandler(
             name=FLOW,
             persistent=True,
-            entry_points=[
-                CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:"),
-                CallbackQueryHandler(hide_this, pattern=r"^mod:h:"),
-            ],
+            entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],
             states={
                 Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
                 Step.REASON: [MessageHandler(TEXT, reason_text)],

@@ -1,7 +1,7 @@
 """The board's side of proposals: /tinjau, status changes with reasons, progress.
 
-Hiding a proposal or a progress note is the moderation seam's flow (handlers/moderation.py),
-entered from the detail view's "Hide" buttons or from /admin › Hide public content."""
+Hiding a proposal or a progress note goes through the moderation seam (handlers/moderation.py,
+storage/moderation.py) from the detail view's buttons here or from /admin › Hide public content."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from bot.keyboards import keyboard
 from bot.outbox import Outgoing
 from bot.proposal_status import Actor, InvalidTransition, Status, needs_plan, needs_reason
 from bot.validate import Invalid, text_length
+from handlers import moderation
 from handlers.core import stale_button
 from handlers.membership import current_draft
 from handlers.proposals_browse import PAGE, id_from, list_line, list_markup
@@ -45,6 +46,7 @@ class Step(IntEnum):
     PERCENT = 4
     NOTE = 5
     PHOTO = 6
+    HIDE = 7
 
 
 # ---- the queue --------------------------------------------------------------------------------
@@ -412,6 +414,36 @@ async def want_photo(update: Update, context: BKMContext) -> int | None:
     return None
 
 
+# ---- hiding: the moderation seam, asked from the detail view ------------------------------
+@board_only
+@private_only("tinjau")
+async def hide_pressed(update: Update, context: BKMContext) -> int:
+    """usl:h:USL-2026-0001 (the proposal) or usl:h:USL-2026-0001/2 (its second progress note):
+    checked again, then the reason is asked, as /admin › Hide public content does."""
+    query = update.callback_query
+    assert query is not None
+    key = (query.data or "").removeprefix("usl:h:")[:40]
+    found = await context.db.read(proposals.hideable, key)
+    if found is None:
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    object_type, object_id = found
+    await flows.save_step(update, context, FLOW, Step.HIDE, {"type": object_type, "id": object_id})
+    await reply(update, context, moderation.ask_reason(context))
+    return Step.HIDE
+
+
+async def hide_reason(update: Update, context: BKMContext) -> int | None:
+    data = await current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    hidden = await moderation.hide_with_reason(
+        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
+    )
+    return flows.END if hidden else None
+
+
 async def cancel(update: Update, context: BKMContext) -> int:
     await flows.end_flow(update, context, FLOW, keep=False)
     await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
@@ -437,6 +469,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         entry_points=[
             CallbackQueryHandler(transition_pressed, pattern=r"^usl:t:"),
             CallbackQueryHandler(progress_pressed, pattern=r"^usl:p:"),
+            CallbackQueryHandler(hide_pressed, pattern=r"^usl:h:"),
         ],
         states={
             Step.REASON: typed(reason_given),
@@ -447,6 +480,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
             Step.PERIOD: typed(period_given),
             Step.PERCENT: typed(percent_given),
             Step.NOTE: typed(note_given),
+            Step.HIDE: typed(hide_reason),
             Step.PHOTO: [
                 MessageHandler(filters.PHOTO, progress_photo),
                 CallbackQueryHandler(progress_photo, pattern=r"^usl:pp:skip$"),

@@ -18,13 +18,13 @@ from bot.access import reply
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
-from bot.moderation import hidden_text, hide_button
+from bot.moderation import hidden_text
 from bot.paginate import paginate
 from bot.proposal_status import ACTIONS, LABELS, PROGRESS_OPEN, Actor, Status, allowed
 from bot.rtrw import RtRw
 from storage import proposals
 from storage.people import Person
-from storage.proposals import PROGRESS_TYPE, PROPOSAL_TYPE, Detail, Proposal
+from storage.proposals import Detail, Proposal
 
 FIELD_LABELS = {
     "lingkungan": N_("Environment / infrastructure"),
@@ -178,14 +178,12 @@ def detail_buttons(
             rows.append([(tr._(ACTIONS[target]), f"usl:t:{p.id}:{target.value}:{p.status.value}")])
         if p.status in PROGRESS_OPEN:
             rows.append([(tr._("Post progress"), f"usl:p:{p.id}")])
-        if not p.hidden:
-            label = tr._("Hide this proposal")
-            rows.append([hide_button(label, PROPOSAL_TYPE, p.reference)])
+        if not p.hidden:  # the moderation seam: handlers/proposals_review.hide_pressed
+            rows.append([(tr._("Hide this proposal"), f"usl:h:{p.reference}")])
         for note in detail.progress:
             if not note.hidden and note.number <= 10:
                 label = tr._("Hide progress note {n}").format(n=note.number)
-                key = proposals.progress_key(p.reference, note.number)
-                rows.append([hide_button(label, PROGRESS_TYPE, key)])
+                rows.append([(label, f"usl:h:{proposals.progress_key(p.reference, note.number)}")])
     return keyboard(rows) if rows else None
 
 

@@ -85,3 +85,13 @@ def hidden(
         (object_type, *ids),
     ).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def other_flow_since(conn: sqlite3.Connection, person_id: int, flow: str, since: datetime) -> bool:
+    """Did the person answer a step of another flow since then (same second included)? Then
+    a conversation of `flow` left waiting was abandoned: a text now is not meant for it."""
+    row = conn.execute(
+        "SELECT 1 FROM drafts WHERE person_id = ? AND flow != ? AND updated_at >= ? LIMIT 1",
+        (person_id, flow, iso(since)),
+    ).fetchone()
+    return row is not None

@@ -253,6 +253,16 @@ def find_proposal(conn: sqlite3.Connection, reference: str) -> str | None:
     return None if found is None else found.reference
 
 
+def hideable(conn: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+    """(object type, object id) of a proposal ("USL-2026-0001") or progress note
+    ("USL-2026-0001/2") that exists and is not hidden yet; None otherwise."""
+    object_type = PROGRESS_TYPE if "/" in key else PROPOSAL_TYPE
+    found = (find_progress if "/" in key else find_proposal)(conn, key)
+    if found is None or moderation.hidden(conn, object_type, [found]):
+        return None
+    return object_type, found
+
+
 def find_progress(conn: sqlite3.Connection, key: str) -> str | None:
     """ "USL-2026-0001/2" → itself when that proposal has a second progress note."""
     match = _NOTE_KEY.match(key)

@@ -5,9 +5,10 @@ Also the proposals' rows on /transparansi (board actions, proposers by RW and ge
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator
 from storage import migrate, moderation, proposal_records, proposals
@@ -86,7 +87,7 @@ async def test_hiding_from_the_detail_view_shows_the_reason_everywhere(
     assert "tidak bisa didukung" in alert(await bot.press_data(MEMBER, "usl:d:1", 1))
     assert "Tidak ada usulan" in texts(await bot.send(BOARD_ID, "/tinjau"))
     # the board's old hide button: stale now, nothing hidden twice
-    stale = await bot.press_data(BOARD_ID, "mod:h:proposal:USL-2026-0001", 1)
+    stale = await bot.press_data(BOARD_ID, "usl:h:USL-2026-0001", 1)
     assert "tidak berlaku" in alert(stale)
     assert hide_audit(settings.database) == [("moderation.hidden", "proposal", "USL-2026-0001")]
 
@@ -294,3 +295,47 @@ async def test_proposers_by_rw_and_gender_with_small_groups(
     assert "Ratna" not in page and "Sarinem" not in page and "Budi" not in page
     [(year_rows)] = [await write(bot, proposal_records.participation, 2026)]
     assert year_rows[1] == [("female", 6), ("male", 1), ("unspecified", 2)]
+
+
+async def test_changing_ones_mind_between_hide_and_review_does_the_last_thing(
+    bot: Simulator, settings: Settings, clock: FakeClock
+) -> None:
+    """Hide pressed, then Reject: the reason rejects. Reject pressed, then Hide: it hides,
+    and a later text rejects nothing. A hide left waiting in /admin never takes a reason
+    meant for something else."""
+    make_members(settings.database, [PROPOSER, MEMBER])
+    await propose(bot)
+    await board_view(bot)
+    await bot.press(BOARD_ID, "Sembunyikan usulan ini")
+    await bot.press(BOARD_ID, "Tolak")
+    await bot.send(BOARD_ID, "Sudah dianggarkan kelurahan.")
+    assert rows(settings.database, "SELECT status FROM proposals") == [("ditolak",)]
+    assert rows(settings.database, "SELECT * FROM moderation") == []
+
+    await propose(bot, title="Posyandu lansia di balai RW 05")
+    await board_view(bot, "USL-2026-0002")
+    await bot.press(BOARD_ID, "Tolak")
+    await board_view(bot, "USL-2026-0002")
+    await bot.press(BOARD_ID, "Sembunyikan usulan ini")
+    await bot.send(BOARD_ID, "Menyebut nama orang.")
+    await bot.send(BOARD_ID, "Terima kasih semuanya")  # a stray text afterwards
+    assert rows(settings.database, "SELECT status FROM proposals WHERE id = 2") == [("baru",)]
+    assert rows(settings.database, "SELECT object_id, reason FROM moderation") == [
+        ("USL-2026-0002", "Menyebut nama orang.")
+    ]
+
+    await propose(bot, title="Lampu jalan gang mawar")
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Sembunyikan konten publik")
+    await bot.press(BOARD_ID, "Usulan")
+    await bot.send(BOARD_ID, "USL-2026-0003")  # the reason is asked next; the board leaves
+    clock.advance(timedelta(minutes=2))
+    await board_view(bot, "USL-2026-0003")
+    await bot.press(BOARD_ID, "Minta revisi")
+    told = texts(await bot.send(BOARD_ID, "Lengkapi lokasi tiang lampu."))
+    assert "tidak ada yang disembunyikan" in told
+    await bot.send(BOARD_ID, "Lengkapi lokasi tiang lampu.")  # sent again
+    assert rows(settings.database, "SELECT status FROM proposals WHERE id = 3") == [
+        ("perlu_revisi",)
+    ]
+    assert rows(settings.database, "SELECT object_id FROM moderation") == [("USL-2026-0002",)]

@@ -231,8 +231,8 @@ async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings
         "usl:p:1",
         "usl:h:1",  # the hide buttons of before the moderation seam: answered, nothing done
         "usl:hp:1",
-        "mod:h:proposal:USL-2026-0001",
-        "mod:h:proposal_progress:USL-2026-0001/1",
+        "usl:h:USL-2026-0001",
+        "usl:h:USL-2026-0001/1",
         "usl:q:0",
         "adm:review",
         "adm:proposal_behalf",
