@@ -29,6 +29,8 @@ class Moderatable:
     label: str  # an N_() msgid, e.g. N_("Proposal")
     find: Callable[[sqlite3.Connection, str], str | None]
     example: str = ""  # what a reference looks like, e.g. "USL-2026-0001" (not translated)
+    # Whom to tell that it was hidden, and why (e.g. the proposer): internal person ids.
+    owners: Callable[[sqlite3.Connection, str], list[int]] | None = None
 
 
 def discover(package: str = "handlers") -> tuple[Moderatable, ...]:

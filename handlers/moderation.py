@@ -7,6 +7,7 @@ is checked, stored (storage/moderation.py) and audited alike, from either place.
 
 from __future__ import annotations
 
+import html
 from enum import IntEnum
 from typing import Any
 
@@ -20,13 +21,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, moderation
+from bot import flows, moderation, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.keyboards import column
 from bot.moderation import Moderatable
+from bot.outbox import Outgoing
 from bot.validate import Invalid, clean_text, text_length
 from handlers.core import stale_button
 from storage import flows as flow_rows
@@ -122,7 +124,33 @@ async def hide_with_reason(
             text=moderation.hidden_text(context.tr, reason)
         ),
     )
+    await _tell_owners(context, object_type, object_id, reason, exclude=board_id)
     return True
+
+
+async def _tell_owners(
+    context: BKMContext, object_type: str, object_id: str, reason: str, *, exclude: int
+) -> None:
+    """Whoever wrote the hidden content learns it was hidden, and why (a notification)."""
+    kind = kinds(context).get(object_type)
+    if kind is None or kind.owners is None:
+        return
+    owners = [p for p in await context.db.read(kind.owners, object_id) if p != exclude]
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._(
+                "The board hid your {what} {reference} from the public. Reason: {reason}\n"
+                "Ask the board if you think this is a mistake."
+            ).format(
+                what=tr._(kind.label).lower(),
+                reference=html.escape(object_id),
+                reason=html.escape(reason),
+            )
+        )
+
+    if owners:
+        await outbox.notify(context.application, owners, render, kind="moderation.hidden")
 
 
 async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:

@@ -155,12 +155,18 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 # Hidden through /admin › Hide public content or the detail view's buttons (one mechanism).
 # A progress note's number is the one shown before it in the proposal's detail view.
 MODERATABLE = (
-    Moderatable(proposals.PROPOSAL_TYPE, N_("Proposal"), proposals.find_proposal, "USL-2026-0001"),
+    Moderatable(
+        proposals.PROPOSAL_TYPE,
+        N_("Proposal"),
+        proposals.find_proposal,
+        "USL-2026-0001",
+        proposals.owners,
+    ),
     Moderatable(
         proposals.PROGRESS_TYPE,
         N_("Progress note of a proposal"),
         proposals.find_progress,
-        "USL-2026-0001/2",
+        "USL-2026-0001/2",  # written by the board: nobody else to tell
     ),
 )
 

@@ -253,6 +253,15 @@ def find_proposal(conn: sqlite3.Connection, reference: str) -> str | None:
     return None if found is None else found.reference
 
 
+def owners(conn: sqlite3.Connection, object_id: str) -> list[int]:
+    """Who is told when the board hides this proposal: the proposer (none when it was filed
+    on behalf or the proposer was erased)."""
+    row = conn.execute(
+        "SELECT proposer_id FROM proposals WHERE reference = ?", (object_id,)
+    ).fetchone()
+    return [row[0]] if row is not None and row[0] is not None else []
+
+
 def hideable(conn: sqlite3.Connection, key: str) -> tuple[str, str] | None:
     """(object type, object id) of a proposal ("USL-2026-0001") or progress note
     ("USL-2026-0001/2") that exists and is not hidden yet; None otherwise."""

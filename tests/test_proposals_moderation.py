@@ -68,8 +68,13 @@ async def test_hiding_from_the_detail_view_shows_the_reason_everywhere(
     asked = await bot.press(BOARD_ID, "Sembunyikan usulan ini")
     assert "Mengapa disembunyikan" in texts(asked)
     assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))  # re-asks the reason
-    done = texts(await bot.send(BOARD_ID, REASON))
+    calls = await bot.send(BOARD_ID, REASON)
+    done = texts([c for c in calls if c.chat_id == BOARD_ID])
     assert "Disembunyikan" in done and HIDDEN in done
+    told = texts([c for c in calls if c.chat_id == PROPOSER])
+    assert (
+        f"Pengurus menyembunyikan usulan Anda USL-2026-0001 dari publik. Alasan: {REASON}" in told
+    )
 
     for user, command in (
         (MEMBER, "/usulan USL-2026-0001"),  # detail
@@ -101,7 +106,8 @@ async def test_a_progress_note_is_hidden_with_its_photo(
     await fund_and_post_progress(bot, "Galian selesai 30 meter.")
     await board_view(bot)
     await bot.press(BOARD_ID, "Sembunyikan catatan perkembangan 1")
-    await bot.send(BOARD_ID, "Menyebut nama orang.")
+    hidden = await bot.send(BOARD_ID, "Menyebut nama orang.")
+    assert [c.chat_id for c in hidden] == [BOARD_ID]  # the board's own note: nobody else told
     calls = await bot.send(MEMBER, "/usulan USL-2026-0001")
     public = texts(calls)
     assert "1. 28 November 2026: disembunyikan oleh pengurus: Menyebut nama orang." in public
@@ -129,7 +135,8 @@ async def test_hiding_from_admin_reaches_proposals_and_notes(
     assert "USL-2026-0001" in asked  # an example of the number to type
     assert "tidak menemukan" in texts(await bot.send(BOARD_ID, "USL-2026-0099"))
     await bot.send(BOARD_ID, "usl-2026-0001")  # as people type it
-    await bot.send(BOARD_ID, REASON)
+    told = [c for c in await bot.send(BOARD_ID, REASON) if c.chat_id == PROPOSER]
+    assert REASON in texts(told)  # the proposer is told, as from the detail view
 
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Sembunyikan konten publik")
