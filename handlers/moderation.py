@@ -153,24 +153,33 @@ async def _tell_owners(
         await outbox.notify(context.application, owners, render, kind="moderation.hidden")
 
 
+async def abandoned(update: Update, context: BKMContext, flow: str) -> bool:
+    """True (flow ended, person told, nothing hidden) when a hiding step of `flow` was left
+    for another flow: the text that arrived now is not a hiding reason."""
+    draft = await flows.load(context, flow)
+    if draft is None or not await context.db.read(
+        rows.other_flow_since, context.person.id, flow, draft.updated_at
+    ):
+        return False
+    await flows.end_flow(update, context, flow, keep=False)
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "You started something else, so hiding was cancelled and nothing was hidden. "
+            "Please send your message again."
+        ),
+    )
+    return True
+
+
 async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
     draft = await flows.load(context, FLOW)
     if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
         await flows.end_flow(update, context, FLOW, keep=False)
         await reply(update, context, context.tr._("That took too long. Please start again."))
         return None
-    person_id = context.person.id
-    if await context.db.read(rows.other_flow_since, person_id, FLOW, draft.updated_at):
-        # Left for another flow (a review reason, say): this text is not a hiding reason.
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(
-            update,
-            context,
-            context.tr._(
-                "You started something else, so hiding was cancelled and nothing was hidden. "
-                "Please send your message again."
-            ),
-        )
+    if await abandoned(update, context, FLOW):
         return None
     return dict(draft.data)
 

@@ -436,7 +436,7 @@ async def hide_pressed(update: Update, context: BKMContext) -> int:
 
 async def hide_reason(update: Update, context: BKMContext) -> int | None:
     data = await current_draft(update, context, FLOW)
-    if data is None:
+    if data is None or await moderation.abandoned(update, context, FLOW):
         return flows.END
     hidden = await moderation.hide_with_reason(
         update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]

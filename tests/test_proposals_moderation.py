@@ -346,3 +346,22 @@ async def test_changing_ones_mind_between_hide_and_review_does_the_last_thing(
         ("perlu_revisi",)
     ]
     assert rows(settings.database, "SELECT object_id FROM moderation") == [("USL-2026-0002",)]
+
+    # a hide left waiting on the detail view, then a hide done in /admin: a later text is
+    # not a reason for the first one
+    await propose(bot, title="Taman bermain anak RW 05")
+    await board_view(bot, "USL-2026-0004")
+    await bot.press(BOARD_ID, "Sembunyikan usulan ini")
+    clock.advance(timedelta(minutes=2))
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Sembunyikan konten publik")
+    await bot.press(BOARD_ID, "Usulan")
+    await bot.send(BOARD_ID, "USL-2026-0003")
+    await bot.send(BOARD_ID, "Menyebut nama orang.")
+    clock.advance(timedelta(minutes=2))
+    told = texts(await bot.send(BOARD_ID, "Terima kasih semuanya"))
+    assert "tidak ada yang disembunyikan" in told
+    assert rows(settings.database, "SELECT object_id FROM moderation ORDER BY 1") == [
+        ("USL-2026-0002",),
+        ("USL-2026-0003",),
+    ]
