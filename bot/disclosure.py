@@ -20,6 +20,34 @@ ACTION_LABELS = {
     "board.promotion_proposed": N_("A promotion to the board was proposed"),
     "board.promoted": N_("A new board member was confirmed"),
     "board.demoted": N_("A board member left the board"),
+    # proposals: the board's status changes (audited as proposal.<new status>) and progress
+    "proposal.submitted": N_("A proposal was recorded"),
+    "proposal.terverifikasi": N_("A proposal was verified"),
+    "proposal.diterima": N_("A proposal was accepted into the priority list"),
+    "proposal.didanai": N_("A proposal was marked as funded"),
+    "proposal.dikerjakan": N_("Work on a proposal started"),
+    "proposal.selesai": N_("A proposal was marked as completed"),
+    "proposal.ditolak": N_("A proposal was rejected"),
+    "proposal.perlu_revisi": N_("A proposal was sent back for revision"),
+    "proposal.progress": N_("Progress on a proposal was posted"),
+    # moderation (and the proposals' own hide of before the moderation seam)
+    "moderation.hidden": N_("Public content was hidden by the board"),
+    "moderation.shown": N_("Hidden content was shown again"),
+    "proposal.hidden": N_("Public content was hidden by the board"),
+    "proposal.progress_hidden": N_("Public content was hidden by the board"),
+}
+
+# What a board member does as a resident (supporting a proposal) is not a board action.
+NOT_BOARD_ACTIONS = frozenset({"proposal.endorsed", "proposal.endorsement_withdrawn"})
+
+# Object types whose ids are public references (USL-2026-0001, USL-2026-0001/2): the page
+# names them with the action. Others (a person, a grievance) are never named.
+PUBLIC_OBJECTS = frozenset({"proposal", "proposal_progress"})
+
+GENDER_LABELS = {
+    "female": N_("women"),
+    "male": N_("men"),
+    "unspecified": N_("not stated"),
 }
 
 
@@ -31,6 +59,34 @@ def count(tr: Translator, n: int) -> str:
 def action_label(tr: Translator, action: str) -> str:
     label = ACTION_LABELS.get(action)
     return tr._(label) if label else action
+
+
+def public_action(tr: Translator, action: str, object_type: str, object_id: str | None) -> str:
+    """One line of the public board actions: the label, and the reference when it is public."""
+    text = action_label(tr, action)
+    if object_type in PUBLIC_OBJECTS and object_id:
+        text += f" ({html.escape(object_id)})"
+    return text
+
+
+def participation(
+    tr: Translator,
+    heading_rw: str,
+    heading_gender: str,
+    by_rw: list[tuple[int, int]],
+    by_gender: list[tuple[str, int]],
+) -> str | None:
+    """People per RW and per gender, every count through `count` (the public page's block
+    for members, proposers, voters, reporters alike). Headings are translated already."""
+    if not by_rw and not by_gender:
+        return None
+    lines = [heading_rw]
+    lines += [f"RW {rw:02d}: {count(tr, n)}" for rw, n in by_rw]
+    lines.append(heading_gender)
+    lines += [
+        f"{tr._(GENDER_LABELS.get(gender, gender))}: {count(tr, n)}" for gender, n in by_gender
+    ]
+    return "\n".join(lines)
 
 
 def person_label(tr: Translator, person: Person | None) -> str:

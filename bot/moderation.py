@@ -4,7 +4,8 @@ A feature whose public content the board may hide (a proposal, a grievance summa
 progress note) defines `MODERATABLE = (Moderatable(...), ...)` in its handlers module;
 /admin › Hide public content finds it there (like FEATURE). When rendering for the public
 the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
-`hidden_text(tr, reason)` instead of the content.
+`hidden_text(tr, reason)` instead of the content. A feature's own "Hide" button asks
+`handlers.moderation.ask_reason` and finishes with `handlers.moderation.hide_with_reason`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class Moderatable:
     object_type: str
     label: str  # an N_() msgid, e.g. N_("Proposal")
     find: Callable[[sqlite3.Connection, str], str | None]
+    example: str = ""  # what a reference looks like, e.g. "USL-2026-0001" (not translated)
+    # Whom to tell that it was hidden, and why (e.g. the proposer): internal person ids.
+    owners: Callable[[sqlite3.Connection, str], list[int]] | None = None
 
 
 def discover(package: str = "handlers") -> tuple[Moderatable, ...]:

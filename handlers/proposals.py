@@ -29,6 +29,7 @@ from bot.features import (
     Section,
 )
 from bot.i18n import N_
+from bot.moderation import Moderatable
 from handlers import proposals_browse, proposals_review
 from handlers.proposals_flow import (
     back,
@@ -59,7 +60,7 @@ from handlers.proposals_flow import (
     want_text,
 )
 from handlers.proposals_questions import FLOW, Step
-from storage import proposal_records, proposals_demo
+from storage import proposal_records, proposals, proposals_demo
 from storage.people import Role
 
 # ---- wiring ---------------------------------------------------------------------------------
@@ -151,6 +152,24 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [_flow(), *proposals_review.handlers(), *proposals_browse.handlers()]
 
 
+# Hidden through /admin › Hide public content or the detail view's buttons (one mechanism).
+# A progress note's number is the one shown before it in the proposal's detail view.
+MODERATABLE = (
+    Moderatable(
+        proposals.PROPOSAL_TYPE,
+        N_("Proposal"),
+        proposals.find_proposal,
+        "USL-2026-0001",
+        proposals.owners,
+    ),
+    Moderatable(
+        proposals.PROGRESS_TYPE,
+        N_("Progress note of a proposal"),
+        proposals.find_progress,
+        "USL-2026-0001/2",  # written by the board: nobody else to tell
+    ),
+)
+
 FEATURE = Feature(
     name="proposals",
     order=30,
@@ -169,7 +188,10 @@ FEATURE = Feature(
         AdminItem("review", N_("Review proposals"), order=20),
         AdminItem("proposal_behalf", N_("File a proposal for a resident"), order=21),
     ),
-    transparency=(Section("proposals", 30, proposals_browse.transparency_section),),
+    transparency=(
+        Section("proposer_participation", 12, proposals_browse.participation_section),
+        Section("proposals", 30, proposals_browse.transparency_section),
+    ),
     digest=(Section("proposals", 30, proposals_browse.digest_section),),
     exports=(Exporter("proposals", proposal_records.EXPORT_HEADER, proposal_records.export_rows),),
     demo=(DemoSeeder(30, proposals_demo.seed),),

@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import outbox
 from bot.access import answer, reply
 from bot.context import BKMContext
+from bot.disclosure import participation
 from bot.i18n import Translator
 from bot.keyboards import keyboard
 from bot.outbox import Outgoing
@@ -412,8 +413,25 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
     return "\n".join(lines)
 
 
+async def participation_section(db: Database, tr: Translator) -> str | None:
+    """Proposers by RW and by gender in the latest year with proposals ("< 5" for small groups)."""
+
+    def read(conn: Any) -> Any:
+        year = proposal_records.latest_year(conn)
+        return year, proposal_records.participation(conn, year) if year else ([], [])
+
+    year, (by_rw, by_gender) = await db.read(read)
+    return participation(
+        tr,
+        tr._("<b>Proposers in {year} by RW</b>").format(year=year),
+        tr._("<b>Proposers in {year} by gender</b>").format(year=year),
+        by_rw,
+        by_gender,
+    )
+
+
 def _year_counts(conn: Any) -> tuple[int | None, dict[tuple[str, str], int]]:
-    year = conn.execute("SELECT MAX(year) FROM proposals").fetchone()[0]
+    year = proposal_records.latest_year(conn)
     return year, proposal_records.counts(conn, year) if year else {}
 
 

@@ -1,4 +1,7 @@
-"""The board's side of proposals: /tinjau, status changes with reasons, progress, hiding."""
+"""The board's side of proposals: /tinjau, status changes with reasons, progress.
+
+Hiding a proposal or a progress note goes through the moderation seam (handlers/moderation.py,
+storage/moderation.py) from the detail view's buttons here or from /admin › Hide public content."""
 
 from __future__ import annotations
 
@@ -25,10 +28,11 @@ from bot.keyboards import keyboard
 from bot.outbox import Outgoing
 from bot.proposal_status import Actor, InvalidTransition, Status, needs_plan, needs_reason
 from bot.validate import Invalid, text_length
+from handlers import moderation
 from handlers.core import stale_button
 from handlers.membership import current_draft
 from handlers.proposals_browse import PAGE, id_from, list_line, list_markup
-from handlers.proposals_view import cost_text, status_label
+from handlers.proposals_view import cost_text, shown_title, status_label
 from storage import flows as flow_rows
 from storage import proposals
 
@@ -392,7 +396,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
         return Outgoing(
             tr._("Progress on proposal {ref} ({title}): {percent}% done.\n{note}").format(
                 ref=proposal.reference,
-                title=html.escape(proposal.title),
+                title=shown_title(tr, proposal),  # supporters see what the public sees
                 percent=note.percent,
                 note=html.escape(note.note),
             ),
@@ -410,66 +414,34 @@ async def want_photo(update: Update, context: BKMContext) -> int | None:
     return None
 
 
-# ---- hiding -------------------------------------------------------------------------------------
+# ---- hiding: the moderation seam, asked from the detail view ------------------------------
 @board_only
 @private_only("tinjau")
 async def hide_pressed(update: Update, context: BKMContext) -> int:
-    """Hide a proposal (usl:h:<id>) or a progress note (usl:hp:<id>): the reason comes next."""
+    """usl:h:USL-2026-0001 (the proposal) or usl:h:USL-2026-0001/2 (its second progress note):
+    checked again, then the reason is asked, as /admin › Hide public content does."""
     query = update.callback_query
     assert query is not None
-    kind = "progress" if (query.data or "").startswith("usl:hp:") else "proposal"
-    object_id = id_from(update, 2)
-    if kind == "proposal":
-        found: Any = await context.db.read(proposals.get, object_id) if object_id else None
-    else:
-        found = await context.db.read(proposals.get_progress, object_id) if object_id else None
-    if found is None or found.hidden:
+    key = (query.data or "").removeprefix("usl:h:")[:40]
+    found = await context.db.read(proposals.hideable, key)
+    if found is None:
         await stale_button(update, context)
         return flows.END
     await answer(update, context)
-    await flows.save_step(update, context, FLOW, Step.HIDE, {"kind": kind, "id": found.id})
-    await reply(
-        update,
-        context,
-        context.tr._(
-            'Why hide it? The public sees "hidden by the board" and this reason, so do not '
-            "repeat the personal or abusive content."
-        ),
-    )
+    object_type, object_id = found
+    await flows.save_step(update, context, FLOW, Step.HIDE, {"type": object_type, "id": object_id})
+    await reply(update, context, moderation.ask_reason(context))
     return Step.HIDE
 
 
 async def hide_reason(update: Update, context: BKMContext) -> int | None:
     data = await current_draft(update, context, FLOW)
-    if data is None:
+    if data is None or await moderation.abandoned(update, context, FLOW):
         return flows.END
-    assert update.message is not None
-    try:
-        reason = text_length(update.message.text or "", 5, 300)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    board_id = context.person.id
-    key = flows.conversation_key_of(update)
-    now = context.clock.now()
-
-    def hide(conn: Any) -> None:
-        if data["kind"] == "proposal":
-            proposals.hide(conn, proposal_id=data["id"], board_id=board_id, reason=reason, now=now)
-        else:
-            proposals.hide_progress(
-                conn, progress_id=data["id"], board_id=board_id, reason=reason, now=now
-            )
-        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
-
-    try:
-        await context.db.write(hide)
-    except (proposals.NotFound, proposals.Hidden):
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(update, context, context.tr._("It was already hidden."))
-        return flows.END
-    await reply(update, context, context.tr._("Hidden. The public now sees the reason instead."))
-    return flows.END
+    hidden = await moderation.hide_with_reason(
+        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
+    )
+    return flows.END if hidden else None
 
 
 async def cancel(update: Update, context: BKMContext) -> int:
@@ -497,7 +469,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         entry_points=[
             CallbackQueryHandler(transition_pressed, pattern=r"^usl:t:"),
             CallbackQueryHandler(progress_pressed, pattern=r"^usl:p:"),
-            CallbackQueryHandler(hide_pressed, pattern=r"^usl:hp?:"),
+            CallbackQueryHandler(hide_pressed, pattern=r"^usl:h:"),
         ],
         states={
             Step.REASON: typed(reason_given),
@@ -508,12 +480,12 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
             Step.PERIOD: typed(period_given),
             Step.PERCENT: typed(percent_given),
             Step.NOTE: typed(note_given),
+            Step.HIDE: typed(hide_reason),
             Step.PHOTO: [
                 MessageHandler(filters.PHOTO, progress_photo),
                 CallbackQueryHandler(progress_photo, pattern=r"^usl:pp:skip$"),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
             ],
-            Step.HIDE: typed(hide_reason),
         },
         fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
         allow_reentry=True,

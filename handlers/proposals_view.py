@@ -18,6 +18,7 @@ from bot.access import reply
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
+from bot.moderation import hidden_text
 from bot.paginate import paginate
 from bot.proposal_status import ACTIONS, LABELS, PROGRESS_OPEN, Actor, Status, allowed
 from bot.rtrw import RtRw
@@ -63,8 +64,9 @@ def public_name(tr: Translator, p: Proposal) -> str:
     return tr._("resident")
 
 
-def hidden_note(tr: Translator, reason: str | None) -> str:
-    return tr._("Hidden by the board. Reason: {reason}").format(reason=html.escape(reason or ""))
+def shown_title(tr: Translator, p: Proposal) -> str:
+    """The title for the public (HTML): "disembunyikan oleh pengurus: <reason>" once hidden."""
+    return hidden_text(tr, p.hidden_reason or "") if p.hidden else html.escape(p.title)
 
 
 def cost_text(tr: Translator, rupiah: int | None) -> str:
@@ -76,8 +78,8 @@ def supported(p: Proposal, threshold: int) -> bool:
 
 
 def list_line(tr: Translator, p: Proposal, threshold: int) -> str:
-    """One proposal in a list: reference, status, title, endorsements."""
-    title = f"<i>{hidden_note(tr, p.hidden_reason)}</i>" if p.hidden else html.escape(p.title)
+    """One proposal in a list: reference, status, title, who proposed it, endorsements."""
+    title = shown_title(tr, p) + "\n" + tr._("Proposed by: {name}").format(name=public_name(tr, p))
     line = tr.ngettext(
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsement",
         "<b>{ref}</b> · {status}\n{title}\n{n} endorsements",
@@ -103,7 +105,7 @@ def detail_text(
     p = detail.proposal
     parts = [f"<b>{p.reference}</b> · {status_label(tr, p.status)}"]
     if p.hidden:
-        parts.append(f"<i>{hidden_note(tr, p.hidden_reason)}</i>")
+        parts.append(hidden_text(tr, p.hidden_reason or ""))
     if not p.hidden or board:
         parts.append(f"<b>{html.escape(p.title)}</b>\n{html.escape(p.description)}")
     facts = [
@@ -140,10 +142,11 @@ def detail_text(
     if detail.progress:
         notes = [tr._("<b>Progress</b>")]
         for note in detail.progress:
+            head = f"{note.number}. {tr.date(note.at)}"
             if note.hidden:
-                notes.append(f"{tr.date(note.at)}: <i>{hidden_note(tr, note.hidden_reason)}</i>")
+                notes.append(f"{head}: {hidden_text(tr, note.hidden_reason or '')}")
             else:
-                notes.append(f"{tr.date(note.at)}: {note.percent}% — {html.escape(note.note)}")
+                notes.append(f"{head}: {note.percent}% — {html.escape(note.note)}")
         parts.append("\n".join(notes))
     return "\n\n".join(parts)
 
@@ -175,12 +178,12 @@ def detail_buttons(
             rows.append([(tr._(ACTIONS[target]), f"usl:t:{p.id}:{target.value}:{p.status.value}")])
         if p.status in PROGRESS_OPEN:
             rows.append([(tr._("Post progress"), f"usl:p:{p.id}")])
-        if not p.hidden:
-            rows.append([(tr._("Hide this proposal"), f"usl:h:{p.id}")])
-        for number, note in enumerate(detail.progress, start=1):
-            if not note.hidden and number <= 10:
-                label = tr._("Hide progress note {n}").format(n=number)
-                rows.append([(label, f"usl:hp:{note.id}")])
+        if not p.hidden:  # the moderation seam: handlers/proposals_review.hide_pressed
+            rows.append([(tr._("Hide this proposal"), f"usl:h:{p.reference}")])
+        for note in detail.progress:
+            if not note.hidden and note.number <= 10:
+                label = tr._("Hide progress note {n}").format(n=note.number)
+                rows.append([(label, f"usl:h:{proposals.progress_key(p.reference, note.number)}")])
     return keyboard(rows) if rows else None
 
 

@@ -9,18 +9,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.access import reply
 from bot.context import BKMContext
-from bot.disclosure import action_label, count
+from bot.disclosure import NOT_BOARD_ACTIONS, participation, public_action
 from bot.features import Command, Feature, MenuItem, Section
 from bot.i18n import N_, Translator
 from bot.paginate import paginate
 from storage import audit, board
 from storage.db import Database
 
-GENDER_LABELS = {
-    "female": N_("women"),
-    "male": N_("men"),
-    "unspecified": N_("not stated"),
-}
+SHOWN_ACTIONS = 10
 
 
 async def transparency(update: Update, context: BKMContext) -> None:
@@ -38,26 +34,23 @@ async def transparency(update: Update, context: BKMContext) -> None:
 async def participation_section(db: Database, tr: Translator) -> str | None:
     """Members by RW and by gender; a group under 5 shows "< 5"."""
     by_rw, by_gender = await db.read(board.participation)
-    if not by_rw and not by_gender:
-        return None
-    lines = [tr._("<b>Members by RW</b>")]
-    lines += [f"RW {rw:02d}: {count(tr, n)}" for rw, n in by_rw]
-    lines.append(tr._("<b>Members by gender</b>"))
-    lines += [
-        f"{tr._(GENDER_LABELS.get(gender, gender))}: {count(tr, n)}" for gender, n in by_gender
-    ]
-    return "\n".join(lines)
+    heading_rw, heading_gender = tr._("<b>Members by RW</b>"), tr._("<b>Members by gender</b>")
+    return participation(tr, heading_rw, heading_gender, by_rw, by_gender)
 
 
 async def board_actions_section(db: Database, tr: Translator) -> str | None:
     """The latest board actions from the audit log: what and when, never who it concerned."""
 
     def read(conn: Any) -> Any:
-        return audit.public_actions(conn, 10), audit.head(conn)
+        return audit.public_actions(conn, SHOWN_ACTIONS * 5), audit.head(conn)
 
-    actions, (rows, head) = await db.read(read)
+    entries, (rows, head) = await db.read(read)
+    actions = [a for a in entries if a.action not in NOT_BOARD_ACTIONS][:SHOWN_ACTIONS]
     lines = [tr._("<b>Latest board actions</b>")]
-    lines += [f"{tr.datetime(a.at)} — {action_label(tr, a.action)}" for a in actions]
+    lines += [
+        f"{tr.datetime(a.at)} — {public_action(tr, a.action, a.object_type, a.object_id)}"
+        for a in actions
+    ]
     if not actions:
         lines.append(tr._("None yet."))
     lines.append(

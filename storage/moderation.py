@@ -85,3 +85,23 @@ def hidden(
         (object_type, *ids),
     ).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def other_flow_since(conn: sqlite3.Connection, person_id: int, flow: str, since: datetime) -> bool:
+    """Did the person go on with something else since a step of `flow` was saved? A step of
+    another flow answered since then (same second included), or a change of theirs audited
+    after it (a finished flow leaves no draft). Then a conversation of `flow` left waiting was
+    abandoned: a text now is not meant for it. Only the newest audit rows are looked at (the
+    step is at most 30 minutes old; the audit has no index by person)."""
+    draft = conn.execute(
+        "SELECT 1 FROM drafts WHERE person_id = ? AND flow != ? AND updated_at >= ? LIMIT 1",
+        (person_id, flow, iso(since)),
+    ).fetchone()
+    if draft is not None:
+        return True
+    acted = conn.execute(
+        "SELECT 1 FROM (SELECT actor_id, at FROM audit ORDER BY id DESC LIMIT 500)"
+        " WHERE actor_id = ? AND at > ? LIMIT 1",
+        (person_id, iso(since)),
+    ).fetchone()
+    return acted is not None

@@ -6,11 +6,18 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from storage.proposals import SELECT, from_row
+from storage import moderation
+from storage.proposals import PROPOSAL_TYPE, SELECT, from_row
 from storage.rows import iso, loads
 
 
 # ---- registries -------------------------------------------------------------------------------
+def latest_year(conn: sqlite3.Connection) -> int | None:
+    """The latest year that has proposals (the public page counts that year)."""
+    year = conn.execute("SELECT MAX(year) FROM proposals").fetchone()[0]
+    return int(year) if year is not None else None
+
+
 def counts(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], int]:
     """(field, status) → number of proposals submitted in this year."""
     rows = conn.execute(
@@ -18,6 +25,35 @@ def counts(conn: sqlite3.Connection, year: int) -> dict[tuple[str, str], int]:
         (year,),
     ).fetchall()
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+# One row per proposer of the year: a person with an account (their registered RW, else the
+# proposal's) or a resident filed on behalf (by the typed name and RW; unnamed ones one each).
+# Erased proposers are not counted: nothing about them is kept to count by.
+_PROPOSERS = """
+    SELECT COALESCE(pp.rw, MIN(p.rw)) AS rw, COALESCE(pp.gender, 'unspecified') AS gender
+    FROM proposals p JOIN people pp ON pp.id = p.proposer_id
+    WHERE p.year = :year AND pp.erased_at IS NULL GROUP BY pp.id
+    UNION ALL
+    SELECT p.rw, 'unspecified' FROM proposals p
+    WHERE p.year = :year AND p.proposer_id IS NULL AND p.proposer_erased = 0
+    GROUP BY COALESCE(lower(trim(p.proposer_name)), 'unnamed ' || p.id), p.rw
+"""
+
+
+def participation(
+    conn: sqlite3.Connection, year: int
+) -> tuple[list[tuple[int, int]], list[tuple[str, int]]]:
+    """Proposers of this year per RW and per gender (no names), for /transparansi."""
+    by_rw = conn.execute(
+        f"SELECT rw, COUNT(*) FROM ({_PROPOSERS}) WHERE rw IS NOT NULL GROUP BY rw ORDER BY rw",
+        {"year": year},
+    ).fetchall()
+    by_gender = conn.execute(
+        f"SELECT gender, COUNT(*) FROM ({_PROPOSERS}) GROUP BY gender ORDER BY gender",
+        {"year": year},
+    ).fetchall()
+    return [(r[0], r[1]) for r in by_rw], [(r[0], r[1]) for r in by_gender]
 
 
 EXPORT_HEADER = (
@@ -35,8 +71,14 @@ EXPORT_HEADER = (
 )
 
 
+# The export has no reader's language (its codes are language-neutral); the BKM reads
+# Indonesian, so a hidden proposal's title says so in Indonesian.
+HIDDEN_TITLE = "[disembunyikan oleh pengurus]"
+
+
 def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    """The public CSV: hidden proposals keep their row but not their text."""
+    """The public CSV: a hidden proposal keeps its row; its title says it was hidden and its
+    description is the board's reason, as the public sees it in the chat."""
     rows = []
     for row in conn.execute(f"{SELECT} ORDER BY p.id").fetchall():
         p = from_row(row)
@@ -46,8 +88,8 @@ def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
                 p.reference,
                 iso(p.created_at),
                 p.field,
-                "" if p.hidden else p.title,
-                "" if p.hidden else p.description,
+                HIDDEN_TITLE if p.hidden else p.title,
+                p.hidden_reason if p.hidden else p.description,
                 p.rt or "",
                 p.rw or "",
                 p.estimated_cost or "",
@@ -85,9 +127,15 @@ def export_person(conn: sqlite3.Connection, person_id: int) -> dict[str, Any]:
         "show_name",
         "channel",
     )
+    hidden = moderation.hidden(conn, PROPOSAL_TYPE, [r["reference"] for r in own])
     return {
         "proposals": [
-            {**{k: r[k] for k in keys}, "photos": loads(r["photos"]) or []} for r in own
+            {
+                **{k: r[k] for k in keys},
+                "photos": loads(r["photos"]) or [],
+                "hidden_by_board_reason": hidden.get(r["reference"]),
+            }
+            for r in own
         ],
         "endorsements": [{"reference": r[0], "endorsed_at": r[1]} for r in endorsed],
     }

@@ -17,11 +17,15 @@ from bot.proposal_status import (
     Status,
     check,
 )
-from storage import audit
+from storage import audit, moderation
 from storage.people import Role
 from storage.rows import dumps, from_iso, iso, loads
 
 FIELDS = ("lingkungan", "sosial", "ekonomi")
+# Hiding goes through the moderation seam (storage/moderation.py): a proposal's object id
+# is its reference, a progress note's is "<reference>/<number within the proposal>".
+PROPOSAL_TYPE = "proposal"
+PROGRESS_TYPE = "proposal_progress"
 CHANNELS = ("telegram", "tatap_muka", "kotak_saran", "telepon", "sms")
 # Endorsing ends when a proposal was turned down or is done.
 ENDORSABLE = tuple(s.value for s in Status if s not in (Status.REJECTED, Status.COMPLETED))
@@ -41,10 +45,6 @@ class OwnProposal(Exception):
 
 class NotEndorsable(Exception):
     """The proposal is hidden, rejected or completed: endorsing has ended."""
-
-
-class Hidden(Exception):
-    """The proposal was already hidden by the board."""
 
 
 class NotOpenForProgress(Exception):
@@ -99,6 +99,7 @@ class Event:
 class Progress:
     id: int
     proposal_id: int
+    number: int  # 1 for the proposal's first note: "USL-2026-0001/1" to the moderation seam
     at: datetime
     percent: int
     note: str
@@ -122,7 +123,14 @@ class Endorsed:
 SELECT = (
     "SELECT p.*, (SELECT COUNT(*) FROM proposal_endorsements e WHERE e.proposal_id = p.id)"
     " AS endorsements, pp.full_name AS proposer_full_name, pp.rt AS proposer_rt,"
-    " pp.rw AS proposer_rw FROM proposals p LEFT JOIN people pp ON pp.id = p.proposer_id"
+    " pp.rw AS proposer_rw, m.reason AS hidden_reason, m.created_at AS hidden_at"
+    " FROM proposals p LEFT JOIN people pp ON pp.id = p.proposer_id"
+    f" LEFT JOIN moderation m ON m.object_type = '{PROPOSAL_TYPE}' AND m.object_id = p.reference"
+)
+# A WHERE condition: the proposal is not hidden by the board.
+VISIBLE = (
+    f"NOT EXISTS (SELECT 1 FROM moderation hm WHERE hm.object_type = '{PROPOSAL_TYPE}'"
+    " AND hm.object_id = p.reference)"
 )
 
 
@@ -193,28 +201,89 @@ def events(conn: sqlite3.Connection, proposal_id: int) -> list[Event]:
 
 
 def progress(conn: sqlite3.Connection, proposal_id: int) -> list[Progress]:
-    """Progress notes, oldest first."""
+    """Progress notes, oldest first, numbered from 1, with what the board hid."""
+    found = conn.execute("SELECT reference FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+    if found is None:
+        return []
     rows = conn.execute(
         "SELECT * FROM proposal_progress WHERE proposal_id = ? ORDER BY id", (proposal_id,)
     ).fetchall()
-    return [_progress(r) for r in rows]
+    keys = [progress_key(found[0], n) for n in range(1, len(rows) + 1)]
+    hidden = moderation.hidden(conn, PROGRESS_TYPE, keys)
+    return [
+        _progress(row, number, hidden.get(progress_key(found[0], number)))
+        for number, row in enumerate(rows, start=1)
+    ]
 
 
-def _progress(r: sqlite3.Row) -> Progress:
+def progress_key(reference: str, number: int) -> str:
+    """A progress note's object id for the moderation seam: "USL-2026-0001/2"."""
+    return f"{reference}/{number}"
+
+
+def _progress(r: sqlite3.Row, number: int, hidden_reason: str | None) -> Progress:
     return Progress(
         id=r["id"],
         proposal_id=r["proposal_id"],
+        number=number,
         at=from_iso(r["at"]),  # type: ignore[arg-type]
         percent=r["percent"],
         note=r["note"],
         photo=r["photo"],
-        hidden_reason=r["hidden_reason"],
+        hidden_reason=hidden_reason,
     )
 
 
 def get_progress(conn: sqlite3.Connection, progress_id: int) -> Progress | None:
-    row = conn.execute("SELECT * FROM proposal_progress WHERE id = ?", (progress_id,)).fetchone()
-    return None if row is None else _progress(row)
+    row = conn.execute(
+        "SELECT proposal_id FROM proposal_progress WHERE id = ?", (progress_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return next(n for n in progress(conn, row[0]) if n.id == progress_id)
+
+
+# ---- the moderation seam: what the board typed or pressed → the object id ---------------------
+_NOTE_KEY = re.compile(r"^\s*(USL-\d{4}-\d{4,})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def find_proposal(conn: sqlite3.Connection, reference: str) -> str | None:
+    """ "usl-2026-0001" → "USL-2026-0001" when that proposal exists."""
+    found = by_reference(conn, reference)
+    return None if found is None else found.reference
+
+
+def owners(conn: sqlite3.Connection, object_id: str) -> list[int]:
+    """Who is told when the board hides this proposal: the proposer (none when it was filed
+    on behalf or the proposer was erased)."""
+    row = conn.execute(
+        "SELECT proposer_id FROM proposals WHERE reference = ?", (object_id,)
+    ).fetchone()
+    return [row[0]] if row is not None and row[0] is not None else []
+
+
+def hideable(conn: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+    """(object type, object id) of a proposal ("USL-2026-0001") or progress note
+    ("USL-2026-0001/2") that exists and is not hidden yet; None otherwise."""
+    object_type = PROGRESS_TYPE if "/" in key else PROPOSAL_TYPE
+    found = (find_progress if "/" in key else find_proposal)(conn, key)
+    if found is None or moderation.hidden(conn, object_type, [found]):
+        return None
+    return object_type, found
+
+
+def find_progress(conn: sqlite3.Connection, key: str) -> str | None:
+    """ "USL-2026-0001/2" → itself when that proposal has a second progress note."""
+    match = _NOTE_KEY.match(key)
+    if match is None:
+        return None
+    reference, number = match.group(1).upper(), int(match.group(2))
+    row = conn.execute(
+        "SELECT COUNT(*) FROM proposal_progress n JOIN proposals p ON p.id = n.proposal_id"
+        " WHERE p.reference = ?",
+        (reference,),
+    ).fetchone()
+    return progress_key(reference, number) if 1 <= number <= row[0] else None
 
 
 @dataclass(frozen=True)
@@ -278,7 +347,7 @@ def review_queue(
     """baru and terverifikasi, not hidden: "didukung warga" first, then the oldest."""
     statuses = tuple(s.value for s in REVIEW_QUEUE)
     marks = ",".join("?" * len(statuses))
-    clause = f"p.status IN ({marks}) AND p.hidden_at IS NULL"
+    clause = f"p.status IN ({marks}) AND {VISIBLE}"
     total = conn.execute(f"SELECT COUNT(*) FROM proposals p WHERE {clause}", statuses).fetchone()[
         0
     ]
@@ -310,7 +379,7 @@ def similar(conn: sqlite3.Connection, title: str, limit: int = 3) -> list[Propos
         return []
     marks = ",".join("?" * len(ENDORSABLE))
     rows = conn.execute(
-        f"SELECT id, title FROM proposals WHERE hidden_at IS NULL AND status IN ({marks})",
+        f"SELECT p.id, p.title FROM proposals p WHERE {VISIBLE} AND p.status IN ({marks})",
         ENDORSABLE,
     ).fetchall()
     scored = []
@@ -634,65 +703,6 @@ def add_progress(
         object_id=proposal.reference,
         after={"percent": percent, "photo": photo is not None},
     )
-    return proposal, _progress(row)
-
-
-def hide(
-    conn: sqlite3.Connection, *, proposal_id: int, board_id: int, reason: str, now: datetime
-) -> Proposal:
-    """The board hides a public proposal (abusive or personal content) with a reason."""
-    proposal = get(conn, proposal_id)
-    if proposal is None:
-        raise NotFound
-    if proposal.hidden:
-        raise Hidden
-    conn.execute(
-        "UPDATE proposals SET hidden_reason = ?, hidden_by = ?, hidden_at = ? WHERE id = ?",
-        (reason, board_id, iso(now), proposal_id),
-    )
-    audit.record(
-        conn,
-        now=now,
-        actor_id=board_id,
-        actor_role=Role.BOARD.value,
-        action="proposal.hidden",
-        object_type="proposal",
-        object_id=proposal.reference,
-        before={"hidden": False},
-        after={"hidden": True},
-    )
-    hidden = get(conn, proposal_id)
-    assert hidden is not None
-    return hidden
-
-
-def hide_progress(
-    conn: sqlite3.Connection, *, progress_id: int, board_id: int, reason: str, now: datetime
-) -> Progress:
-    note = get_progress(conn, progress_id)
-    if note is None:
-        raise NotFound
-    if note.hidden:
-        raise Hidden
-    conn.execute(
-        "UPDATE proposal_progress SET hidden_reason = ?, hidden_by = ?, hidden_at = ?"
-        " WHERE id = ?",
-        (reason, board_id, iso(now), progress_id),
-    )
-    reference = conn.execute(
-        "SELECT reference FROM proposals WHERE id = ?", (note.proposal_id,)
-    ).fetchone()[0]
-    audit.record(
-        conn,
-        now=now,
-        actor_id=board_id,
-        actor_role=Role.BOARD.value,
-        action="proposal.progress_hidden",
-        object_type="proposal_progress",
-        object_id=f"{reference}/{progress_id}",
-        before={"hidden": False},
-        after={"hidden": True},
-    )
-    hidden = get_progress(conn, progress_id)
-    assert hidden is not None
-    return hidden
+    note = get_progress(conn, row["id"])
+    assert note is not None
+    return proposal, note

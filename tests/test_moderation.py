@@ -69,4 +69,8 @@ async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
     calls = await bot.press_data(BOARD_ID, "mod:k:nothing", 1)
     assert any("tidak berlaku" in str(c.params.get("text")) for c in calls)
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
+    offered = [b["text"] for c in calls for b in c.buttons]
+    assert offered == ["Usulan", "Catatan perkembangan usulan"]  # found by discovery
+    bot.application.bot_data[KINDS_KEY] = ()  # a bot with no moderatable feature
+    calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
     assert "Belum ada konten publik" in texts(calls)

@@ -229,8 +229,10 @@ async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings
         "usl:t:1:terverifikasi:baru",
         "usl:t:1:ditolak:baru",
         "usl:p:1",
-        "usl:h:1",
+        "usl:h:1",  # the hide buttons of before the moderation seam: answered, nothing done
         "usl:hp:1",
+        "usl:h:USL-2026-0001",
+        "usl:h:USL-2026-0001/1",
         "usl:q:0",
         "adm:review",
         "adm:proposal_behalf",
@@ -238,7 +240,8 @@ async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings
         calls = await bot.press_data(MEMBER, forged, 1)
         assert "hanya untuk pengurus" in alert(calls) or "tidak berlaku" in alert(calls), forged
         assert not [c for c in calls if c.chat_id == PROPOSER], forged
-    assert rows(settings.database, "SELECT status, hidden_at FROM proposals") == [("baru", None)]
+    assert rows(settings.database, "SELECT status FROM proposals") == [("baru",)]
+    assert rows(settings.database, "SELECT * FROM moderation") == []
 
 
 async def test_stale_and_forged_review_buttons_change_nothing(
@@ -276,39 +279,6 @@ async def test_review_screens_open_only_in_private(bot: Simulator, settings: Set
     assert "USL-2026-0001" in texts(await bot.send(MEMBER, "/usulan", group=True))
     calls = await bot.press_data(BOARD_ID, "usl:t:1:terverifikasi:baru", 1, GROUP_CHAT_ID)
     assert rows(settings.database, "SELECT status FROM proposals") == [("baru",)]
-
-
-async def test_hiding_a_proposal_and_a_progress_note(bot: Simulator, settings: Settings) -> None:
-    make_members(settings.database, [PROPOSER])
-    await propose(bot, title="Saluran air di depan rumah Pak Budi 0812345678")
-    await open_as_board(bot)
-    assert "Mengapa disembunyikan" in texts(await bot.press(BOARD_ID, "Sembunyikan usulan ini"))
-    assert "Disembunyikan" in texts(await bot.send(BOARD_ID, "Memuat <nomor> & telepon pribadi."))
-    public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "Disembunyikan oleh pengurus. Alasan: Memuat <nomor> & telepon pribadi." in public
-    assert "0812345678" not in public and "Pak Budi" not in public
-    listing = texts(await bot.send(MEMBER, "/usulan"))
-    assert "Alasan: Memuat <nomor> & telepon pribadi." in listing
-    assert "0812345678" not in listing
-    assert "Pak Budi" in await open_as_board(bot)  # the board still sees what it hid
-    assert ("proposal.hidden",) in rows(settings.database, "SELECT action FROM audit")
-    assert "tidak berlaku" in alert(await bot.press_data(BOARD_ID, "usl:h:1", 1))
-
-    def fund(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.execute("UPDATE proposals SET status = 'didanai'")
-
-    await write(bot, fund)
-    await open_as_board(bot)
-    await bot.press(BOARD_ID, "Catat perkembangan")
-    await bot.send(BOARD_ID, "10")
-    await bot.send(BOARD_ID, "Ketua RT 03 Pak Budi menolak membantu.")
-    await bot.press(BOARD_ID, "Lewati")
-    await open_as_board(bot)
-    await bot.press(BOARD_ID, "Sembunyikan catatan perkembangan 1")
-    await bot.send(BOARD_ID, "Menyebut nama orang.")
-    public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "Alasan: Menyebut nama orang." in public and "menolak membantu" not in public
-    assert ("proposal.progress_hidden",) in rows(settings.database, "SELECT action FROM audit")
 
 
 async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.proposal_status import Actor, InvalidTransition, Status
-from storage import proposal_records, proposals
+from storage import moderation, proposal_records, proposals
 from storage.db import Database
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -21,6 +21,20 @@ def person(conn: sqlite3.Connection, role: str = "anggota", name: str = "Siti Am
         " VALUES (abs(random() % 1000000000) + 1, ?, 3, 5, ?, ?) RETURNING id",
         (name, role, NOW.isoformat()),
     ).fetchone()[0]
+
+
+def hide(
+    conn: sqlite3.Connection, object_id: str, board: int, reason: str, kind: str = ""
+) -> None:
+    """Hide through the one moderation seam, as /admin and the detail view's buttons do."""
+    moderation.hide(
+        conn,
+        object_type=kind or proposals.PROPOSAL_TYPE,
+        object_id=object_id,
+        reason=reason,
+        board_id=board,
+        now=NOW,
+    )
 
 
 def new(conn: sqlite3.Connection, proposer: int | None, **changes: Any) -> proposals.Proposal:
@@ -185,7 +199,7 @@ async def test_similar_titles_by_word_overlap(db: Database) -> None:
         new(conn, who, title="Pembangunan saluran drainase")
         new(conn, who, title="Posyandu lansia")
         hidden = new(conn, who, title="Saluran air kotor sekali")
-        proposals.hide(conn, proposal_id=hidden.id, board_id=who, reason="kasar", now=NOW)
+        hide(conn, hidden.reference, who, "kasar")
         return [p.title for p in proposals.similar(conn, "saluran air mampet")]
 
     assert await db.write(run) == ["Perbaikan saluran air RT 03", "Pembangunan saluran drainase"]
@@ -228,10 +242,11 @@ async def test_export_hides_hidden_text_and_unshown_names(db: Database) -> None:
         board = person(conn, "pengurus")
         a = new(conn, person(conn, name="Budi Santoso"), show_name=True)
         new(conn, person(conn, name="Rahasia Sekali"))
-        proposals.hide(conn, proposal_id=a.id, board_id=board, reason="data pribadi", now=NOW)
+        hide(conn, a.reference, board, "data pribadi")
         return proposal_records.export_rows(conn)
 
     exported = await db.write(run)
     assert [r[-1] for r in exported] == ["Budi Santoso", ""]
-    assert exported[0][3] == "" and exported[1][3] == "Perbaikan saluran air RT 03"
-    assert "Rahasia" not in str(exported)
+    assert exported[0][3:5] == ("[disembunyikan oleh pengurus]", "data pribadi")
+    assert exported[1][3] == "Perbaikan saluran air RT 03"
+    assert "Rahasia" not in str(exported) and "mampet" not in str(exported[0])
