@@ -61,6 +61,22 @@ async def save_step(
     return state
 
 
+async def take_over(update: Update, context: BKMContext, flow: str) -> None:
+    """For a conversation that saves no steps (kept in memory only, e.g. an anonymous
+    follow-up): end the person's other waiting flows as `save_step` does. Writes only when
+    a stored conversation of theirs was waiting (then it deletes that row)."""
+    others = end_other_conversations(update, context, flow)
+    if not others:
+        return
+    key = conversation_key_of(update)
+
+    def clear(conn: Any) -> None:
+        for name in others:
+            conversations.clear_state(conn, name, key)
+
+    await context.db.write(clear)
+
+
 def end_other_conversations(update: Update, context: BKMContext, flow: str) -> list[str]:
     """End, in PTB's memory, every conversation of this person and chat except `flow`; returns
     the names of the persistent ones ended (their stored state goes too, by the caller).

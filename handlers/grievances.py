@@ -168,6 +168,8 @@ async def participation_section(db: Database, tr: Translator) -> str | None:
         return year, registry.reporter_participation(conn, year) if year else ([], [], 0)
 
     year, (by_rw, by_gender, anonymous) = await db.read(read)
+    if year is None:
+        return None
     text = participation(
         tr,
         tr._("<b>Reporters of grievances in {year} by RW</b>").format(year=year),
@@ -175,8 +177,6 @@ async def participation_section(db: Database, tr: Translator) -> str | None:
         by_rw,
         by_gender,
     )
-    if year is None:
-        return None
     line = tr._("Anonymous reports in {year} (not counted by RW or gender): {n}").format(
         year=year, n=count(tr, anonymous)
     )

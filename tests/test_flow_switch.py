@@ -66,3 +66,23 @@ async def test_a_board_reason_after_switching_goes_to_the_flow_in_use(
     assert rows(
         settings.database, "SELECT COUNT(*) FROM grievance_messages WHERE author = 'board'"
     ) == [(0,)]
+
+
+async def test_an_anonymous_follow_up_after_leaving_usul_goes_to_the_report(
+    bot: Simulator, settings: Settings
+) -> None:
+    """The /cek follow-up keeps nothing on disk, yet it too ends a flow left waiting."""
+    from tests.grievance_steps import file_report, reference, secret_code
+
+    make_members(settings.database, [PROPOSER])
+    calls = await file_report(bot, PROPOSER, identity="Anonim")
+    ref, code = reference(calls), secret_code(calls)
+    await bot.send(PROPOSER, "/usul")
+    await bot.press(PROPOSER, "Lingkungan / infrastruktur")  # waits for the title
+    await bot.send(PROPOSER, f"/cek {ref} {code}")
+    await bot.press(PROPOSER, "Tambah informasi atau bukti")
+    calls = await bot.send(PROPOSER, "Airnya sekarang masuk ke dapur warga.")
+    assert "ditambahkan" in texts(calls).lower()
+    assert rows(settings.database, "SELECT text FROM grievance_messages") == [
+        ("Airnya sekarang masuk ke dapur warga.",)
+    ]

@@ -77,7 +77,7 @@ async def test_hiding_from_the_card_goes_through_the_moderation_seam(
     # the board still sees the report; the hide button is gone; a stale press changes nothing
     await sim.send(BOARD_ID, "/pengaduan")
     card = await sim.press(BOARD_ID, ref)
-    assert "Pak Budi" in texts(card)
+    assert "Pak Budi" in texts(card) and f"Ringkasan publik: {HIDDEN}" in texts(card)
     assert "Sembunyikan ringkasan publik" not in str(sim.buttons(card))
     grievance_id = rows(settings.database, "SELECT id FROM grievances")[0][0]
     stale = await sim.press_data(BOARD_ID, f"grv:do:hide:{grievance_id}", message_id=1)

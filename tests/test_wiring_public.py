@@ -5,12 +5,12 @@ RW and gender ("< 5" for small groups), and the money trail between proposals an
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 from bot.config import Settings
 from bot.context import services_of
 from bot.simulator import Simulator
-from storage import budget, moderation, polls
+from storage import budget, grievance_registry, grievances, moderation, polls
 from storage.budget import LineInput
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference
@@ -163,3 +163,32 @@ async def test_the_money_trail_both_ways(bot: Simulator, settings: Settings) -> 
     await bot.send(PROPOSER, "/anggaran drainase")
     line = texts(await bot.press(PROPOSER, "Rincian 1"))
     assert "Mendanai usulan USL-2026-0001" in line and "Melati" not in line
+
+
+async def test_a_report_filed_for_a_resident_is_not_a_public_board_action(
+    bot: Simulator, settings: Settings
+) -> None:
+    """The board filing for a resident is the resident's report: not on the board actions;
+    the resident counts as a reporter by the typed name and the report's RW."""
+    await bot.send(BOARD_ID, "/start")
+    [(board_id,)] = rows(
+        settings.database, "SELECT id FROM people WHERE telegram_id = ?", (BOARD_ID,)
+    )
+    now = services_of(bot.application).clock.now()
+    for name in ("Mbah Sarinem", " mbah sarinem ", "Pak Darmo"):
+        data = {
+            "category": "lainnya", "description": "Surat pengantar belum selesai dua minggu.",
+            "rt": 2, "rw": 4, "identity": "terbuka", "public": False, "reporter_name": name,
+        }  # fmt: skip
+        await write(bot, grievances.create, data=data, reporter_id=None, filed_by=board_id,
+                    channel="in_person", now=now, local_year=2026,
+                    response_due=now + timedelta(days=7), resolve_due=now + timedelta(days=20),
+                    reminders={}, secret=None)  # fmt: skip
+    page = texts(await bot.send(OUTSIDER, "/transparansi"))
+    block = page[page.index("Tindakan pengurus terbaru") :]
+    assert "grievance" not in block and "pengaduan" not in block.lower()
+    reporters = page[page.index("Pelapor pengaduan tahun 2026 per RW") :]
+    assert "RW 04: < 5" in reporters and "tidak disebutkan: < 5" in reporters
+    assert "Sarinem" not in page and "Darmo" not in page
+    counted = await write(bot, grievance_registry.reporter_participation, 2026)
+    assert counted == ([(4, 2)], [("unspecified", 2)], 0)  # "Mbah Sarinem" counted once
