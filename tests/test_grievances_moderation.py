@@ -5,11 +5,12 @@ public then sees "disembunyikan oleh pengurus" and the reason; old hidden state 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator, running
 from storage import audit, grievances, migrate
@@ -140,3 +141,27 @@ def test_migration_0008_moves_a_summary_hidden_the_old_way(tmp_path: Path) -> No
     assert first is not None and first.hidden_reason == "Alasan <lama>"
     assert second is not None and second.hidden_reason is None
     conn.close()
+
+
+async def test_a_hide_left_waiting_for_a_one_press_action_hides_nothing_later(
+    sim: Simulator, settings: Settings, clock: FakeClock
+) -> None:
+    """Hide pressed, then the level of another report raised (presses only: no flow step
+    ends the hide): a text afterwards is not a hiding reason."""
+    first = reference(await file_report(sim, RESIDENT, public=True))
+    second = reference(await file_report(sim, RESIDENT, public=True))
+    await sim.send(BOARD_ID, "/pengaduan")
+    await sim.press(BOARD_ID, first)
+    await sim.press(BOARD_ID, "Sembunyikan ringkasan publik")
+    clock.advance(timedelta(minutes=2))
+    await sim.send(BOARD_ID, "/pengaduan")
+    await sim.press(BOARD_ID, second)
+    await sim.press(BOARD_ID, "Naikkan tingkat")
+    await sim.press(BOARD_ID, 1)
+    assert rows(settings.database, "SELECT level FROM grievances ORDER BY id") == [
+        ("kelurahan",),
+        ("kota",),
+    ]
+    told = texts(await sim.send(BOARD_ID, "Sudah diteruskan ke dinas kota."))
+    assert "tidak ada yang disembunyikan" in told
+    assert rows(settings.database, "SELECT COUNT(*) FROM moderation") == [(0,)]
