@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from bot.i18n import N_, Translator
 from storage.people import Person
@@ -30,6 +31,23 @@ ACTION_LABELS = {
     "proposal.ditolak": N_("A proposal was rejected"),
     "proposal.perlu_revisi": N_("A proposal was sent back for revision"),
     "proposal.progress": N_("Progress on a proposal was posted"),
+    # grievances: status changes (audited as grievance.<action>), replies, the level raised;
+    # never a reference or anything else about the report or its reporter
+    "grievance.verify": N_("A grievance was verified"),
+    "grievance.process": N_("A grievance is being handled"),
+    "grievance.resolve": N_("A grievance was resolved"),
+    "grievance.reject": N_("A grievance was rejected"),
+    "grievance.replied": N_("The board replied to a grievance"),
+    "grievance.level_raised": N_("A grievance was raised to a higher level"),
+    "grievance.public_hidden": N_("Public content was hidden by the board"),
+    # polls
+    "poll.published": N_("A poll was published"),
+    "poll.closed": N_("A poll closed"),
+    "poll.closed_early": N_("A poll was closed early"),
+    "poll.in_person_recorded": N_("In-person ballots were recorded"),
+    # budget
+    "budget.imported": N_("The budget of a year was imported"),
+    "budget.realised": N_("A realisation was entered in the budget"),
     # moderation (and the proposals' own hide of before the moderation seam)
     "moderation.hidden": N_("Public content was hidden by the board"),
     "moderation.shown": N_("Hidden content was shown again"),
@@ -37,12 +55,20 @@ ACTION_LABELS = {
     "proposal.progress_hidden": N_("Public content was hidden by the board"),
 }
 
-# What a board member does as a resident (supporting a proposal) is not a board action.
-NOT_BOARD_ACTIONS = frozenset({"proposal.endorsed", "proposal.endorsement_withdrawn"})
+# What a board member does as a resident (supporting a proposal) is not a board action; a
+# grievance the board files for a resident is the resident's report (when someone complained
+# is theirs to tell), so it is not shown either.
+NOT_BOARD_ACTIONS = frozenset(
+    {"proposal.endorsed", "proposal.endorsement_withdrawn", "grievance.filed"}
+)
 
-# Object types whose ids are public references (USL-2026-0001, USL-2026-0001/2): the page
-# names them with the action. Others (a person, a grievance) are never named.
-PUBLIC_OBJECTS = frozenset({"proposal", "proposal_progress"})
+# Object types whose ids are public references (USL-2026-0001, USL-2026-0001/2, a budget
+# year; a poll by its reference POL-2026-0001): the page names them with the action. Others
+# (a person, a grievance, a budget line) are never named.
+PUBLIC_OBJECTS = frozenset({"proposal", "proposal_progress", "budget_year", "poll"})
+
+# Actions whose audit row carries a count the public may see: (key in `after`, label).
+COUNTED = {"poll.in_person_recorded": "count"}
 
 GENDER_LABELS = {
     "female": N_("women"),
@@ -61,9 +87,20 @@ def action_label(tr: Translator, action: str) -> str:
     return tr._(label) if label else action
 
 
-def public_action(tr: Translator, action: str, object_type: str, object_id: str | None) -> str:
-    """One line of the public board actions: the label, and the reference when it is public."""
+def public_action(
+    tr: Translator,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    after: Any = None,
+) -> str:
+    """One line of the public board actions: the label, the reference when it is public (a
+    poll's id is given here already turned into its reference), and a count when it has one
+    (in-person ballots: how many, never whose)."""
     text = action_label(tr, action)
+    key = COUNTED.get(action)
+    if key and isinstance(after, dict) and isinstance(after.get(key), int):
+        text += f": {tr.number(after[key])}"
     if object_type in PUBLIC_OBJECTS and object_id:
         text += f" ({html.escape(object_id)})"
     return text

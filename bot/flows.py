@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BKMContext
 from bot.persistence import conversation_key
-from storage import drafts, flows
+from storage import conversations, drafts, flows
 from storage.drafts import Draft
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -34,18 +34,67 @@ def conversation_key_of(update: Update) -> str:
 async def save_step(
     update: Update, context: BKMContext, flow: str, state: IntEnum, data: dict[str, Any]
 ) -> IntEnum:
-    """Commit the answers so far and the next state; return the state for PTB."""
-    await context.db.write(
-        flows.save_step,
-        person_id=context.person.id,
-        flow=flow,
-        step=state.name,
-        data=data,
-        conversation_key=conversation_key_of(update),
-        state=int(state),
-        now=context.clock.now(),
-    )
+    """Commit the answers so far and the next state; return the state for PTB.
+
+    One current flow per person and chat: every other conversation of theirs that was left
+    waiting (for text, a file, a press) ends here, in memory and on disk in the same
+    transaction, its draft kept to offer back. All flows share handler group 0, so a flow
+    left waiting would otherwise take the next message meant for this one."""
+    key = conversation_key_of(update)
+    others = end_other_conversations(update, context, flow)
+
+    def save(conn: Any) -> None:
+        for name in others:
+            conversations.clear_state(conn, name, key)
+        flows.save_step(
+            conn,
+            person_id=context.person.id,
+            flow=flow,
+            step=state.name,
+            data=data,
+            conversation_key=key,
+            state=int(state),
+            now=context.clock.now(),
+        )
+
+    await context.db.write(save)
     return state
+
+
+async def take_over(update: Update, context: BKMContext, flow: str) -> None:
+    """For a conversation that saves no steps (kept in memory only, e.g. an anonymous
+    follow-up): end the person's other waiting flows as `save_step` does. Writes only when
+    a stored conversation of theirs was waiting (then it deletes that row)."""
+    others = end_other_conversations(update, context, flow)
+    if not others:
+        return
+    key = conversation_key_of(update)
+
+    def clear(conn: Any) -> None:
+        for name in others:
+            conversations.clear_state(conn, name, key)
+
+    await context.db.write(clear)
+
+
+def end_other_conversations(update: Update, context: BKMContext, flow: str) -> list[str]:
+    """End, in PTB's memory, every conversation of this person and chat except `flow`; returns
+    the names of the persistent ones ended (their stored state goes too, by the caller).
+    Uses ConversationHandler's private `_get_key`/`_conversations` (PTB pinned ~=22)."""
+    ended: list[str] = []
+    for group in context.application.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or handler.name == flow:
+                continue
+            try:
+                key = handler._get_key(update)
+            except RuntimeError:  # an update this conversation cannot key (no chat/user)
+                continue
+            if key in handler._conversations:
+                handler._conversations.pop(key, None)
+                if handler.persistent and handler.name:
+                    ended.append(handler.name)
+    return ended
 
 
 async def end_flow(update: Update, context: BKMContext, flow: str, *, keep: bool) -> int:

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 from telegram.ext import filters as ptb_filters
 
-from bot import flows
+from bot import flows, proposal_status
 from bot.access import answer, reply
 from bot.budget_query import Question, parse_question, suggestions
 from bot.context import BKMContext
@@ -35,7 +35,7 @@ from bot.paginate import paginate
 from handlers import budget_text as text
 from handlers.budget_charts import chart_pressed, digest_chart, transparency_section
 from handlers.core import stale_button, stray_message
-from storage import budget
+from storage import budget, proposals
 from storage.budget import Filters, Line, Totals
 from storage.budget_demo import seed_demo
 from storage.db import Database
@@ -52,11 +52,18 @@ class Step(IntEnum):
 
 # ---- integration hook: the proposal a line funds -----------------------------------------------
 async def proposal_note(db: Database, tr: Translator, reference: str) -> str:
-    """How a budget line names the proposal it funds.
-
-    INTEGRATION HOOK (proposals, issue 3): add the proposal's title and status here, read
-    through storage.proposals by `reference`; until then the reference alone is shown."""
-    return tr._("Funds proposal {reference}").format(reference=html.escape(reference))
+    """How a budget line names the proposal it funds: its reference, title and status label
+    (the money trail's other direction). A proposal the board hid shows only its reference,
+    as everywhere else; an unknown reference (a typo in the file) is shown as it is."""
+    found = await db.read(proposals.by_reference, reference)
+    if found is None or found.hidden:
+        shown = found.reference if found is not None else reference
+        return tr._("Funds proposal {reference}").format(reference=html.escape(shown))
+    return tr._("Funds proposal {reference}: {title} ({status})").format(
+        reference=html.escape(found.reference),
+        title=html.escape(found.title),
+        status=tr._(proposal_status.LABELS[found.status]),
+    )
 
 
 async def proposal_budget_text(db: Database, tr: Translator, reference: str) -> str | None:

@@ -18,6 +18,7 @@ from telegram.ext import Application, BaseHandler
 
 from bot import workdays
 from bot.context import services_of
+from bot.disclosure import count, participation
 from bot.features import (
     AdminItem,
     Command,
@@ -30,6 +31,7 @@ from bot.features import (
     Section,
 )
 from bot.i18n import N_, Translator
+from bot.moderation import Moderatable, hidden_text
 from bot.outbox import Outgoing, notify
 from handlers import grievances_board, grievances_follow, grievances_report
 from handlers.grievances_common import category, status, tell_board
@@ -135,18 +137,50 @@ async def transparency_section(db: Database, tr: Translator) -> str:
     listed = await db.read(registry.public_list, 10)
     if listed:
         lines.append(tr._("<b>Public reports</b>"))
-        for grievance, name in listed:
-            summary = grievance.description[:80] + ("…" if len(grievance.description) > 80 else "")
+        for grievance, shown_name in listed:
+            name = shown_name
+            if grievance.identity == "terbuka" and grievance.reporter_erased:
+                name = tr._("resident (erased)")
+            if grievance.hidden_reason is not None:
+                summary = hidden_text(tr, grievance.hidden_reason)
+            else:
+                summary = html.escape(
+                    grievance.description[:80] + ("…" if len(grievance.description) > 80 else "")
+                )
             lines.append(
                 "{ref} · {category} · {status}{name}: {summary}".format(
                     ref=grievance.ref,
                     category=category(tr, grievance.category),
                     status=status(tr, grievance.status),
                     name=f" · {html.escape(name)}" if name else "",
-                    summary=html.escape(summary),
+                    summary=summary,
                 )
             )
     return "\n".join(lines)
+
+
+async def participation_section(db: Database, tr: Translator) -> str | None:
+    """Named reporters by RW and by gender in the latest year with reports ("< 5" for small
+    groups); anonymous reports only as a number, never by RW or gender."""
+
+    def read(conn: Any) -> Any:
+        year = registry.latest_year(conn)
+        return year, registry.reporter_participation(conn, year) if year else ([], [], 0)
+
+    year, (by_rw, by_gender, anonymous) = await db.read(read)
+    if year is None:
+        return None
+    text = participation(
+        tr,
+        tr._("<b>Reporters of grievances in {year} by RW</b>").format(year=year),
+        tr._("<b>Reporters of grievances in {year} by gender</b>").format(year=year),
+        by_rw,
+        by_gender,
+    )
+    line = tr._("Anonymous reports in {year} (not counted by RW or gender): {n}").format(
+        year=year, n=count(tr, anonymous)
+    )
+    return f"{text}\n{line}" if text else line
 
 
 async def digest_section(db: Database, tr: Translator) -> str:
@@ -201,6 +235,19 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
         )
 
 
+# The board hides a public summary through the one moderation seam: /admin › Hide public
+# content, or the card's "Hide public summary" button (handlers/grievances_board.py).
+MODERATABLE = (
+    Moderatable(
+        actions.MODERATION_TYPE,
+        N_("Public grievance summary"),
+        actions.find_public,
+        example="LPR-2026-0001",
+        owners=actions.owners,
+    ),
+)
+
+
 FEATURE = Feature(
     name="grievances",
     order=40,
@@ -216,7 +263,10 @@ FEATURE = Feature(
         MenuItem("myreports", N_("My reports"), order=31),
     ),
     admin_menu=(AdminItem("grievances", N_("Grievances"), order=30),),
-    transparency=(Section("grievances", 40, transparency_section),),
+    transparency=(
+        Section("reporter_participation", 14, participation_section),
+        Section("grievances", 40, transparency_section),
+    ),
     digest=(Section("grievances", 40, digest_section),),
     demo=(DemoSeeder(40, seed),),
     exports=(Exporter("grievances", registry.EXPORT_HEADER, registry.export_rows),),

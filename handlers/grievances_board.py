@@ -29,6 +29,7 @@ from bot.i18n import Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing, notify
 from bot.validate import Invalid, text_length
+from handlers import moderation
 from handlers.core import stale_button
 from handlers.grievances_common import (
     CATEGORY_LABELS,
@@ -373,7 +374,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         "resolve": tr._("Resolving {ref}. Write the answer to the reporter."),
         "reject": tr._("Rejecting {ref}. Write the reason; it is sent to the reporter."),
         "reply": tr._("Write your reply to the reporter of {ref}."),
-        "hide": tr._("Why is the public summary of {ref} hidden? (kept in the audit)"),
+        "hide": "{ref}: " + moderation.ask_reason(context),
     }
     data = {"grievance_id": grievance.id, "op": op, "assignee": assignee}
     await flows.save_step(update, context, BOARD, Step.TEXT, data)
@@ -391,6 +392,8 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
         )
         return flows.END
     tr = context.tr
+    if draft.data["op"] == "hide":
+        return await hide_given(update, context, draft.data["grievance_id"])
     try:
         text = text_length(update.message.text or "", 3, TEXT_MAX)
     except Invalid as exc:
@@ -407,10 +410,6 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
         if op == "reply":
             result = actions.board_reply(
                 conn, grievance_id=gid, board_id=board_id, text=text, now=now
-            )
-        elif op == "hide":
-            result = actions.hide_public(
-                conn, grievance_id=gid, board_id=board_id, reason=text, now=now
             )
         else:
             action = NEEDS[op]
@@ -441,12 +440,6 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
     if op == "reply":
         await reply(update, context, tr._("Reply saved for {ref}.").format(ref=grievance.ref))
         await tell_reporter(context.application, grievance, reply_render(grievance, text))
-    elif op == "hide":
-        await reply(
-            update,
-            context,
-            tr._("The public summary of {ref} is hidden.").format(ref=grievance.ref),
-        )
     else:
         await reply(
             update,
@@ -465,6 +458,32 @@ async def text_given(update: Update, context: BKMContext) -> int | None:
                 kind="grievance.assigned",
             )
     return flows.END
+
+
+async def hide_given(update: Update, context: BKMContext, grievance_id: int) -> int | None:
+    """The reason for hiding a public summary: through the one moderation seam (checked,
+    stored, audited and confirmed as /admin › Hide public content does)."""
+    if await moderation.abandoned(update, context, BOARD):
+        return flows.END
+    try:
+        grievance = await context.db.read(store.for_board, grievance_id, context.person.id)
+    except store.NotFound:
+        grievance = None
+    reference = None
+    if grievance is not None:
+        reference = await context.db.read(actions.find_public, grievance.ref)
+    if reference is None:
+        await flows.end_flow(update, context, BOARD, keep=False)
+        await reply(
+            update,
+            context,
+            context.tr._("That is not possible any more: the report has changed."),
+        )
+        return flows.END
+    hidden = await moderation.hide_with_reason(
+        update, context, flow=BOARD, object_type=actions.MODERATION_TYPE, object_id=reference
+    )
+    return flows.END if hidden else None
 
 
 def reply_render(grievance: Grievance, text: str) -> Any:

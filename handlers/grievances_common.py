@@ -14,6 +14,7 @@ from bot.access import reply
 from bot.context import BKMContext, services_of
 from bot.grievance_status import Status
 from bot.i18n import N_, Translator
+from bot.moderation import hidden_text
 from bot.outbox import AnyApplication, Outgoing
 from bot.paginate import paginate
 from bot.rtrw import RtRw
@@ -207,6 +208,12 @@ def card(
         assignee = names.get(grievance.assignee_id or 0)
         if assignee:
             lines.append(tr._("Handled by: {name}").format(name=html.escape(assignee)))
+    if grievance.hidden_reason is not None:
+        lines.append(
+            tr._("Public summary: {hidden}").format(
+                hidden=hidden_text(tr, grievance.hidden_reason)
+            )
+        )
     if grievance.status.is_open:
         tz = tr.timezone
         if grievance.first_response_at is None:

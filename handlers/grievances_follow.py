@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import flows
 from bot.access import answer, private_only, reply
 from bot.context import BKMContext
 from bot.grievance_status import Refused, Status
@@ -58,6 +59,7 @@ SESSION_TTL = timedelta(minutes=30)
 MAX_FAILURES = 10  # wrong codes per person per hour
 FOLLOW_TEXT_MAX = 2000
 END = ConversationHandler.END
+FOLLOW = "grievance_follow"  # the follow-up conversation (in memory only)
 
 
 class Step(IntEnum):
@@ -287,6 +289,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         await stale_button(update, context)
         return END
     await answer(update, context)
+    await flows.take_over(update, context, FOLLOW)  # a flow left waiting must not take the text
     _memory(context, PENDING)[context.person.id] = (
         grievance.id,
         action,
@@ -401,7 +404,7 @@ async def follow_cancel(update: Update, context: BKMContext) -> int:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         ConversationHandler(
-            name="grievance_follow",
+            name=FOLLOW,
             persistent=False,  # in memory only: nothing ties an anonymous reporter to a report
             entry_points=[CallbackQueryHandler(begin_text, pattern=r"^grv:f:(add|fix0):")],
             states={

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler
 
+from bot.disclosure import participation
 from bot.features import (
     AdminItem,
     Command,
@@ -52,6 +53,24 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
     )
 
 
+async def participation_section(db: Database, tr: Translator) -> str | None:
+    """Voters by RW and by gender in the latest year with votes ("< 5" for small groups): from
+    the roll of who voted, never linked to a choice."""
+
+    def read(conn: Any) -> Any:
+        year = poll_records.latest_year(conn)
+        return year, poll_records.voter_participation(conn, year) if year else ([], [])
+
+    year, (by_rw, by_gender) = await db.read(read)
+    return participation(
+        tr,
+        tr._("<b>Voters in {year} by RW</b>").format(year=year),
+        tr._("<b>Voters in {year} by gender</b>").format(year=year),
+        by_rw,
+        by_gender,
+    )
+
+
 EXPORT_HEADER = (
     "poll",
     "ballot",
@@ -84,7 +103,10 @@ FEATURE = Feature(
         AdminItem("poll_paper", N_("Record paper ballots"), order=31),
         AdminItem("poll_close", N_("Close a poll early"), order=32),
     ),
-    transparency=(Section("polls", 40, transparency_section),),
+    transparency=(
+        Section("voter_participation", 13, participation_section),
+        Section("polls", 40, transparency_section),
+    ),
     demo=(DemoSeeder(40, poll_records.seed_demo),),
     exports=(Exporter("polls", EXPORT_HEADER, poll_records.export_rows),),
     schedules=polls_results.SCHEDULES,

@@ -22,6 +22,7 @@ from bot.moderation import hidden_text
 from bot.paginate import paginate
 from bot.proposal_status import ACTIONS, LABELS, PROGRESS_OPEN, Actor, Status, allowed
 from bot.rtrw import RtRw
+from handlers import budget as budget_feature
 from storage import proposals
 from storage.people import Person
 from storage.proposals import Detail, Proposal
@@ -195,8 +196,13 @@ async def show_detail(update: Update, context: BKMContext, proposal_id: int) -> 
     person = context.person
     endorsed = await context.db.read(proposals.has_endorsed, proposal_id, person.id)
     tr = context.tr
+    money = await budget_feature.proposal_budget_text(context.db, tr, found.proposal.reference)
     text = detail_text(
-        tr, found, threshold=context.settings.endorsement_threshold, board=person.is_board
+        tr,
+        found,
+        threshold=context.settings.endorsement_threshold,
+        board=person.is_board,
+        extra=(money,) if money else (),
     )
     pages = paginate(text.split("\n\n"))
     chat = update.effective_chat

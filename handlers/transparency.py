@@ -13,7 +13,7 @@ from bot.disclosure import NOT_BOARD_ACTIONS, participation, public_action
 from bot.features import Command, Feature, MenuItem, Section
 from bot.i18n import N_, Translator
 from bot.paginate import paginate
-from storage import audit, board
+from storage import audit, board, disclosure
 from storage.db import Database
 
 SHOWN_ACTIONS = 10
@@ -42,15 +42,19 @@ async def board_actions_section(db: Database, tr: Translator) -> str | None:
     """The latest board actions from the audit log: what and when, never who it concerned."""
 
     def read(conn: Any) -> Any:
-        return audit.public_actions(conn, SHOWN_ACTIONS * 5), audit.head(conn)
+        entries = audit.public_actions(conn, SHOWN_ACTIONS * 5)
+        entries += disclosure.system_actions(conn, SHOWN_ACTIONS)
+        entries.sort(key=lambda a: a.id, reverse=True)
+        polls = [a.object_id for a in entries if a.object_type == "poll" and a.object_id]
+        return entries, disclosure.poll_references(conn, polls), audit.head(conn)
 
-    entries, (rows, head) = await db.read(read)
+    entries, polls, (rows, head) = await db.read(read)
     actions = [a for a in entries if a.action not in NOT_BOARD_ACTIONS][:SHOWN_ACTIONS]
     lines = [tr._("<b>Latest board actions</b>")]
-    lines += [
-        f"{tr.datetime(a.at)} — {public_action(tr, a.action, a.object_type, a.object_id)}"
-        for a in actions
-    ]
+    for a in actions:
+        shown_id = polls.get(a.object_id or "") if a.object_type == "poll" else a.object_id
+        text = public_action(tr, a.action, a.object_type, shown_id, a.after)
+        lines.append(f"{tr.datetime(a.at)} — {text}")
     if not actions:
         lines.append(tr._("None yet."))
     lines.append(

@@ -15,13 +15,13 @@ from storage.grievances import (
     ERASE_EVIDENCE,
     LEVELS,
     MAX_EVIDENCE,
+    MODERATION_TYPE,
     OVERDUE,
     REMIND,
     Grievance,
     NotFound,
     TooMany,
     _add_evidence,
-    _grievance,
     _schedule_deadline,
     excluded,
     for_board,
@@ -205,28 +205,27 @@ def raise_level(
     return Changed(before, after, excluded(conn, grievance_id), [])
 
 
-def hide_public(
-    conn: sqlite3.Connection, *, grievance_id: int, board_id: int, reason: str, now: datetime
-) -> Changed:
-    """Hide a report's public summary; the reason stays with the report, the act is audited."""
-    before = for_board(conn, grievance_id, board_id)
-    if not before.public or before.hidden_reason is not None:
-        raise Refused("not_public")
-    conn.execute("UPDATE grievances SET hidden_reason = ? WHERE id = ?", (reason, grievance_id))
-    audit.record(
-        conn,
-        now=now,
-        actor_id=board_id,
-        actor_role=Role.BOARD.value,
-        action="grievance.public_hidden",
-        object_type="grievance",
-        object_id=grievance_id,
-        before={"public": True},
-        after={"public": False},
-    )
-    after = get(conn, grievance_id)
-    assert after is not None
-    return Changed(before, after, excluded(conn, grievance_id), [])
+# ---- the moderation seam: hiding a public summary (storage/moderation.py does the hide) --------
+def find_public(conn: sqlite3.Connection, reference: str) -> str | None:
+    """ "lpr-2026-0001" → "LPR-2026-0001" when that report is listed publicly and its summary
+    is not hidden yet; None otherwise (nothing else of a report is public to hide)."""
+    row = conn.execute(
+        "SELECT ref FROM grievances g WHERE g.ref = ? AND g.public = 1 AND NOT EXISTS"
+        " (SELECT 1 FROM moderation m WHERE m.object_type = ? AND m.object_id = g.ref)",
+        (reference.strip().upper(), MODERATION_TYPE),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def owners(conn: sqlite3.Connection, reference: str) -> list[int]:
+    """Who is told that the summary was hidden: the reporter of a named report (never anyone
+    for an anonymous one, which has no reporter; nobody once the reporter was erased)."""
+    row = conn.execute(
+        "SELECT reporter_id FROM grievances WHERE ref = ? AND identity != 'anonim'"
+        " AND reporter_erased = 0",
+        (reference,),
+    ).fetchone()
+    return [row[0]] if row is not None and row[0] is not None else []
 
 
 # ---- the reporter's actions ---------------------------------------------------------------
@@ -415,4 +414,6 @@ def claim_deadline(conn: sqlite3.Connection, schedule: Schedule, now: datetime) 
         object_id=grievance.id,
         after={"deadline": deadline, "late": True},
     )
-    return Due(OVERDUE, deadline, _grievance(row), excluded(conn, grievance.id))
+    late = get(conn, grievance.id)
+    assert late is not None
+    return Due(OVERDUE, deadline, late, excluded(conn, grievance.id))

@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from storage import audit, schedules
-from storage.grievances import WIPE, Grievance, _grievance, evidence, for_reporter, messages
+from storage.grievances import (
+    COLUMNS,
+    WIPE,
+    Grievance,
+    _grievance,
+    evidence,
+    for_reporter,
+    messages,
+)
 from storage.rows import from_iso, iso
 from storage.schedules import Schedule
 
@@ -90,15 +98,58 @@ def stats(conn: sqlite3.Connection, since: datetime) -> Stats:
 
 
 def public_list(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[Grievance, str | None]]:
-    """Reports their reporters let be listed, not hidden; with the name for Terbuka ones."""
+    """Reports their reporters let be listed, with the name for Terbuka ones. A summary the
+    board hid stays listed with `hidden_reason` set: the public sees it was hidden, and why."""
     rows = conn.execute(
-        "SELECT g.*, CASE WHEN g.identity = 'terbuka' AND g.reporter_erased = 0"
+        f"SELECT {COLUMNS}, CASE WHEN g.identity = 'terbuka' AND g.reporter_erased = 0"
         " THEN COALESCE(p.full_name, p.display_name) END AS shown_name"
         " FROM grievances g LEFT JOIN people p ON p.id = g.reporter_id"
-        " WHERE g.public = 1 AND g.hidden_reason IS NULL ORDER BY g.id DESC LIMIT ?",
+        " WHERE g.public = 1 ORDER BY g.id DESC LIMIT ?",
         (limit,),
     ).fetchall()
     return [(_grievance(r), r["shown_name"]) for r in rows]
+
+
+# One row per named reporter of the year: a person with an account (their registered RW, else
+# the report's) or a resident the board filed for (by the typed name and the report's RW).
+# Anonymous reports are never counted here: they are only a number (`anonymous_count`).
+# Erased reporters are not counted: nothing about them is kept to count by.
+_REPORTERS = """
+    SELECT COALESCE(pp.rw, MIN(g.rw)) AS rw, COALESCE(pp.gender, 'unspecified') AS gender
+    FROM grievances g JOIN people pp ON pp.id = g.reporter_id
+    WHERE g.year = :year AND g.identity != 'anonim' AND pp.erased_at IS NULL
+      AND g.reporter_erased = 0
+    GROUP BY pp.id
+    UNION ALL
+    SELECT g.rw, 'unspecified' FROM grievances g
+    WHERE g.year = :year AND g.identity != 'anonim' AND g.reporter_id IS NULL
+      AND g.reporter_erased = 0
+    GROUP BY COALESCE(lower(trim(g.reporter_name)), 'unnamed ' || g.id), g.rw
+"""
+
+
+def latest_year(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT MAX(year) FROM grievances").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def reporter_participation(
+    conn: sqlite3.Connection, year: int
+) -> tuple[list[tuple[int, int]], list[tuple[str, int]], int]:
+    """Named reporters of this year per RW and per gender (no names), and the number of
+    anonymous reports (no RW, no gender), for /transparansi."""
+    by_rw = conn.execute(
+        f"SELECT rw, COUNT(*) FROM ({_REPORTERS}) WHERE rw IS NOT NULL GROUP BY rw ORDER BY rw",
+        {"year": year},
+    ).fetchall()
+    by_gender = conn.execute(
+        f"SELECT gender, COUNT(*) FROM ({_REPORTERS}) GROUP BY gender ORDER BY gender",
+        {"year": year},
+    ).fetchall()
+    anonymous = conn.execute(
+        "SELECT COUNT(*) FROM grievances WHERE year = ? AND identity = 'anonim'", (year,)
+    ).fetchone()[0]
+    return [(r[0], r[1]) for r in by_rw], [(r[0], r[1]) for r in by_gender], anonymous
 
 
 EXPORT_HEADER = (

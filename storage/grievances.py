@@ -122,6 +122,16 @@ class Message:
     created_at: datetime
 
 
+# A report's public summary is hidden through the moderation seam (storage/moderation.py):
+# object type "grievance", object id = the public reference ("LPR-2026-0001").
+MODERATION_TYPE = "grievance"
+# Every read of a report selects these: the row and the moderation reason, if hidden.
+COLUMNS = (
+    "g.*, (SELECT m.reason FROM moderation m WHERE m.object_type = 'grievance'"
+    " AND m.object_id = g.ref) AS hidden_reason"
+)
+
+
 def _grievance(row: sqlite3.Row) -> Grievance:
     return Grievance(
         id=row["id"],
@@ -300,7 +310,8 @@ def create(
             iso(resolve_due),
         ),
     ).fetchone()
-    grievance = _grievance(row)
+    grievance = get(conn, row["id"])
+    assert grievance is not None
     for kind, file_id in (data.get("evidence") or [])[:MAX_EVIDENCE]:
         _add_evidence(conn, grievance.id, kind, file_id, now)
     for person_id in exclude:
@@ -363,7 +374,9 @@ def _add_evidence(
 
 # ---- reading ------------------------------------------------------------------------------
 def get(conn: sqlite3.Connection, grievance_id: int) -> Grievance | None:
-    row = conn.execute("SELECT * FROM grievances WHERE id = ?", (grievance_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {COLUMNS} FROM grievances g WHERE g.id = ?", (grievance_id,)
+    ).fetchone()
     return None if row is None else _grievance(row)
 
 
@@ -386,7 +399,7 @@ def for_board(conn: sqlite3.Connection, grievance_id: int, viewer_id: int) -> Gr
 def for_reporter(conn: sqlite3.Connection, person_id: int, limit: int = 20) -> list[Grievance]:
     """A person's own named reports, newest first."""
     rows = conn.execute(
-        "SELECT * FROM grievances WHERE reporter_id = ? ORDER BY id DESC LIMIT ?",
+        f"SELECT {COLUMNS} FROM grievances g WHERE g.reporter_id = ? ORDER BY g.id DESC LIMIT ?",
         (person_id, limit),
     ).fetchall()
     return [_grievance(r) for r in rows]
@@ -457,7 +470,8 @@ def queue(
     clause = " AND ".join(where)
     total = conn.execute(f"SELECT COUNT(*) FROM grievances g WHERE {clause}", params).fetchone()[0]
     rows = conn.execute(
-        f"SELECT * FROM grievances g WHERE {clause} ORDER BY g.created_at, g.id LIMIT ? OFFSET ?",
+        f"SELECT {COLUMNS} FROM grievances g WHERE {clause}"
+        " ORDER BY g.created_at, g.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
     return [_grievance(r) for r in rows], total

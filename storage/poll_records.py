@@ -28,6 +28,40 @@ def summary(conn: sqlite3.Connection) -> dict[str, int]:
     return {"open": row[0], "closed": row[1], "voters": voters, "eligible": eligible}
 
 
+# One row per person who voted in a poll of the year (the year of its reference), from the
+# roll of who voted (chat or in person) — never from a ballot: nothing here touches a choice.
+# Erased voters are not counted (their votes stay counted in the polls).
+_VOTERS = """
+    SELECT pp.rw AS rw, COALESCE(pp.gender, 'unspecified') AS gender
+    FROM poll_roll r JOIN polls p ON p.id = r.poll_id JOIN people pp ON pp.id = r.person_id
+    WHERE substr(p.reference, 5, 4) = :year AND pp.erased_at IS NULL GROUP BY pp.id
+"""
+
+
+def latest_year(conn: sqlite3.Connection) -> int | None:
+    """The newest year with a poll anyone voted in."""
+    row = conn.execute(
+        "SELECT MAX(CAST(substr(p.reference, 5, 4) AS INTEGER)) FROM polls p"
+        " WHERE EXISTS (SELECT 1 FROM poll_roll r WHERE r.poll_id = p.id)"
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def voter_participation(
+    conn: sqlite3.Connection, year: int
+) -> tuple[list[tuple[int, int]], list[tuple[str, int]]]:
+    """Voters of this year per RW and per gender (no names, no choices), for /transparansi."""
+    params = {"year": f"{year:04d}"}
+    by_rw = conn.execute(
+        f"SELECT rw, COUNT(*) FROM ({_VOTERS}) WHERE rw IS NOT NULL GROUP BY rw ORDER BY rw",
+        params,
+    ).fetchall()
+    by_gender = conn.execute(
+        f"SELECT gender, COUNT(*) FROM ({_VOTERS}) GROUP BY gender ORDER BY gender", params
+    ).fetchall()
+    return [(r[0], r[1]) for r in by_rw], [(r[0], r[1]) for r in by_gender]
+
+
 def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
     """One row per poll and option: counts for closed or live polls, blank while sealed; and
     for open-ballot polls one row per voter (person number, name, options, channel) — an

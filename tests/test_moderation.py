@@ -70,7 +70,8 @@ async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
     assert any("tidak berlaku" in str(c.params.get("text")) for c in calls)
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
     offered = [b["text"] for c in calls for b in c.buttons]
-    assert offered == ["Usulan", "Catatan perkembangan usulan"]  # found by discovery
+    # found by discovery
+    assert offered == ["Ringkasan pengaduan publik", "Usulan", "Catatan perkembangan usulan"]
     bot.application.bot_data[KINDS_KEY] = ()  # a bot with no moderatable feature
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
     assert "Belum ada konten publik" in texts(calls)
