@@ -69,20 +69,6 @@ REPORT = "grievance_report"
 
 
 # ---- moving through the flow -----------------------------------------------------------------
-async def current(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    draft = await flows.load(context, REPORT)
-    if draft is not None and not flows.is_idle(context, draft):
-        return dict(draft.data)
-    await flows.end_flow(update, context, REPORT, keep=draft is not None)
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "You were away for a while, so I paused. Your answers are kept: "
-            "send the command again to continue."
-        ),
-    )
-    return None
 
 
 async def advance(update: Update, context: BKMContext, data: dict[str, Any]) -> Step:
@@ -167,7 +153,7 @@ def _tail(update: Update, prefix: str) -> str:
 
 async def choose(update: Update, context: BKMContext) -> int | None:
     """Every button of the flow: channel, category, skip, done, identity, exclusions, public."""
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     step = next_step(data)
@@ -213,7 +199,7 @@ async def choose(update: Update, context: BKMContext) -> int | None:
 async def typed(update: Update, context: BKMContext) -> int | None:
     """A typed answer: description, amount, expected outcome, RT/RW, the resident's name."""
     assert update.message is not None
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     step = next_step(data)
@@ -251,7 +237,7 @@ async def typed(update: Update, context: BKMContext) -> int | None:
 
 async def located(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None and update.message.location is not None
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     if next_step(data) is not Step.WHERE:
@@ -266,7 +252,7 @@ async def located(update: Update, context: BKMContext) -> int | None:
 
 async def evidence_sent(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     tr = context.tr
@@ -300,7 +286,7 @@ async def evidence_sent(update: Update, context: BKMContext) -> int | None:
 
 
 async def edit_menu(update: Update, context: BKMContext) -> int | None:
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     await answer(update, context)
@@ -320,7 +306,7 @@ async def edit_menu(update: Update, context: BKMContext) -> int | None:
 
 
 async def edit_part(update: Update, context: BKMContext) -> int | None:
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     name = _tail(update, "grv:r:e:")
@@ -357,7 +343,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def submit(update: Update, context: BKMContext) -> int | None:
-    data = await current(update, context)
+    data = await flows.current_draft(update, context, REPORT)
     if data is None:
         return flows.END
     if next_step(data) is not Step.CONFIRM:

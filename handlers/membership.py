@@ -140,23 +140,6 @@ def gender_from(update: Update) -> str | None:
     return code if code in GENDER_LABELS else None
 
 
-async def current_draft(update: Update, context: BKMContext, flow: str) -> dict[str, Any] | None:
-    """The flow's answers so far, or None after telling the person the flow had lapsed."""
-    draft = await flows.load(context, flow)
-    if draft is not None and not flows.is_idle(context, draft):
-        return dict(draft.data)
-    await flows.end_flow(update, context, flow, keep=draft is not None)
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "You were away for a while, so I paused. Your answers are kept: "
-            "send the command again to continue."
-        ),
-    )
-    return None
-
-
 # ---- /daftar ----------------------------------------------------------------------------------
 @private_only("daftar")
 async def apply_begin(update: Update, context: BKMContext) -> int:
@@ -215,7 +198,7 @@ def answer_step(
     """A typed-answer step: check it (re-asking on a bad one), commit, ask the next question."""
 
     async def handle(update: Update, context: BKMContext) -> int | None:
-        data = await current_draft(update, context, flow)
+        data = await flows.current_draft(update, context, flow)
         if data is None:
             return flows.END
         if not await take(update, context, data):
@@ -234,7 +217,7 @@ in_person_rtrw = answer_step(IN_PERSON, take_rtrw, Step.GENDER)
 
 
 async def apply_gender(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, APPLY)
+    data = await flows.current_draft(update, context, APPLY)
     if data is None:
         return flows.END
     gender = gender_from(update)
@@ -249,7 +232,7 @@ async def apply_gender(update: Update, context: BKMContext) -> int | None:
 
 
 async def apply_submit(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, APPLY)
+    data = await flows.current_draft(update, context, APPLY)
     if data is None:
         return flows.END
     await answer(update, context)
@@ -406,7 +389,7 @@ async def reject_begin(update: Update, context: BKMContext) -> int:
 
 async def reject_reason(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await current_draft(update, context, REJECT)
+    data = await flows.current_draft(update, context, REJECT)
     if data is None:
         return flows.END
     try:
@@ -484,7 +467,7 @@ async def in_person_begin(update: Update, context: BKMContext) -> int:
 
 
 async def in_person_gender(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, IN_PERSON)
+    data = await flows.current_draft(update, context, IN_PERSON)
     if data is None:
         return flows.END
     gender = gender_from(update)

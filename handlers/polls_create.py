@@ -180,20 +180,6 @@ def preview(tr: Translator, data: dict[str, Any], context: BKMContext) -> str:
 
 
 # ---- steps ------
-async def _draft(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    draft = await flows.load(context, FLOW)
-    if draft is not None and not flows.is_idle(context, draft):
-        return dict(draft.data)
-    await flows.end_flow(update, context, FLOW, keep=draft is not None)
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "You were away for a while, so I paused. Your answers are kept: "
-            "send the command again to continue."
-        ),
-    )
-    return None
 
 
 async def _next(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> int:
@@ -239,7 +225,7 @@ async def restart(update: Update, context: BKMContext) -> int:
 
 async def take_question(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     try:
@@ -252,7 +238,7 @@ async def take_question(update: Update, context: BKMContext) -> int | None:
 
 async def take_options(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     try:
@@ -264,7 +250,7 @@ async def take_options(update: Update, context: BKMContext) -> int | None:
 
 
 async def take_audience(update: Update, context: BKMContext) -> int | None:
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     code = (update.callback_query.data or "").removeprefix("pol:n:aud:")  # type: ignore[union-attr]
@@ -279,7 +265,7 @@ async def take_audience(update: Update, context: BKMContext) -> int | None:
 
 async def take_rw(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     try:
@@ -302,7 +288,7 @@ async def take_rw(update: Update, context: BKMContext) -> int | None:
 
 
 async def take_ballot(update: Update, context: BKMContext) -> int | None:
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     code = (update.callback_query.data or "").removeprefix("pol:n:bal:")  # type: ignore[union-attr]
@@ -315,7 +301,7 @@ async def take_ballot(update: Update, context: BKMContext) -> int | None:
 
 
 async def take_choices(update: Update, context: BKMContext) -> int | None:
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     code = (update.callback_query.data or "").removeprefix("pol:n:k:")  # type: ignore[union-attr]
@@ -329,7 +315,7 @@ async def take_choices(update: Update, context: BKMContext) -> int | None:
 
 async def take_closing(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     try:
@@ -347,7 +333,7 @@ async def take_closing(update: Update, context: BKMContext) -> int | None:
 
 
 async def take_results(update: Update, context: BKMContext) -> int | None:
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     code = (update.callback_query.data or "").removeprefix("pol:n:res:")  # type: ignore[union-attr]
@@ -360,7 +346,7 @@ async def take_results(update: Update, context: BKMContext) -> int | None:
 
 
 async def take_quorum(update: Update, context: BKMContext) -> int | None:
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     if update.callback_query is not None:
@@ -388,7 +374,7 @@ async def remind_buttons(update: Update, context: BKMContext) -> int | None:
 @board_only
 async def publish(update: Update, context: BKMContext) -> int | None:
     """Publish: fix the eligible list, give the reference, schedule, invite."""
-    data = await _draft(update, context)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     now = context.clock.now()

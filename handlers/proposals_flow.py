@@ -18,7 +18,6 @@ from bot.rtrw import parse_rtrw
 from bot.validate import Invalid, person_name, text_length
 from handlers import proposals_browse
 from handlers.core import stale_button
-from handlers.membership import current_draft
 from handlers.proposals_questions import (
     BACK,
     EDITABLE,
@@ -134,7 +133,7 @@ async def _own_revisable(update: Update, context: BKMContext) -> proposals.Propo
 
 # ---- steps --------------------------------------------------------------------------------------
 async def draft_or_stop(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    return await current_draft(update, context, FLOW)
+    return await flows.current_draft(update, context, FLOW)
 
 
 def choice(update: Update, prefix: str) -> str | None:

@@ -30,7 +30,6 @@ from bot.proposal_status import Actor, InvalidTransition, Status, needs_plan, ne
 from bot.validate import Invalid, text_length
 from handlers import moderation
 from handlers.core import stale_button
-from handlers.membership import current_draft
 from handlers.proposals_browse import PAGE, id_from, list_line, list_markup
 from handlers.proposals_view import cost_text, shown_title, status_label
 from storage import flows as flow_rows
@@ -238,7 +237,7 @@ async def tell_proposer(
 
 
 async def reason_given(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     assert update.message is not None
@@ -252,7 +251,7 @@ async def reason_given(update: Update, context: BKMContext) -> int | None:
 
 
 async def cost_given(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     tr = context.tr
@@ -282,7 +281,7 @@ async def cost_given(update: Update, context: BKMContext) -> int | None:
 
 
 async def period_given(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     assert update.message is not None
@@ -317,7 +316,7 @@ async def progress_pressed(update: Update, context: BKMContext) -> int:
 
 
 async def percent_given(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     assert update.message is not None
@@ -332,7 +331,7 @@ async def percent_given(update: Update, context: BKMContext) -> int | None:
 
 
 async def note_given(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     assert update.message is not None
@@ -353,7 +352,7 @@ async def note_given(update: Update, context: BKMContext) -> int | None:
 
 
 async def progress_photo(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None:
         return flows.END
     photo = None
@@ -435,7 +434,7 @@ async def hide_pressed(update: Update, context: BKMContext) -> int:
 
 
 async def hide_reason(update: Update, context: BKMContext) -> int | None:
-    data = await current_draft(update, context, FLOW)
+    data = await flows.current_draft(update, context, FLOW)
     if data is None or await moderation.abandoned(update, context, FLOW):
         return flows.END
     hidden = await moderation.hide_with_reason(
