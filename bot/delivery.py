@@ -1,0 +1,414 @@
+"""The delivery engine: sends the queued deliveries, paced, honestly accounted for.
+
+- Pacing by the engine itself: at most BKM_BROADCAST_RATE API calls in any second (evenly
+  spaced, plus a sliding one-second window with a small margin), and at most one message
+  a second to one chat. PTB's AIORateLimiter is set to the same rate plus headroom for
+  interactive replies and does not retry the engine's calls (`EngineRateLimiter`).
+- A delivery is marked `sending` in the database before its API call and `sent` after;
+  rows left `sending` by a killed process become `uncertain` at the next start
+  (storage.deliveries.recover) and are offered to the author to resend, never resent alone.
+- 429: everyone waits retry_after, the delivery goes back to the queue. 403: the chat is
+  unreachable from now on. 5xx / connection errors: retried with backoff, then failed. A
+  read timeout may have delivered the message: uncertain. 400 (content): the message is
+  stopped and its author told.
+- When a message with an author has nothing left to send, the author gets a report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+from telegram import Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application
+
+from bot.context import services_of
+from bot.i18n import Translator
+from storage import deliveries
+from storage.deliveries import Figures, Outcome, Ready, Rendering
+
+log = logging.getLogger(__name__)
+
+ENGINE_KEY = "delivery_engine"
+ENGINE_CALL = "engine"  # rate_limit_args of the engine's calls: no retries by the limiter
+MAX_ATTEMPTS = 5
+CHAT_GAP = 1.02  # seconds between two messages to one chat
+WINDOW = 1.0  # the sliding window the overall rate is kept in
+WINDOW_MARGIN = 0.02
+CAPTION_LIMIT = 1024
+# 400s that are about the chat, not the content: the chat cannot be reached
+CHAT_ERRORS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
+               "have no rights", "not enough rights", "chat_write_forbidden",
+               "bot was kicked", "group chat was upgraded")  # fmt: skip
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+ReportHook = Callable[[AnyApplication, Figures], Coroutine[Any, Any, None]]
+
+
+class EngineRateLimiter(AIORateLimiter):
+    """PTB's limiter for everything; the engine's own calls are not retried by it (the engine
+    honours 429 itself, for every chat), everything else keeps its retries."""
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> Any:
+        if rate_limit_args == ENGINE_CALL:
+            return await self._run_request(
+                chat=True, group=False, allow_paid_broadcast=False, callback=callback,
+                args=args, kwargs=kwargs,
+            )  # fmt: skip
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def rate_limiter(broadcast_rate: int) -> EngineRateLimiter:
+    """The Application's limiter: the broadcast rate plus headroom for interactive replies."""
+    headroom = max(5, broadcast_rate // 5)
+    return EngineRateLimiter(overall_max_rate=broadcast_rate + headroom, max_retries=2)
+
+
+def _chat_error(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in CHAT_ERRORS)
+
+
+class Pacer:
+    """Start times of API calls: evenly spaced at `rate`/s, never more than `rate` in any
+    window of one second (plus a margin), and a pause for everyone after a 429."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.starts: deque[float] = deque(maxlen=rate)
+        self.paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    async def slot(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                ready_at = self.paused_until
+                if self.starts:
+                    ready_at = max(ready_at, self.starts[-1] + self.interval)
+                if len(self.starts) == self.rate:
+                    ready_at = max(ready_at, self.starts[0] + WINDOW + WINDOW_MARGIN)
+                if ready_at <= now:
+                    self.starts.append(now)
+                    return
+                await asyncio.sleep(ready_at - now)
+
+
+class Engine:
+    def __init__(self, application: AnyApplication) -> None:
+        self.application = application
+        services = services_of(application)
+        self.services = services
+        self.rate = services.settings.broadcast_rate
+        self.pacer = Pacer(self.rate)
+        self.batch = max(1, self.rate // 10)  # claimed ahead: a tenth of a second of sending
+        self.chat_free_at: dict[int, float] = {}
+        self.retry_at: dict[int, float] = {}
+        self.busy_chats: set[int] = set()
+        self.inflight: set[asyncio.Task[None]] = set()
+        self.outcomes: list[Outcome] = []
+        self.photos: list[tuple[int, str, str]] = []
+        self.stops: dict[int, str] = {}
+        self.renderings: dict[tuple[int, str], Rendering] = {}
+        self.wakeup = asyncio.Event()
+        self.flushed = asyncio.Event()
+        self.idle = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.report_hook: ReportHook | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        db, now = self.services.db, self.services.clock.now()
+        uncertain = await db.write(deliveries.recover, now)
+        if uncertain:
+            log.warning("%d deliveries were in flight when the bot stopped: uncertain", uncertain)
+        await self._settle(await db.read(deliveries.unsettled))
+        self._tasks = [
+            asyncio.create_task(self._dispatch(), name="delivery-dispatch"),
+            asyncio.create_task(self._flush_loop(), name="delivery-flush"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop taking work; let calls already at Telegram finish and record them."""
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.inflight:
+            await asyncio.wait(self.inflight, timeout=10)
+        await self._flush()
+        self.idle.set()
+
+    def wake(self) -> None:
+        self.idle.clear()
+        self.wakeup.set()
+
+    async def wait_idle(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Until nothing is ready to send now (the tests' and the shell's settle)."""
+        await asyncio.wait_for(self.idle.wait(), timeout)
+
+    # ---- the dispatcher -----------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        while True:
+            try:
+                await self._dispatch_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the delivery dispatcher failed; retrying in a second")
+                await asyncio.sleep(1)
+
+    async def _dispatch_once(self) -> None:
+        if len(self.inflight) >= 2 * self.batch:
+            await asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED)
+            return
+        self.wakeup.clear()
+        db, clock = self.services.db, self.services.clock
+        rows = await db.read(deliveries.ready, clock.now(), 4 * self.batch + 100)
+        now = time.monotonic()
+        picked: list[Ready] = []
+        chats: set[int] = set()
+        next_free = now + 1.0
+        for row in rows:
+            free_at = max(self.chat_free_at.get(row.chat_id, 0.0), self.retry_at.get(row.id, 0.0))
+            if row.chat_id in chats or row.chat_id in self.busy_chats or free_at > now:
+                if free_at > now:
+                    next_free = min(next_free, free_at)
+                continue
+            picked.append(row)
+            chats.add(row.chat_id)
+            if len(picked) >= self.batch:
+                break
+        if not picked:
+            if not rows and not self.inflight and not self.outcomes:
+                self.idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), max(0.01, next_free - now))
+            return
+        claimed = set(await db.write(deliveries.claim, [r.id for r in picked], clock.now()))
+        for row in picked:
+            if row.id not in claimed:
+                continue
+            self.busy_chats.add(row.chat_id)
+            task = asyncio.create_task(self._send(row))
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+
+    # ---- one delivery -------------------------------------------------------------------------
+    async def _rendering(self, row: Ready) -> Rendering | None:
+        key = (row.message_id, row.language)
+        if key not in self.renderings:
+            found = await self.services.db.read(deliveries.rendering, row.message_id, row.language)
+            if found is None:
+                return None
+            self.renderings[key] = found
+            if len(self.renderings) > 256:
+                self.renderings.pop(next(iter(self.renderings)))
+        return self.renderings[key]
+
+    async def _call(self, chat_id: int, send: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        free_at = self.chat_free_at.get(chat_id, 0.0)
+        if free_at > time.monotonic():
+            await asyncio.sleep(free_at - time.monotonic())
+        await self.pacer.slot()
+        self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
+        if self.application.bot.rate_limiter is not None:
+            kw["rate_limit_args"] = ENGINE_CALL
+        return await send(chat_id, *args, **kw)
+
+    async def _deliver(self, row: Ready, message: Rendering) -> None:
+        bot = self.application.bot
+        markup = _markup(message.buttons)
+        text = message.text
+        if message.document_id is not None:
+            if len(text) <= CAPTION_LIMIT:
+                await self._call(row.chat_id, bot.send_document, message.document_id,
+                                 caption=text or None, reply_markup=markup)  # fmt: skip
+                return
+            await self._call(row.chat_id, bot.send_document, message.document_id)
+        elif message.photo is not None or message.photo_id is not None:
+            photo: bytes | str = message.photo_id or message.photo  # type: ignore[assignment]
+            if len(text) <= CAPTION_LIMIT:
+                sent = await self._call(row.chat_id, bot.send_photo, photo,
+                                        caption=text or None, reply_markup=markup)  # fmt: skip
+                self._remember_photo(row, message, sent)
+                return
+            sent = await self._call(row.chat_id, bot.send_photo, photo)
+            self._remember_photo(row, message, sent)
+        await self._call(row.chat_id, bot.send_message, text, reply_markup=markup)
+
+    def _remember_photo(self, row: Ready, message: Rendering, sent: Message) -> None:
+        if message.photo_id is None and sent.photo:
+            file_id = sent.photo[-1].file_id
+            key = (row.message_id, row.language)
+            self.renderings[key] = Rendering(
+                message.text, message.buttons, None, file_id, message.document_id
+            )
+            self.photos.append((row.message_id, row.language, file_id))
+
+    async def _send(self, row: Ready) -> None:
+        outcome: Outcome
+        try:
+            message = await self._rendering(row)
+            if message is None:
+                outcome = Outcome(row.id, "failed", row.chat_id, "no rendering")
+            else:
+                await self._deliver(row, message)
+                outcome = Outcome(row.id, "sent", row.chat_id)
+        except asyncio.CancelledError:
+            outcome = Outcome(row.id, "queued", row.chat_id, retry=True)
+            raise
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            seconds = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+            self.pacer.pause(float(seconds))
+            outcome = Outcome(row.id, "queued", row.chat_id, "retry after", retry=True)
+        except Forbidden as exc:
+            outcome = Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
+        except BadRequest as exc:
+            if _chat_error(exc.message):
+                outcome = Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
+            else:
+                outcome = Outcome(row.id, "failed", row.chat_id, exc.message[:200])
+                self.stops[row.message_id] = exc.message[:200]
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+                outcome = self._retry(row, "connect timeout")
+            else:  # the request may have reached Telegram: do not guess
+                outcome = Outcome(row.id, "uncertain", row.chat_id, "timed out")
+        except NetworkError as exc:
+            outcome = self._retry(row, exc.message[:200])
+        except TelegramError as exc:
+            outcome = Outcome(row.id, "failed", row.chat_id, exc.message[:200])
+        except Exception as exc:
+            log.exception("delivery %s failed unexpectedly", row.id)
+            outcome = Outcome(row.id, "failed", row.chat_id, type(exc).__name__)
+        finally:
+            self.busy_chats.discard(row.chat_id)
+        self.outcomes.append(outcome)
+        self.flushed.clear()
+        self.wakeup.set()
+
+    def _retry(self, row: Ready, error: str) -> Outcome:
+        if row.attempts >= MAX_ATTEMPTS:
+            return Outcome(row.id, "failed", row.chat_id, error)
+        self.retry_at[row.id] = time.monotonic() + min(30.0, 0.5 * 2 ** (row.attempts - 1))
+        return Outcome(row.id, "queued", row.chat_id, error)
+
+    # ---- recording outcomes -------------------------------------------------------------------
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            try:
+                await self._flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not record delivery outcomes; retrying")
+                await asyncio.sleep(1)
+
+    async def _flush(self) -> None:
+        if not (self.outcomes or self.photos or self.stops):
+            self.flushed.set()
+            return
+        outcomes, self.outcomes = self.outcomes, []
+        photos, self.photos = self.photos, []
+        stops, self.stops = self.stops, {}
+        now = self.services.clock.now()
+
+        def record(conn: Any) -> list[int]:
+            touched = set(deliveries.finish(conn, outcomes, now))
+            for message_id, language, file_id in photos:
+                deliveries.remember_photo(conn, message_id, language, file_id)
+            for message_id, reason in stops.items():
+                deliveries.stop(conn, message_id, now, reason)
+                touched.add(message_id)
+            return sorted(touched)
+
+        touched = await self.services.db.write(record)
+        for outcome in outcomes:
+            if outcome.status != "queued":
+                self.retry_at.pop(outcome.delivery_id, None)
+        await self._settle(touched)
+        self.flushed.set()
+
+    async def _settle(self, message_ids: list[int]) -> None:
+        if not message_ids:
+            return
+        now = self.services.clock.now()
+        reports = await self.services.db.write(deliveries.settle, message_ids, now)
+        for figures in reports:
+            if self.report_hook is not None:
+                try:
+                    await self.report_hook(self.application, figures)
+                except Exception:
+                    log.exception("could not queue the report of message %s", figures.message_id)
+
+
+def _markup(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> Any:
+    if not buttons:
+        return None
+    from bot.outbox import Outgoing
+
+    return Outgoing("", buttons).markup()
+
+
+def engine_of(application: AnyApplication) -> Engine | None:
+    engine = application.bot_data.get(ENGINE_KEY)
+    return engine if isinstance(engine, Engine) else None
+
+
+def wake(application: AnyApplication) -> None:
+    engine = engine_of(application)
+    if engine is not None:
+        engine.wake()
+
+
+async def start(application: AnyApplication, report: ReportHook | None = None) -> Engine:
+    engine = Engine(application)
+    engine.report_hook = report
+    application.bot_data[ENGINE_KEY] = engine
+    await engine.start()
+    return engine
+
+
+async def stop(application: AnyApplication) -> None:
+    engine = engine_of(application)
+    if engine is not None:
+        await engine.stop()
+        application.bot_data.pop(ENGINE_KEY, None)
+
+
+async def drain(application: AnyApplication, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until the engine has nothing ready to send (held digests do not count)."""
+    engine = engine_of(application)
+    if engine is not None:
+        await engine.wait_idle(timeout)
+
+
+def tr_for(application: AnyApplication, language: str | None) -> Translator:
+    return services_of(application).tr(language)
