@@ -171,6 +171,6 @@ FEATURE = Feature(
         Command("langganan", "subscribe", N_("Choose which broadcasts you receive")),
         Command("berhenti", "unsubscribe", N_("Stop all broadcasts")),
     ),
-    main_menu=(MenuItem("subscribe", N_("Broadcasts I receive"), order=75),),
+    main_menu=(MenuItem("subscribe", N_("Broadcasts I receive"), order=96),),
     personal_data=(PersonalData("subscriptions", _export, _erase, _merge),),
 )
