@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -36,9 +37,13 @@ from storage.deliveries import Figures, Outcome, Ready, Rendering
 
 log = logging.getLogger(__name__)
 
+# PTB 22 deprecates the float RetryAfter.retry_after; opt in to the timedelta (design.md).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 ENGINE_KEY = "delivery_engine"
 ENGINE_CALL = "engine"  # rate_limit_args of the engine's calls: no retries by the limiter
 MAX_ATTEMPTS = 5
+BACKOFF = 0.25  # seconds before the first retry of a 5xx / connection error; doubles
 CHAT_GAP = 1.02  # seconds between two messages to one chat
 WINDOW = 1.0  # the sliding window the overall rate is kept in
 WINDOW_MARGIN = 0.02
@@ -131,11 +136,13 @@ class Engine:
         self.photos: list[tuple[int, str, str]] = []
         self.stops: dict[int, str] = {}
         self.renderings: dict[tuple[int, str], Rendering] = {}
+        self.uploading: dict[tuple[int, str], asyncio.Lock] = {}
         self.wakeup = asyncio.Event()
         self.flushed = asyncio.Event()
         self.idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._flushing = False
         self.report_hook: ReportHook | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -204,7 +211,7 @@ class Engine:
             if len(picked) >= self.batch:
                 break
         if not picked:
-            if not rows and not self.inflight and not self.outcomes:
+            if not rows and not self.inflight and not self.outcomes and not self._flushing:
                 self.idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), max(0.01, next_free - now))
@@ -225,7 +232,7 @@ class Engine:
             found = await self.services.db.read(deliveries.rendering, row.message_id, row.language)
             if found is None:
                 return None
-            self.renderings[key] = found
+            self.renderings.setdefault(key, found)  # another task may have cached a file_id
             if len(self.renderings) > 256:
                 self.renderings.pop(next(iter(self.renderings)))
         return self.renderings[key]
@@ -276,6 +283,12 @@ class Engine:
             message = await self._rendering(row)
             if message is None:
                 outcome = Outcome(row.id, "failed", row.chat_id, "no rendering")
+            elif message.photo is not None and message.photo_id is None:
+                # the first recipient uploads the photo; the others wait for its file_id
+                key = (row.message_id, row.language)
+                async with self.uploading.setdefault(key, asyncio.Lock()):
+                    await self._deliver(row, self.renderings.get(key, message))
+                outcome = Outcome(row.id, "sent", row.chat_id)
             else:
                 await self._deliver(row, message)
                 outcome = Outcome(row.id, "sent", row.chat_id)
@@ -314,9 +327,9 @@ class Engine:
         self.wakeup.set()
 
     def _retry(self, row: Ready, error: str) -> Outcome:
-        if row.attempts >= MAX_ATTEMPTS:
+        if row.attempts + 1 >= MAX_ATTEMPTS:  # row.attempts: the tries before this one
             return Outcome(row.id, "failed", row.chat_id, error)
-        self.retry_at[row.id] = time.monotonic() + min(30.0, 0.5 * 2 ** (row.attempts - 1))
+        self.retry_at[row.id] = time.monotonic() + min(30.0, BACKOFF * 2**row.attempts)
         return Outcome(row.id, "queued", row.chat_id, error)
 
     # ---- recording outcomes -------------------------------------------------------------------
@@ -335,6 +348,14 @@ class Engine:
         if not (self.outcomes or self.photos or self.stops):
             self.flushed.set()
             return
+        self._flushing = True
+        try:
+            await self._record()
+        finally:
+            self._flushing = False
+            self.wakeup.set()
+
+    async def _record(self) -> None:
         outcomes, self.outcomes = self.outcomes, []
         photos, self.photos = self.photos, []
         stops, self.stops = self.stops, {}
