@@ -57,6 +57,10 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 ReportHook = Callable[[AnyApplication, Figures], Coroutine[Any, Any, None]]
 
 
+class _Stopped(Exception):
+    """The message was stopped (a content error) while this delivery waited for its turn."""
+
+
 class EngineRateLimiter(AIORateLimiter):
     """PTB's limiter for everything; the engine's own calls are not retried by it (the engine
     honours 429 itself, for every chat), everything else keeps its retries."""
@@ -130,7 +134,10 @@ class Engine:
         self.services = services
         self.rate = services.settings.broadcast_rate
         self.pacer = Pacer(self.rate)
-        self.batch = max(1, self.rate // 10)  # claimed ahead: a tenth of a second of sending
+        self.batch = max(1, self.rate // 10)  # claimed per pass: a tenth of a second
+        # deliveries marked `sending` at once (waiting for their slot or at Telegram): what a
+        # kill -9 can leave uncertain; half a second of sending hides slow round trips
+        self.window = max(2, self.rate // 2)
         self.chat_free_at: dict[int, float] = {}
         self.retry_at: dict[int, float] = {}
         self.busy_chats: set[int] = set()
@@ -138,6 +145,7 @@ class Engine:
         self.outcomes: list[Outcome] = []
         self.photos: list[tuple[int, str, str]] = []
         self.stops: dict[int, str] = {}
+        self.stopped: set[int] = set()  # messages Telegram refused: nothing more is tried
         self.renderings: dict[tuple[int, str], Rendering] = {}
         self.uploading: dict[tuple[int, str], asyncio.Lock] = {}
         self.wakeup = asyncio.Event()
@@ -193,7 +201,7 @@ class Engine:
                 await asyncio.sleep(1)
 
     async def _dispatch_once(self) -> None:
-        if len(self.inflight) >= 2 * self.batch:
+        if len(self.inflight) >= self.window:
             await asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED)
             return
         self.wakeup.clear()
@@ -211,7 +219,7 @@ class Engine:
                 continue
             picked.append(row)
             chats.add(row.chat_id)
-            if len(picked) >= self.batch:
+            if len(picked) >= min(self.batch, self.window - len(self.inflight)):
                 break
         if not picked:
             if not rows and not self.inflight and not self.outcomes and not self._flushing:
@@ -240,11 +248,14 @@ class Engine:
                 self.renderings.pop(next(iter(self.renderings)))
         return self.renderings[key]
 
-    async def _call(self, chat_id: int, send: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    async def _call(self, row: Ready, send: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        chat_id = row.chat_id
         free_at = self.chat_free_at.get(chat_id, 0.0)
         if free_at > time.monotonic():
             await asyncio.sleep(free_at - time.monotonic())
         await self.pacer.slot()
+        if row.message_id in self.stopped:
+            raise _Stopped
         self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
         if self.application.bot.rate_limiter is not None:
             kw["rate_limit_args"] = ENGINE_CALL
@@ -256,20 +267,20 @@ class Engine:
         text = message.text
         if message.document_id is not None:
             if len(text) <= CAPTION_LIMIT:
-                await self._call(row.chat_id, bot.send_document, message.document_id,
+                await self._call(row, bot.send_document, message.document_id,
                                  caption=text or None, reply_markup=markup)  # fmt: skip
                 return
-            await self._call(row.chat_id, bot.send_document, message.document_id)
+            await self._call(row, bot.send_document, message.document_id)
         elif message.photo is not None or message.photo_id is not None:
             photo: bytes | str = message.photo_id or message.photo  # type: ignore[assignment]
             if len(text) <= CAPTION_LIMIT:
-                sent = await self._call(row.chat_id, bot.send_photo, photo,
+                sent = await self._call(row, bot.send_photo, photo,
                                         caption=text or None, reply_markup=markup)  # fmt: skip
                 self._remember_photo(row, message, sent)
                 return
-            sent = await self._call(row.chat_id, bot.send_photo, photo)
+            sent = await self._call(row, bot.send_photo, photo)
             self._remember_photo(row, message, sent)
-        await self._call(row.chat_id, bot.send_message, text, reply_markup=markup)
+        await self._call(row, bot.send_message, text, reply_markup=markup)
 
     def _remember_photo(self, row: Ready, message: Rendering, sent: Message) -> None:
         if message.photo_id is None and sent.photo:
@@ -298,6 +309,8 @@ class Engine:
         except asyncio.CancelledError:
             outcome = Outcome(row.id, "queued", row.chat_id, retry=True)
             raise
+        except _Stopped:
+            outcome = Outcome(row.id, "cancelled", row.chat_id, "stopped")
         except RetryAfter as exc:
             seconds = exc.retry_after
             seconds = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
@@ -311,6 +324,7 @@ class Engine:
             else:
                 outcome = Outcome(row.id, "failed", row.chat_id, exc.message[:200])
                 self.stops[row.message_id] = exc.message[:200]
+                self.stopped.add(row.message_id)
         except TimedOut as exc:
             if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
                 outcome = self._retry(row, "connect timeout")

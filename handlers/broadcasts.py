@@ -439,6 +439,15 @@ async def cancel(update: Update, context: BKMContext) -> int:
     return flows.END
 
 
+async def unsupported(update: Update, context: BKMContext) -> None:
+    """A sticker, voice note, location…: say what can be broadcast; the flow stays here."""
+    await reply(
+        update,
+        context,
+        context.tr._("A broadcast can be text, a photo or a document. Send one of those."),
+    )
+
+
 async def remind(update: Update, context: BKMContext) -> None:
     await reply(update, context, context.tr._("Please choose one of the buttons."))
 
@@ -449,10 +458,14 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         persistent=True,
         entry_points=[
             CommandHandler(["siaran", "broadcast"], begin),
+            CommandHandler("start", begin, filters=filters.Regex(r"^/start siaran$")),
             CallbackQueryHandler(begin, pattern=r"^adm:broadcast$"),
         ],
         states={
-            Step.CONTENT: [MessageHandler(CONTENT, take_content)],
+            Step.CONTENT: [
+                MessageHandler(CONTENT, take_content),
+                MessageHandler(~filters.COMMAND, unsupported),
+            ],
             Step.AUDIENCE: [
                 CallbackQueryHandler(take_audience, pattern=r"^sb:a:"),
                 MessageHandler(TEXT, remind),

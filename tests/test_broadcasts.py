@@ -270,3 +270,38 @@ async def test_personal_data_export_erase_and_merge(
     conn.execute("COMMIT")
     assert not subscriptions.get(conn, ids[5002]).stopped  # back to the defaults
     conn.close()
+
+
+async def test_audiences_pick_exactly_the_right_people(
+    bot: Simulator, settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    residents = seed(settings, api, clock, [5001, 5002], rw=1)
+    members = seed(settings, api, clock, [5003], rw=2, role="anggota")
+    conn = connect_sync(settings.database)
+    conn.execute(  # registered in person: no Telegram, never in an audience
+        "INSERT INTO people (full_name, rw, role, created_at) VALUES ('Mbah', 1, 'anggota', 'x')"
+    )
+    everyone = set(residents.values()) | set(members.values())
+    board = {r[0] for r in conn.execute("SELECT id FROM people WHERE role = 'pengurus'")}
+    assert set(broadcasts.audience_ids(conn, "all", None)) == everyone | board
+    assert set(broadcasts.audience_ids(conn, "members", None)) == set(members.values()) | board
+    assert set(broadcasts.audience_ids(conn, "rw", 1)) == set(residents.values())
+    assert broadcasts.audience_ids(conn, "rw", 3) == []
+    conn.execute("BEGIN")
+    subscriptions.set_topic(conn, residents[5001], "polling", False, clock.now())
+    conn.execute("COMMIT")
+    assert broadcasts.audience_size(conn, "topic", None, "polling") == len(everyone | board) - 1
+    conn.close()
+
+
+async def test_siaran_in_a_group_continues_in_private_and_odd_content_is_refused(
+    bot: Simulator,
+) -> None:
+    calls = await bot.send(BOARD_ID, "/siaran", group=True)
+    assert "percakapan pribadi" in texts(calls).lower() or calls[-1].buttons
+    calls = await bot.press(BOARD_ID, calls[-1].buttons[0]["text"], chat_id=calls[-1].chat_id)
+    assert "Kirim siaran seperti" in texts(calls)
+    calls = await bot.send_voice(BOARD_ID)
+    assert "teks, foto, atau dokumen" in texts(calls)
+    calls = await bot.send(BOARD_ID, "Masih di sini")
+    assert "Siapa yang menerima" in texts(calls)

@@ -370,3 +370,22 @@ async def test_notifications_go_before_a_long_broadcast(
     urgent = next(c.at for c in api.calls if "URGENT" in c.text)
     long_calls = sorted(c.at for c in api.calls if "LONG" in c.text)
     assert urgent < long_calls[len(long_calls) // 2]
+
+
+async def test_membership_notifications_go_through_the_engine(
+    bot: Simulator, settings: Settings, api: FakeBotAPI
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(5001, "/daftar")
+    await bot.send(5001, "Siti Aminah")
+    await bot.send(5001, "RT 3 RW 5")
+    await bot.press(5001, "Perempuan")
+    calls = await bot.press(5001, "Kirim")
+    assert any(c.chat_id == BOARD_ID and "/admin" in c.text for c in calls)
+    conn = sqlite3.connect(settings.database)
+    rows = conn.execute(
+        "SELECT m.kind, d.chat_id, d.status FROM deliveries d"
+        " JOIN outbox_messages m ON m.id = d.message_id"
+    ).fetchall()
+    conn.close()
+    assert rows == [("membership.applied", BOARD_ID, "sent")]
