@@ -23,6 +23,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -48,6 +49,7 @@ CHAT_GAP = 1.02  # seconds between two messages to one chat
 WINDOW = 1.0  # the sliding window the overall rate is kept in
 WINDOW_MARGIN = 0.01
 CAPTION_LIMIT = 1024
+DIGEST_LIMIT = 4000  # a daily digest longer than this goes as separate messages
 # 400s that are about the chat, not the content: the chat cannot be reached
 CHAT_ERRORS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
                "have no rights", "not enough rights", "chat_write_forbidden",
@@ -227,12 +229,22 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), max(0.01, next_free - now))
             return
-        claimed = set(await db.write(deliveries.claim, [r.id for r in picked], clock.now()))
+        held: dict[int, list[Ready]] = {}
+        digest_chats = {r.chat_id for r in picked if r.held}
+        for row in rows:  # a person's held broadcasts go out together, as one digest
+            if row.held and row.chat_id in digest_chats:
+                held.setdefault(row.chat_id, []).append(row)
+        wanted = {r.id for r in picked} | {r.id for group in held.values() for r in group}
+        claimed = set(await db.write(deliveries.claim, sorted(wanted), clock.now()))
         for row in picked:
             if row.id not in claimed:
                 continue
             self.busy_chats.add(row.chat_id)
-            task = asyncio.create_task(self._send(row))
+            if row.held:
+                group = [r for r in held.get(row.chat_id, [row]) if r.id in claimed]
+                task = asyncio.create_task(self._send_digest(group))
+            else:
+                task = asyncio.create_task(self._send(row))
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
 
@@ -291,57 +303,101 @@ class Engine:
             )
             self.photos.append((row.message_id, row.language, file_id))
 
-    async def _send(self, row: Ready) -> None:
-        outcome: Outcome
+    async def _deliver_one(self, row: Ready) -> Outcome:
+        message = await self._rendering(row)
+        if message is None:
+            return Outcome(row.id, "failed", row.chat_id, "no rendering")
+        if message.photo is not None and message.photo_id is None:
+            # the first recipient uploads the photo; the others wait for its file_id
+            key = (row.message_id, row.language)
+            async with self.uploading.setdefault(key, asyncio.Lock()):
+                await self._deliver(row, self.renderings.get(key, message))
+        else:
+            await self._deliver(row, message)
+        return Outcome(row.id, "sent", row.chat_id)
+
+    async def _attempt(
+        self, row: Ready, action: Callable[[], Coroutine[Any, Any, Outcome]]
+    ) -> Outcome:
+        """One delivery's API work, and what its result or error means."""
         try:
-            message = await self._rendering(row)
-            if message is None:
-                outcome = Outcome(row.id, "failed", row.chat_id, "no rendering")
-            elif message.photo is not None and message.photo_id is None:
-                # the first recipient uploads the photo; the others wait for its file_id
-                key = (row.message_id, row.language)
-                async with self.uploading.setdefault(key, asyncio.Lock()):
-                    await self._deliver(row, self.renderings.get(key, message))
-                outcome = Outcome(row.id, "sent", row.chat_id)
-            else:
-                await self._deliver(row, message)
-                outcome = Outcome(row.id, "sent", row.chat_id)
-        except asyncio.CancelledError:
-            outcome = Outcome(row.id, "queued", row.chat_id, retry=True)
-            raise
+            return await action()
         except _Stopped:
-            outcome = Outcome(row.id, "cancelled", row.chat_id, "stopped")
+            return Outcome(row.id, "cancelled", row.chat_id, "stopped")
         except RetryAfter as exc:
             seconds = exc.retry_after
             seconds = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
             self.pacer.pause(float(seconds))
-            outcome = Outcome(row.id, "queued", row.chat_id, "retry after", retry=True)
+            return Outcome(row.id, "queued", row.chat_id, "retry after", retry=True)
         except Forbidden as exc:
-            outcome = Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
+            return Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
         except BadRequest as exc:
             if _chat_error(exc.message):
-                outcome = Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
-            else:
-                outcome = Outcome(row.id, "failed", row.chat_id, exc.message[:200])
-                self.stops[row.message_id] = exc.message[:200]
-                self.stopped.add(row.message_id)
+                return Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
+            self.stops[row.message_id] = exc.message[:200]
+            self.stopped.add(row.message_id)
+            return Outcome(row.id, "failed", row.chat_id, exc.message[:200])
         except TimedOut as exc:
             if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
-                outcome = self._retry(row, "connect timeout")
-            else:  # the request may have reached Telegram: do not guess
-                outcome = Outcome(row.id, "uncertain", row.chat_id, "timed out")
+                return self._retry(row, "connect timeout")
+            # the request may have reached Telegram: do not guess
+            return Outcome(row.id, "uncertain", row.chat_id, "timed out")
         except NetworkError as exc:
-            outcome = self._retry(row, exc.message[:200])
+            return self._retry(row, exc.message[:200])
         except TelegramError as exc:
-            outcome = Outcome(row.id, "failed", row.chat_id, exc.message[:200])
+            return Outcome(row.id, "failed", row.chat_id, exc.message[:200])
         except Exception as exc:
             log.exception("delivery %s failed unexpectedly", row.id)
-            outcome = Outcome(row.id, "failed", row.chat_id, type(exc).__name__)
-        finally:
-            self.busy_chats.discard(row.chat_id)
+            return Outcome(row.id, "failed", row.chat_id, type(exc).__name__)
+
+    def _done(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         self.flushed.clear()
         self.wakeup.set()
+
+    async def _send(self, row: Ready) -> None:
+        try:
+            self._done(await self._attempt(row, lambda: self._deliver_one(row)))
+        finally:
+            self.busy_chats.discard(row.chat_id)
+
+    async def _send_digest(self, rows: list[Ready]) -> None:
+        """Broadcasts held for one person's daily-digest time: one message when they are all
+        plain text and fit, else one after another."""
+        try:
+            combined = await self._combined(rows)
+            if combined is None:
+                for row in rows:
+                    self._done(await self._attempt(row, lambda row=row: self._deliver_one(row)))
+                return
+            first = rows[0]
+
+            async def send() -> Outcome:
+                await self._call(first, self.application.bot.send_message, combined)
+                return Outcome(first.id, "sent", first.chat_id)
+
+            outcome = await self._attempt(first, send)
+            for row in rows:
+                if row.id != first.id and first.id in self.retry_at:
+                    self.retry_at[row.id] = self.retry_at[first.id]
+                self._done(replace(outcome, delivery_id=row.id))
+        finally:
+            self.busy_chats.discard(rows[0].chat_id)
+
+    async def _combined(self, rows: list[Ready]) -> str | None:
+        if len(rows) < 2:
+            return None
+        texts = []
+        for row in rows:
+            message = await self._rendering(row)
+            if message is None or message.buttons or message.photo is not None:
+                return None
+            if message.photo_id is not None or message.document_id is not None:
+                return None
+            texts.append(message.text)
+        tr = self.services.tr(rows[0].language if rows[0].language != "*" else None)
+        text = tr._("<b>Today's BKM broadcasts</b>") + "\n\n" + "\n\n— — —\n\n".join(texts)
+        return text if len(text) <= DIGEST_LIMIT else None
 
     def _retry(self, row: Ready, error: str) -> Outcome:
         if row.attempts + 1 >= MAX_ATTEMPTS:  # row.attempts: the tries before this one

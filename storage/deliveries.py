@@ -46,6 +46,7 @@ class Ready:
     chat_id: int
     language: str
     attempts: int
+    held: bool = False  # held for the person's daily digest: sent together with the others
 
 
 @dataclass(frozen=True)
@@ -203,12 +204,13 @@ def recover(conn: sqlite3.Connection, now: datetime) -> int:
 def ready(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Ready]:
     """Queued deliveries that may go now: notifications first, then oldest first."""
     rows = conn.execute(
-        "SELECT id, message_id, chat_id, language, attempts FROM deliveries"
+        "SELECT id, message_id, chat_id, language, attempts, not_before IS NOT NULL"
+        " FROM deliveries"
         " WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?)"
         " ORDER BY priority, id LIMIT ?",
         (iso(now), limit),
     ).fetchall()
-    return [Ready(*row) for row in rows]
+    return [Ready(*row[:5], held=bool(row[5])) for row in rows]
 
 
 def claim(conn: sqlite3.Connection, ids: Sequence[int], now: datetime) -> list[int]:

@@ -137,15 +137,18 @@ async def test_resubscribing_and_the_daily_digest_time(
     shown = await bot.press(5001, "18:00")
     assert "sekali sehari pukul 18:00" in shown[-1].text
     # 03:00 UTC = 10:00 WIB: a broadcast now waits for 18:00 WIB (11:00 UTC)
-    await outbox.broadcast(
-        bot.application, ids.values(), text("LATER"), topic="pengumuman", author_id=None
-    )
+    for marker in ("LATER", "AND-THIS"):
+        await outbox.broadcast(
+            bot.application, ids.values(), text(marker), topic="pengumuman", author_id=None
+        )
+    await outbox.notify(bot.application, ids.values(), text("OWN"), kind="test")
     await bot.drain()
-    assert sent_to(api, "LATER") == {}
+    assert sent_to(api, "LATER") == {} and sent_to(api, "OWN") == {5001: 1}
     clock.advance(timedelta(hours=8))
     bot.application.bot_data["delivery_engine"].wake()
     await bot.drain()
-    assert sent_to(api, "LATER") == {5001: 1}
+    [digest] = [c for c in api.calls if c.chat_id == 5001 and "LATER" in c.text]
+    assert "Siaran BKM hari ini" in digest.text and "AND-THIS" in digest.text
 
 
 # ---- pacing -------------------------------------------------------------------------------------
