@@ -140,6 +140,9 @@ class Engine:
         # deliveries marked `sending` at once (waiting for their slot or at Telegram): what a
         # kill -9 can leave uncertain; half a second of sending hides slow round trips
         self.window = max(2, self.rate // 2)
+        # API calls at once: httpx keeps a connection per concurrent call and scans them all
+        # for every request, so an unbounded number costs CPU without adding throughput
+        self.calls = asyncio.Semaphore(max(8, self.rate // 8))
         self.chat_free_at: dict[int, float] = {}
         self.retry_at: dict[int, float] = {}
         self.busy_chats: set[int] = set()
@@ -265,13 +268,14 @@ class Engine:
         free_at = self.chat_free_at.get(chat_id, 0.0)
         if free_at > time.monotonic():
             await asyncio.sleep(free_at - time.monotonic())
-        await self.pacer.slot()
-        if row.message_id in self.stopped:
-            raise _Stopped
-        self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
-        if self.application.bot.rate_limiter is not None:
-            kw["rate_limit_args"] = ENGINE_CALL
-        return await send(chat_id, *args, **kw)
+        async with self.calls:
+            await self.pacer.slot()
+            if row.message_id in self.stopped:
+                raise _Stopped
+            self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
+            if self.application.bot.rate_limiter is not None:
+                kw["rate_limit_args"] = ENGINE_CALL
+            return await send(chat_id, *args, **kw)
 
     async def _deliver(self, row: Ready, message: Rendering) -> None:
         bot = self.application.bot
