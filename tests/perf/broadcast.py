@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -114,19 +116,37 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
         return _row(name, counting, details)
 
 
+def run_bare(recipients: int, progress: Any) -> Row:
+    """The same messages from bare PTB at the same rate: what this machine allows."""
+    chats = frozenset(range(FIRST, FIRST + recipients))
+    with LoopbackServer() as server:
+        for chat_id in chats:
+            server.api.known_chats[chat_id] = {"id": chat_id, "type": "private", "first_name": "W"}
+        counting = Counting(chats)
+        server.api.listeners.append(counting)
+        command = [sys.executable, "-m", "tests.perf._bare_sender", server.url]
+        subprocess.run([*command, str(FIRST), str(recipients), str(RATE)], check=True)
+    rate = round(_rate(counting.times), 1)
+    details = {"configured_per_s": RATE, "achieved_per_s": rate, "recipients": recipients}
+    details["rate_fraction"] = round(rate / RATE, 3)
+    name = f"bare PTB, same {recipients:,} calls at {RATE}/s"
+    progress(f"{name}: {details}")
+    return _row(name, counting, details)
+
+
 async def run(ctx: RunContext) -> list[Row]:
     recipients = 10_000 if ctx.sizes.throughput_updates >= 1000 else 2_000
+    bare = await asyncio.to_thread(run_bare, recipients, ctx.progress)
     rows = []
     for kill in (False, True):
-        rows.append(
-            await asyncio.to_thread(
-                run_once, ctx.workdir / f"kill-{kill}", recipients, kill, ctx.progress
-            )
+        row = await asyncio.to_thread(
+            run_once, ctx.workdir / f"kill-{kill}", recipients, kill, ctx.progress
         )
+        rows.append(row.compared_to(bare))
     for row in rows:
         if row.details["duplicates"] or row.details["silent_losses"]:
             raise BenchmarkError(f"{row.name}: {row.details}")
-    return rows
+    return [*rows, bare]
 
 
 FIGURE = Figure(
