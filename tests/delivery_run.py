@@ -108,6 +108,14 @@ class BotRun:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user + system; Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill9(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import resource
 import statistics
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
             if kill_at_half:
                 if not wait_until(lambda: counting.delivered >= recipients // 2, 600, 0.001):
                     raise BenchmarkError(f"the broadcast stalled:\n{first.output[-2000:]}")
+                cpu = first.cpu_seconds()
                 first.kill9()
                 details["delivered_at_kill"] = counting.delivered
                 segment = sorted(counting.times)
@@ -96,12 +98,16 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
                 restarted = time.monotonic()
                 second = BotRun(server, workdir, RATE, "second")
                 wait_for_report(server, board, timeout=recipients / RATE * 3 + START_TIMEOUT)
+                cpu += second.cpu_seconds()
                 after = sorted(counting.times)[len(segment) :]
                 details["achieved_per_s_after_restart"] = round(_rate(after), 1)
                 details["restart_to_report_s"] = round(time.monotonic() - restarted, 1)
             else:
                 wait_for_report(server, 0, timeout=recipients / RATE * 3 + START_TIMEOUT)
+                cpu = first.cpu_seconds()
                 details["achieved_per_s"] = round(_rate(counting.times), 1)
+            # the bot's CPU time (start-up included) per message: what the load cannot blur
+            details["bot_cpu_ms_per_message"] = round(cpu * 1000 / recipients, 2)
             details["wall_s"] = round(time.monotonic() - started, 1)
         finally:
             first.stop()
@@ -125,9 +131,13 @@ def run_bare(recipients: int, progress: Any) -> Row:
         counting = Counting(chats)
         server.api.listeners.append(counting)
         command = [sys.executable, "-m", "tests.perf._bare_sender", server.url]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([*command, str(FIRST), str(recipients), str(RATE)], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     rate = round(_rate(counting.times), 1)
     details = {"configured_per_s": RATE, "achieved_per_s": rate, "recipients": recipients}
+    details["sender_cpu_ms_per_message"] = round(cpu * 1000 / recipients, 2)
     details["rate_fraction"] = round(rate / RATE, 3)
     name = f"bare PTB, same {recipients:,} calls at {RATE}/s"
     progress(f"{name}: {details}")
