@@ -32,7 +32,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application
 
 from bot.context import services_of
-from bot.i18n import Translator
 from storage import deliveries
 from storage.deliveries import Figures, Outcome, Ready, Rendering
 
@@ -154,10 +153,8 @@ class Engine:
         self.renderings: dict[tuple[int, str], Rendering] = {}
         self.uploading: dict[tuple[int, str], asyncio.Lock] = {}
         self.wakeup = asyncio.Event()
-        self.flushed = asyncio.Event()
         self.idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = False
         self._flushing = False
         self.report_hook: ReportHook | None = None
 
@@ -175,7 +172,6 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop taking work; let calls already at Telegram finish and record them."""
-        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -356,7 +352,6 @@ class Engine:
 
     def _done(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
-        self.flushed.clear()
         self.wakeup.set()
 
     async def _send(self, row: Ready) -> None:
@@ -423,7 +418,6 @@ class Engine:
 
     async def _flush(self) -> None:
         if not (self.outcomes or self.photos or self.stops):
-            self.flushed.set()
             return
         self._flushing = True
         try:
@@ -452,7 +446,6 @@ class Engine:
             if outcome.status != "queued":
                 self.retry_at.pop(outcome.delivery_id, None)
         await self._settle(touched)
-        self.flushed.set()
 
     async def _settle(self, message_ids: list[int]) -> None:
         if not message_ids:
@@ -506,7 +499,3 @@ async def drain(application: AnyApplication, timeout: float = 10.0) -> None:  # 
     engine = engine_of(application)
     if engine is not None:
         await engine.wait_idle(timeout)
-
-
-def tr_for(application: AnyApplication, language: str | None) -> Translator:
-    return services_of(application).tr(language)

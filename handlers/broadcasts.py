@@ -5,6 +5,7 @@ recipients will see it, confirm. Delivery goes through the engine (bot/delivery.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -80,8 +81,6 @@ def when_text(tr: Translator, data: dict[str, Any]) -> str:
     if data.get("recurrence"):
         return recurrence_text(tr, data["recurrence"], data["at_time"])
     if data.get("due_at"):
-        from datetime import datetime
-
         return tr.datetime(datetime.fromisoformat(data["due_at"]))
     return tr._("now")
 
@@ -373,8 +372,6 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
         await stale_button(update, context)
         return None
     await answer(update, context)
-    from datetime import datetime
-
     now, tz = context.clock.now(), context.settings.timezone
     due = datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
     if due is not None and due <= now:  # the draft sat too long: a one-off time has passed

@@ -19,8 +19,9 @@ from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.outbox import Outgoing
 from bot.recurrence import Recurrence, next_daily, next_firing
-from bot.transport.rules import plain_text
+from bot.transport.rules import Refusal, plain_text
 from handlers.broadcasts_report import figures_text, reference
+from handlers.subscriptions import TOPIC_LABELS
 from storage import broadcasts, deliveries, schedules
 from storage.broadcasts import Broadcast
 from storage.schedules import Schedule
@@ -48,8 +49,6 @@ def recurrence_text(tr: Translator, code: str, at_time: str) -> str:
 
 
 def audience_text(tr: Translator, audience: str, rw: int | None, topic: str) -> str:
-    from handlers.subscriptions import TOPIC_LABELS
-
     if audience == "rw":
         return tr._("Residents of RW {rw}").format(rw=f"{rw:02d}")
     if audience == "topic":
@@ -60,7 +59,7 @@ def audience_text(tr: Translator, audience: str, rw: int | None, topic: str) -> 
 def excerpt(text: str, limit: int = 60) -> str:
     try:
         plain = plain_text(text, "HTML")
-    except Exception:
+    except Refusal:
         plain = text
     plain = " ".join(plain.split())
     return html.escape(plain if len(plain) <= limit else plain[: limit - 1] + "…")

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from bot import delivery, outbox, scheduling
 from bot.context import services_of
 from bot.features import ScheduledAction
@@ -34,8 +36,6 @@ TOPIC = "laporan_bulanan"
 
 def month_label(tr: Translator, month: str) -> str:
     year, number = (int(x) for x in month.split("-"))
-    from babel.dates import format_date
-
     return format_date(datetime(year, number, 1), "MMMM y", locale=tr.babel_locale)
 
 
