@@ -50,6 +50,11 @@ def _row(name: str, counting: Counting, details: dict[str, Any]) -> Row:
     )
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rate(times: list[float]) -> float:
     times = sorted(times)
     if len(times) < 2:
@@ -84,6 +89,7 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
         try:
             compose_broadcast(server)
             started = time.monotonic()
+            server_before = _own_cpu()
             details: dict[str, Any] = {"configured_per_s": RATE}
             if kill_at_half:
                 if not wait_until(lambda: counting.delivered >= recipients // 2, 600, 0.001):
@@ -108,6 +114,9 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
                 details["achieved_per_s"] = round(_rate(counting.times), 1)
             # the bot's CPU time (start-up included) per message: what the load cannot blur
             details["bot_cpu_ms_per_message"] = round(cpu * 1000 / recipients, 2)
+            # the stand-in's (this process: the HTTP server threads)
+            server_cpu = _own_cpu() - server_before
+            details["stand_in_cpu_ms_per_message"] = round(server_cpu * 1000 / recipients, 2)
             details["wall_s"] = round(time.monotonic() - started, 1)
         finally:
             first.stop()
@@ -132,12 +141,15 @@ def run_bare(recipients: int, progress: Any) -> Row:
         server.api.listeners.append(counting)
         command = [sys.executable, "-m", "tests.perf._bare_sender", server.url]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_before = _own_cpu()
         subprocess.run([*command, str(FIRST), str(recipients), str(RATE)], check=True)
+        server_cpu = _own_cpu() - server_before
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     rate = round(_rate(counting.times), 1)
     details = {"configured_per_s": RATE, "achieved_per_s": rate, "recipients": recipients}
     details["sender_cpu_ms_per_message"] = round(cpu * 1000 / recipients, 2)
+    details["stand_in_cpu_ms_per_message"] = round(server_cpu * 1000 / recipients, 2)
     details["rate_fraction"] = round(rate / RATE, 3)
     name = f"bare PTB, same {recipients:,} calls at {RATE}/s"
     progress(f"{name}: {details}")
