@@ -64,6 +64,11 @@ async def test_a_formatted_broadcast_to_one_rw_is_previewed_then_delivered_exact
     assert all(c.params["text"].startswith(html) for c in delivered)
     report = [c for c in api.calls if c.chat_id == BOARD_ID and "laporan pengiriman" in c.text]
     assert report and "Terkirim: 2" in report[-1].text
+    again = await bot.press_data(BOARD_ID, "sb:go", done[-1].result["message_id"])
+    assert "tidak berlaku" in texts(again) or any(
+        c.method == "answerCallbackQuery" for c in again
+    )  # a second press of the old button sends nothing
+    assert len([c for c in api.calls if c.chat_id == 5001 and "Rapat" in c.text]) == 1
 
 
 async def test_a_photo_with_its_caption_goes_to_subscribers_of_a_topic(

@@ -92,7 +92,7 @@ def run_once(workdir: Path, recipients: int, kill_at_half: bool, progress: Any) 
             server_before = _own_cpu()
             details: dict[str, Any] = {"configured_per_s": RATE}
             if kill_at_half:
-                if not wait_until(lambda: counting.delivered >= recipients // 2, 600, 0.001):
+                if not wait_until(lambda: counting.delivered >= recipients // 2, 600, 0.002):
                     raise BenchmarkError(f"the broadcast stalled:\n{first.output[-2000:]}")
                 cpu = first.cpu_seconds()
                 first.kill9()
