@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot import outbox
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -392,3 +394,25 @@ async def test_membership_notifications_go_through_the_engine(
     ).fetchall()
     conn.close()
     assert rows == [("membership.applied", BOARD_ID, "sent")]
+
+
+async def test_the_rate_limiter_leaves_the_engines_429s_to_the_engine() -> None:
+    from datetime import timedelta as td
+
+    from telegram.error import RetryAfter
+
+    from bot.delivery import ENGINE_CALL, rate_limiter
+
+    limiter = rate_limiter(25)
+    assert limiter._base_limiter is not None and limiter._base_limiter.max_rate == 30
+    calls: list[int] = []
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise RetryAfter(td(seconds=0))
+
+    for args, expected in ((ENGINE_CALL, 1), (None, 3)):
+        calls.clear()
+        with pytest.raises(RetryAfter):
+            await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 1}, args)
+        assert len(calls) == expected  # the engine's own call: no retry by the limiter
