@@ -62,6 +62,10 @@ class _Stopped(Exception):
     """The message was stopped (a content error) while this delivery waited for its turn."""
 
 
+class _Closing(Exception):
+    """The bot is stopping: a delivery that has not reached Telegram waits for the next start."""
+
+
 class EngineRateLimiter(AIORateLimiter):
     """PTB's limiter for everything; the engine's own calls are not retried by it (the engine
     honours 429 itself, for every chat), everything else keeps its retries."""
@@ -109,6 +113,7 @@ class Pacer:
         self.starts: deque[float] = deque(maxlen=rate)
         self.next_at = 0.0
         self.paused_until = 0.0
+        self.closed = False  # the engine is stopping: nobody waits for a slot any more
         self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
@@ -118,6 +123,8 @@ class Pacer:
         async with self._lock:
             while True:
                 now = time.monotonic()
+                if self.closed:
+                    return
                 target = max(self.next_at, self.paused_until)
                 if len(self.starts) == self.rate:
                     target = max(target, self.starts[0] + WINDOW + WINDOW_MARGIN)
@@ -156,6 +163,7 @@ class Engine:
         self.idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing = False
+        self.closing = False
         self.report_hook: ReportHook | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -171,7 +179,10 @@ class Engine:
         ]
 
     async def stop(self) -> None:
-        """Stop taking work; let calls already at Telegram finish and record them."""
+        """Stop taking work; calls already at Telegram finish and are recorded, the rest go
+        back to the queue (a graceful stop leaves nothing uncertain)."""
+        self.closing = True
+        self.pacer.closed = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -262,12 +273,14 @@ class Engine:
     async def _call(self, row: Ready, send: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         chat_id = row.chat_id
         free_at = self.chat_free_at.get(chat_id, 0.0)
-        if free_at > time.monotonic():
+        if free_at > time.monotonic() and not self.closing:
             await asyncio.sleep(free_at - time.monotonic())
         async with self.calls:
             await self.pacer.slot()
             if row.message_id in self.stopped:
                 raise _Stopped
+            if self.closing:
+                raise _Closing
             self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
             if self.application.bot.rate_limiter is not None:
                 kw["rate_limit_args"] = ENGINE_CALL
@@ -324,6 +337,8 @@ class Engine:
             return await action()
         except _Stopped:
             return Outcome(row.id, "cancelled", row.chat_id, "stopped")
+        except _Closing:  # never reached Telegram: back to the queue for the next start
+            return Outcome(row.id, "queued", row.chat_id, retry=True)
         except RetryAfter as exc:
             seconds = exc.retry_after
             seconds = seconds if isinstance(seconds, int | float) else seconds.total_seconds()

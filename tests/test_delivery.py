@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
 from collections import Counter
@@ -416,3 +417,25 @@ async def test_the_rate_limiter_leaves_the_engines_429s_to_the_engine() -> None:
         with pytest.raises(RetryAfter):
             await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 1}, args)
         assert len(calls) == expected  # the engine's own call: no retry by the limiter
+
+
+async def test_a_graceful_stop_mid_broadcast_leaves_nothing_uncertain(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock, make_bot: Any
+) -> None:
+    ids = seed(settings, api, clock, list(range(5001, 5041)))
+    first = make_bot(settings, broadcast_rate=10)
+    async with running(first.application):
+        await outbox.broadcast(
+            first.application, ids.values(), text("STOP"), topic="pengumuman", author_id=None
+        )
+        await asyncio.sleep(1.0)
+    before = sum(sent_to(api, "STOP").values())
+    assert 0 < before < 40
+    conn = sqlite3.connect(settings.database)
+    statuses = dict(conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status"))
+    conn.close()
+    assert statuses == {"sent": before, "queued": 40 - before}
+    second = make_bot(settings, broadcast_rate=40)
+    async with running(second.application):
+        await second.drain()
+    assert sent_to(api, "STOP") == {chat: 1 for chat in ids}
