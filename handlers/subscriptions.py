@@ -5,18 +5,30 @@ Notifications (a person's own business) always arrive; these choices only shape 
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot import flows
 from bot.access import answer, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem, PersonalData
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
+from bot.validate import Invalid
+from bot.when import parse_clock
 from handlers.core import stale_button
 from storage import deliveries, subscriptions
+from storage import flows as flow_rows
 from storage.subscriptions import TOPICS, Subscription
 
 TOPIC_LABELS = {
@@ -26,6 +38,7 @@ TOPIC_LABELS = {
     "laporan_bulanan": N_("Monthly report"),
 }
 DIGEST_TIMES = ("06:00", "12:00", "18:00", "20:00")
+TIME_FLOW = "subscription_time"
 
 
 def status_text(tr: Translator, sub: Subscription) -> str:
@@ -118,15 +131,6 @@ async def pressed(update: Update, context: BKMContext) -> None:
         sub = await db.write(subscriptions.set_stopped, person_id, False, now)
     elif parts[1:] == ["now"]:
         sub = await db.write(subscriptions.set_digest_time, person_id, None, now)
-    elif parts[1:] == ["daily"]:
-        await answer(update, context)
-        await reply(
-            update,
-            context,
-            tr._("At what time should your daily digest of broadcasts arrive?"),
-            reply_markup=keyboard([[(t, f"sub:at:{t.replace(':', '')}") for t in DIGEST_TIMES]]),
-        )
-        return
     elif len(parts) == 3 and parts[1] == "at" and f"{parts[2][:2]}:{parts[2][2:]}" in DIGEST_TIMES:
         clock = f"{parts[2][:2]}:{parts[2][2:]}"
         sub = await db.write(subscriptions.set_digest_time, person_id, clock, now)
@@ -137,8 +141,81 @@ async def pressed(update: Update, context: BKMContext) -> None:
     await show(update, context, sub)
 
 
+# ---- the daily-digest time: a preset button or a typed time -----------------------------------
+class Step(IntEnum):
+    TIME = 1
+
+
+async def daily_begin(update: Update, context: BKMContext) -> Step:
+    await answer(update, context)
+    await flows.save_step(update, context, TIME_FLOW, Step.TIME, {})
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "At what time should your daily digest of broadcasts arrive? "
+            "Choose one, or type a time such as 19:30."
+        ),
+        reply_markup=keyboard([[(t, f"sub:at:{t.replace(':', '')}") for t in DIGEST_TIMES]]),
+    )
+    return Step.TIME
+
+
+async def _save_time(update: Update, context: BKMContext, clock: str) -> int:
+    person_id, now = context.person.id, context.clock.now()
+    key = flows.conversation_key_of(update)
+
+    def save(conn: Any) -> Subscription:
+        sub = subscriptions.set_digest_time(conn, person_id, clock, now)
+        flow_rows.end(conn, person_id=person_id, flow=TIME_FLOW, conversation_key=key, keep=False)
+        return sub
+
+    sub = await context.db.write(save)
+    await answer(update, context, context.tr._("Saved."))
+    await show(update, context, sub)
+    return flows.END
+
+
+async def typed_time(update: Update, context: BKMContext) -> int | None:
+    try:
+        clock = parse_clock(update.message.text or "")  # type: ignore[union-attr]
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    return await _save_time(update, context, f"{clock.hour:02d}:{clock.minute:02d}")
+
+
+async def preset_time(update: Update, context: BKMContext) -> int | None:
+    raw = (update.callback_query.data or "").removeprefix("sub:at:")  # type: ignore[union-attr]
+    clock = f"{raw[:2]}:{raw[2:]}"
+    if clock not in DIGEST_TIMES:
+        await stale_button(update, context)
+        return None
+    return await _save_time(update, context, clock)
+
+
+async def time_cancel(update: Update, context: BKMContext) -> int:
+    await flows.end_flow(update, context, TIME_FLOW, keep=False)
+    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
+    return flows.END
+
+
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    daily = ConversationHandler(
+        name=TIME_FLOW,
+        persistent=True,
+        entry_points=[CallbackQueryHandler(daily_begin, pattern=r"^sub:daily$")],
+        states={
+            Step.TIME: [
+                CallbackQueryHandler(preset_time, pattern=r"^sub:at:"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, typed_time),
+            ]
+        },
+        fallbacks=[CommandHandler(["batal", "cancel"], time_cancel)],
+        allow_reentry=True,
+    )
     return [
+        daily,
         CommandHandler(["langganan", "subscribe"], subscribe),
         CommandHandler(["berhenti", "unsubscribe"], unsubscribe),
         CallbackQueryHandler(subscribe, pattern=r"^menu:subscribe$"),

@@ -137,7 +137,8 @@ async def test_resubscribing_and_the_daily_digest_time(
     assert "berhenti berlangganan semua siaran" in calls[-1].text
     await bot.press(5001, "Terima siaran lagi")
     await bot.press(5001, "Sekali sehari saja")
-    shown = await bot.press(5001, "18:00")
+    assert "misalnya 20:00" in " ".join(c.text for c in await bot.send(5001, "jam enam"))
+    shown = await bot.send(5001, "18.00")  # typed, or one of the buttons
     assert "sekali sehari pukul 18:00" in shown[-1].text
     # 03:00 UTC = 10:00 WIB: a broadcast now waits for 18:00 WIB (11:00 UTC)
     for marker in ("LATER", "AND-THIS"):
