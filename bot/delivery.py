@@ -456,7 +456,13 @@ class Engine:
                 touched.add(message_id)
             return sorted(touched)
 
-        touched = await self.services.db.write(record)
+        try:
+            touched = await self.services.db.write(record)
+        except Exception:  # e.g. the database was busy: keep them for the next try
+            self.outcomes[:0] = outcomes
+            self.photos[:0] = photos
+            self.stops = {**stops, **self.stops}
+            raise
         for outcome in outcomes:
             if outcome.status != "queued":
                 self.retry_at.pop(outcome.delivery_id, None)
