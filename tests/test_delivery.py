@@ -179,8 +179,9 @@ async def test_the_overall_rate_and_one_message_a_second_per_chat(
         per_chat.setdefault(call.chat_id or 0, []).append(call.at)
     gaps = [b - a for stamps in per_chat.values() for a, b in itertools.pairwise(stamps)]
     assert len(gaps) == 30 and min(gaps) >= 1.0
-    # and it is not needlessly slow: 60 calls at 20/s take about three seconds
-    assert times[-1] - times[0] < 6
+    # and it is not needlessly slow: 60 calls at 20/s take about three seconds (a loaded
+    # machine may stretch that)
+    assert times[-1] - times[0] < 10
 
 
 # ---- Telegram's errors ---------------------------------------------------------------------
