@@ -183,11 +183,15 @@ class Engine:
         back to the queue (a graceful stop leaves nothing uncertain)."""
         self.closing = True
         self.pacer.closed = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self.wakeup.set()
+        # the loops see `closing` and return (a cancelled claim or record could leave rows
+        # `sending` that never reached Telegram); cancelled only if they do not
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=5)
+            for task in late:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.inflight:
             await asyncio.wait(self.inflight, timeout=10)
         await self._flush()
@@ -203,7 +207,7 @@ class Engine:
 
     # ---- the dispatcher -----------------------------------------------------------------------
     async def _dispatch(self) -> None:
-        while True:
+        while not self.closing:
             try:
                 await self._dispatch_once()
             except asyncio.CancelledError:
@@ -219,6 +223,8 @@ class Engine:
         self.wakeup.clear()
         db, clock = self.services.db, self.services.clock
         rows = await db.read(deliveries.ready, clock.now(), 4 * self.batch + 100)
+        if self.closing:
+            return
         now = time.monotonic()
         picked: list[Ready] = []
         chats: set[int] = set()
@@ -421,7 +427,7 @@ class Engine:
 
     # ---- recording outcomes -------------------------------------------------------------------
     async def _flush_loop(self) -> None:
-        while True:
+        while not self.closing:
             await asyncio.sleep(0.05)
             try:
                 await self._flush()
