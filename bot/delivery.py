@@ -43,6 +43,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 ENGINE_KEY = "delivery_engine"
 ENGINE_CALL = "engine"  # rate_limit_args of the engine's calls: no retries by the limiter
 MAX_ATTEMPTS = 5
+STOP_GRACE = 5.0  # seconds a graceful stop waits for notifications that are due
 BACKOFF = 0.25  # seconds before the first retry of a 5xx / connection error; doubles
 CHAT_GAP = 1.02  # seconds between two messages to one chat
 WINDOW = 1.0  # the sliding window the overall rate is kept in
@@ -180,7 +181,17 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop taking work; calls already at Telegram finish and are recorded, the rest go
-        back to the queue (a graceful stop leaves nothing uncertain)."""
+        back to the queue (a graceful stop leaves nothing uncertain). Notifications due now
+        are given up to STOP_GRACE seconds to go out first; broadcasts resume at the next start."""
+        deadline = time.monotonic() + STOP_GRACE
+        while self._tasks and time.monotonic() < deadline:
+            waiting = await self.services.db.read(
+                deliveries.notifications_due, self.services.clock.now()
+            )
+            if not waiting and not self.outcomes and not self._flushing:
+                break
+            self.wakeup.set()
+            await asyncio.sleep(0.05)
         self.closing = True
         self.pacer.closed = True
         self.wakeup.set()
@@ -519,6 +530,20 @@ async def stop(application: AnyApplication) -> None:
     if engine is not None:
         await engine.stop()
         application.bot_data.pop(ENGINE_KEY, None)
+
+
+async def wait_sent(application: AnyApplication, message_id: int, timeout: float) -> None:  # noqa: ASYNC109
+    """Until a message has nothing left to send now, or `timeout` seconds; returns at once
+    when the engine is not running (it will send them when it starts)."""
+    engine = engine_of(application)
+    if engine is None or engine.closing:
+        return
+    services = services_of(application)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not engine.closing:
+        if not await services.db.read(deliveries.unsent, message_id, services.clock.now()):
+            return
+        await asyncio.sleep(0.02)
 
 
 async def drain(application: AnyApplication, timeout: float = 10.0) -> None:  # noqa: ASYNC109

@@ -33,6 +33,7 @@ from storage import deliveries, people, subscriptions
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
+NOTIFY_WAIT = 5.0  # seconds notify() waits for its deliveries (broadcasts never wait)
 
 Button = tuple[str, str]  # (label, callback_data) or (label, "https://…" link)
 
@@ -121,9 +122,11 @@ async def enqueue(
     topic: str | None,
     author_id: int | None,
     broadcast_id: int | None = None,
+    wait: float = 0.0,
 ) -> int:
     """Queue one message for people (ids, or a function of the connection that finds them)
-    in one transaction, and wake the engine; returns how many deliveries were queued."""
+    in one transaction, and wake the engine; returns how many deliveries were queued.
+    With `wait`, return once they are sent (or failed…), or after that many seconds."""
     services = services_of(application)
     now = services.clock.now()
     tz = services.settings.timezone
@@ -133,7 +136,7 @@ async def enqueue(
         recipients = subscriptions.recipients(
             conn, ids, topic=topic, hold_until=lambda clock: next_daily(clock, now, tz)
         )
-        _, queued = deliveries.enqueue(
+        message_id, queued = deliveries.enqueue(
             conn,
             kind=kind,
             topic=topic,
@@ -143,10 +146,12 @@ async def enqueue(
             now=now,
             broadcast_id=broadcast_id,
         )
-        return queued
+        return message_id, queued
 
-    queued = await services.db.write(store)
+    message_id, queued = await services.db.write(store)
     delivery.wake(application)
+    if wait and queued:
+        await delivery.wait_sent(application, message_id, wait)
     return queued
 
 
@@ -154,11 +159,12 @@ async def notify(
     application: AnyApplication, person_ids: Iterable[int], render: Render, *, kind: str
 ) -> int:
     """Tell people about their own business (whatever their subscriptions); returns how many
-    deliveries were queued. Returns once they are stored: the engine sends them."""
+    deliveries were queued. Returns once the engine has sent them (each chat at most one
+    message a second), or after NOTIFY_WAIT seconds; they are stored before anything is sent."""
     wanted = list(person_ids)
     return await enqueue(
         application, wanted, render_all(application, render), kind=kind, topic=None,
-        author_id=None,
+        author_id=None, wait=NOTIFY_WAIT,
     )  # fmt: skip
 
 
@@ -172,7 +178,7 @@ async def notify_board(
 
     return await enqueue(
         application, board, render_all(application, render), kind=kind, topic=None,
-        author_id=None,
+        author_id=None, wait=NOTIFY_WAIT,
     )  # fmt: skip
 
 

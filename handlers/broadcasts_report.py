@@ -76,11 +76,14 @@ def report(tr: Translator, figures: Figures) -> Outgoing:
 async def send_report(application: AnyApplication, figures: Figures) -> None:
     if figures.author_id is None:
         return
-    await outbox.notify(
+    # queued without waiting: this runs inside the engine's recorder
+    await outbox.enqueue(
         application,
         [figures.author_id],
-        lambda tr: report(tr, figures),
+        outbox.render_all(application, lambda tr: report(tr, figures)),
         kind="broadcast.report",
+        topic=None,
+        author_id=None,
     )
 
 

@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot import delivery, outbox, scheduling
+from bot import delivery, scheduling
 from bot.context import services_of
 from bot.features import ScheduledAction
 from bot.i18n import Translator
-from bot.outbox import Outgoing
 from bot.paginate import paginate
 from bot.recurrence import next_daily, next_digest, previous_month
 from storage import broadcasts, deliveries, subscriptions
@@ -73,19 +72,10 @@ async def after(application: Any, result: dict[str, Any]) -> None:
         scheduling.arm(application, result["next"])
     late = services.clock.now() - datetime.fromisoformat(result["due_at"])
     if late > timedelta(hours=services.settings.misfire_grace_hours):
+        # too late to be "the report of the month": recorded and logged, not sent; the
+        # figures stay on /transparansi (a board message here would only repeat that)
         await services.db.write(broadcasts.digest_missed, result["month"])
-        hours = int(late.total_seconds() // 3600)
-        month = result["month"]
-        await outbox.notify_board(
-            application,
-            lambda tr: Outgoing(
-                tr._(
-                    "The monthly digest for {month} was not sent: the bot was not running "
-                    "at the time ({hours} hours late). Residents can still read /transparansi."
-                ).format(month=month_label(tr, month), hours=hours)
-            ),
-            kind="digest.missed",
-        )
+        log.warning("monthly digest for %s missed: %s late", result["month"], late)
         return
     await send(application, result["month"])
 

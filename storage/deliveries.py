@@ -213,6 +213,26 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Ready]:
     return [Ready(*row[:5], held=bool(row[5])) for row in rows]
 
 
+def notifications_due(conn: sqlite3.Connection, now: datetime) -> int:
+    """Notifications still to send now (or at Telegram): what a graceful stop waits for."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE priority = 0 AND (status = 'sending' OR"
+        " (status = 'queued' AND (not_before IS NULL OR not_before <= ?)))",
+        (iso(now),),
+    ).fetchone()
+    return int(row[0])
+
+
+def unsent(conn: sqlite3.Connection, message_id: int, now: datetime) -> int:
+    """A message's deliveries still to send now (or at Telegram)."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE message_id = ? AND (status = 'sending' OR"
+        " (status = 'queued' AND (not_before IS NULL OR not_before <= ?)))",
+        (message_id, iso(now)),
+    ).fetchone()
+    return int(row[0])
+
+
 def claim(conn: sqlite3.Connection, ids: Sequence[int], now: datetime) -> list[int]:
     """Mark deliveries `sending` (before their API calls); returns those that were queued."""
     stamp = iso(now)
