@@ -45,10 +45,11 @@ async def _post_init(application: BKMApplication) -> None:
         )
     except TelegramError as exc:
         log.warning("could not set the command menus: %s", exc)
+    # the delivery engine first, so what overdue schedules tell people goes out at start
+    await delivery_start(application)
     ran = await scheduling.restore(application)
     if ran:
         log.info("ran %d schedule(s) that fell due while the bot was down", ran)
-    await delivery_start(application)
 
 
 async def _post_stop(application: BKMApplication) -> None:

@@ -33,7 +33,7 @@ from storage import deliveries, people, subscriptions
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
-NOTIFY_WAIT = 5.0  # seconds notify() waits for its deliveries (broadcasts never wait)
+NOTIFY_WAIT = 5.0  # seconds notify() and broadcast() wait for their deliveries at most
 
 Button = tuple[str, str]  # (label, callback_data) or (label, "https://…" link)
 
@@ -191,7 +191,8 @@ async def broadcast(
     author_id: int | None,
 ) -> int:
     """Send to many on a topic (pengumuman, polling, anggaran, laporan_bulanan): respects
-    /langganan, /berhenti and the daily-digest choice; the author gets a report."""
+    /langganan, /berhenti and the daily-digest choice; the author gets a report. Waits like
+    notify (at most NOTIFY_WAIT seconds: a large audience goes on in the background)."""
     wanted = list(person_ids)
     return await enqueue(
         application,
@@ -200,4 +201,5 @@ async def broadcast(
         kind=f"broadcast:{topic}",
         topic=topic,
         author_id=author_id,
+        wait=NOTIFY_WAIT,
     )

@@ -202,7 +202,7 @@ async def test_the_monthly_digest_in_both_languages_and_to_the_channel(
     conn.execute("COMMIT")
     conn.close()
     api.known_chats[-100777] = {"id": -100777, "type": "channel", "title": "BKM"}
-    sim = make_bot(settings, channel="-100777")
+    sim = make_bot(settings, channel="-100777", digest=True)
     async with running(sim.application):
         clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # 1 December, 08:00 WIB
         assert await scheduling.run_due(sim.application) == 1

@@ -370,10 +370,14 @@ async def test_notifications_go_before_a_long_broadcast(
     bot: Simulator, settings: Settings, api: FakeBotAPI, clock: FakeClock
 ) -> None:
     ids = seed(settings, api, clock, list(RESIDENTS)[:60])
-    await outbox.broadcast(
-        bot.application, ids.values(), text("LONG"), topic="pengumuman", author_id=None
+    long = asyncio.create_task(  # broadcast() waits at most NOTIFY_WAIT for its deliveries
+        outbox.broadcast(
+            bot.application, ids.values(), text("LONG"), topic="pengumuman", author_id=None
+        )
     )
+    await asyncio.sleep(0.2)
     await outbox.notify(bot.application, [ids[5060]], text("URGENT"), kind="test")
+    await long
     await bot.drain()
     urgent = next(c.at for c in api.calls if "URGENT" in c.text)
     long_calls = sorted(c.at for c in api.calls if "LONG" in c.text)
@@ -427,10 +431,13 @@ async def test_a_graceful_stop_mid_broadcast_leaves_nothing_uncertain(
     ids = seed(settings, api, clock, list(range(5001, 5041)))
     first = make_bot(settings, broadcast_rate=10)
     async with running(first.application):
-        await outbox.broadcast(
-            first.application, ids.values(), text("STOP"), topic="pengumuman", author_id=None
+        sending = asyncio.create_task(
+            outbox.broadcast(
+                first.application, ids.values(), text("STOP"), topic="pengumuman", author_id=None
+            )
         )
         await asyncio.sleep(1.0)
+    assert await sending == 40  # queued; the stop ended its wait
     before = sum(sent_to(api, "STOP").values())
     assert 0 < before < 40
     conn = sqlite3.connect(settings.database)
