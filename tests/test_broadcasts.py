@@ -167,7 +167,7 @@ async def test_a_weekly_broadcast_fires_rearms_and_can_be_cancelled(
     await bot.press(BOARD_ID, "Jadwalkan")
     # Saturday 28/11 10:00 WIB now; Monday 30/11 07:30 WIB = 00:30 UTC
     clock.set(datetime(2026, 11, 30, 0, 31, tzinfo=UTC))
-    assert await scheduling.run_due(bot.application) == 1
+    await scheduling.run_due(bot.application)
     await bot.drain()
     assert sent_to(api, "Posyandu")[5001] == 1
     db = bot.application.bot_data["services"].db
@@ -205,7 +205,7 @@ async def test_the_monthly_digest_in_both_languages_and_to_the_channel(
     sim = make_bot(settings, channel="-100777", digest=True)
     async with running(sim.application):
         clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # 1 December, 08:00 WIB
-        assert await scheduling.run_due(sim.application) == 1
+        await scheduling.run_due(sim.application)
         await sim.drain()
     indonesian = texts([c for c in api.calls if c.chat_id == 5001])
     english = texts([c for c in api.calls if c.chat_id == 5002])
@@ -229,10 +229,16 @@ async def test_the_monthly_digest_in_both_languages_and_to_the_channel(
 async def test_the_digest_is_off_when_bkm_digest_is_off(
     settings: Settings, api: FakeBotAPI, clock: FakeClock, make_bot: Any
 ) -> None:
+    seed(settings, api, clock, [5001])
     sim = make_bot(settings, digest=False)
     async with running(sim.application):
         clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
-        assert await scheduling.run_due(sim.application) == 0
+        await scheduling.run_due(sim.application)
+        await sim.drain()
+    assert not [c for c in api.calls if "Laporan bulanan BKM" in c.text]
+    conn = connect_sync(settings.database)
+    assert conn.execute("SELECT COUNT(*) FROM schedules WHERE kind = 'digest'").fetchone()[0] == 0
+    conn.close()
 
 
 # ---- recurrence (pure) ------
