@@ -8,7 +8,6 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ContextTypes,
     Defaults,
@@ -16,7 +15,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import menus, scheduling
+from bot import delivery, menus, scheduling
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BKMContext, services_of
@@ -26,6 +25,7 @@ from bot.persistence import SQLitePersistence
 from bot.processor import PerPersonUpdateProcessor
 from bot.services import Services
 from handlers import core
+from handlers.broadcasts_report import start as delivery_start
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,19 @@ async def _post_init(application: BKMApplication) -> None:
         )
     except TelegramError as exc:
         log.warning("could not set the command menus: %s", exc)
+    # the delivery engine first, so what overdue schedules tell people goes out at start
+    await delivery_start(application)
     ran = await scheduling.restore(application)
     if ran:
         log.info("ran %d schedule(s) that fell due while the bot was down", ran)
 
 
+async def _post_stop(application: BKMApplication) -> None:
+    await delivery.stop(application)
+
+
 async def _post_shutdown(application: BKMApplication) -> None:
+    await delivery.stop(application)
     await services_of(application).db.close()
 
 
@@ -78,16 +85,15 @@ def build_application(
         .persistence(SQLitePersistence(services))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if transport is not None:
         builder = builder.request(transport).get_updates_request(transport)
     else:
         # Headroom above the broadcast rate for interactive replies; the delivery engine
-        # paces broadcasts itself at BKM_BROADCAST_RATE.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.broadcast_rate + 5, max_retries=2)
-        )
+        # paces itself at BKM_BROADCAST_RATE and the limiter does not retry its calls.
+        builder = builder.rate_limiter(delivery.rate_limiter(settings.broadcast_rate))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
         if settings.api_file_url:

@@ -10,8 +10,8 @@ Every feature sends through these three functions (design.md, "Messages"):
 A message is rendered per recipient, in their language: `render(tr) -> Outgoing`, plain
 data (text, buttons, an optional photo), so the delivery engine can store and resend it.
 
-Until the delivery engine exists this module sends directly, one after another, and logs
-what could not be delivered; the broadcasts issue puts the queue behind the same calls.
+These functions only store the message, one delivery per chat, in one transaction, and wake
+the delivery engine (bot/delivery.py), which sends them paced and records every outcome.
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot import delivery
 from bot.context import services_of
 from bot.i18n import Translator
-from storage import people
+from bot.recurrence import next_daily
+from storage import deliveries, people, subscriptions
 
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
+NOTIFY_WAIT = 5.0  # seconds notify() and broadcast() wait for their deliveries at most
 
 Button = tuple[str, str]  # (label, callback_data) or (label, "https://…" link)
 
@@ -44,6 +46,7 @@ class Outgoing:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo: bytes | str | None = None
+    document: str | None = None  # a Telegram file_id (a /siaran document)
 
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:
@@ -66,9 +69,19 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def send_outgoing(application: AnyApplication, chat_id: int, message: Outgoing) -> None:
-    """One message to one chat: photo then text where a caption would be too long."""
+    """One message to one chat, now (a preview): photo or document then text where a caption
+    would be too long. Everything else goes through the queue (notify, broadcast)."""
     bot = application.bot
     markup = message.markup()
+    if message.document is not None:
+        if len(message.text) <= CAPTION_LIMIT:
+            await bot.send_document(
+                chat_id, message.document, caption=message.text or None, reply_markup=markup
+            )
+            return
+        await bot.send_document(chat_id, message.document)
+        await bot.send_message(chat_id, message.text, reply_markup=markup)
+        return
     if message.photo is None:
         await bot.send_message(chat_id, message.text, reply_markup=markup)
         return
@@ -79,58 +92,125 @@ async def send_outgoing(application: AnyApplication, chat_id: int, message: Outg
     await bot.send_message(chat_id, message.text, reply_markup=markup)
 
 
-async def _deliver(
-    application: AnyApplication, recipients: Iterable[tuple[int, str]], render: Render, kind: str
+def _rendering(message: Outgoing) -> deliveries.Rendering:
+    photo_bytes = message.photo if isinstance(message.photo, bytes) else None
+    photo_id = message.photo if isinstance(message.photo, str) else None
+    return deliveries.Rendering(
+        text=message.text,
+        buttons=tuple(tuple(row) for row in message.buttons),
+        photo=photo_bytes,
+        photo_id=photo_id,
+        document_id=message.document,
+    )
+
+
+def render_all(application: AnyApplication, render: Render) -> dict[str, deliveries.Rendering]:
+    """The message in every language the bot speaks (stored only for those used)."""
+    services = services_of(application)
+    return {
+        language: _rendering(render(translator))
+        for language, translator in services.translators.items()
+    }
+
+
+async def enqueue(
+    application: AnyApplication,
+    person_ids: Iterable[int] | Callable[[Any], Iterable[int]],
+    renderings: dict[str, deliveries.Rendering],
+    *,
+    kind: str,
+    topic: str | None,
+    author_id: int | None,
+    broadcast_id: int | None = None,
+    wait: float = 0.0,
+    count_delivered: bool = False,
 ) -> int:
+    """Queue one message for people (ids, or a function of the connection that finds them)
+    in one transaction, and wake the engine; returns how many deliveries were queued.
+    With `wait`, return once they are sent (or failed…), or after that many seconds; with
+    `count_delivered`, return how many were delivered by then (the rest go on)."""
     services = services_of(application)
-    delivered = 0
-    rendered: dict[str, Outgoing] = {}
-    for chat_id, language in recipients:
-        if language not in rendered:
-            rendered[language] = render(services.tr(language))
-        try:
-            await send_outgoing(application, chat_id, rendered[language])
-        except TelegramError as exc:
-            log.warning("could not deliver a %s message: %s", kind, exc)
-        else:
-            delivered += 1
-    return delivered
+    now = services.clock.now()
+    tz = services.settings.timezone
+
+    def store(conn: Any) -> int:
+        ids = person_ids(conn) if callable(person_ids) else person_ids
+        recipients = subscriptions.recipients(
+            conn, ids, topic=topic, hold_until=lambda clock: next_daily(clock, now, tz)
+        )
+        message_id, queued = deliveries.enqueue(
+            conn,
+            kind=kind,
+            topic=topic,
+            author_id=author_id,
+            renderings=renderings,
+            recipients=recipients,
+            now=now,
+            broadcast_id=broadcast_id,
+        )
+        return message_id, queued
+
+    message_id, queued = await services.db.write(store)
+    delivery.wake(application)
+    if not (wait and queued):
+        return queued
+    await delivery.wait_sent(application, message_id, wait)
+    if not count_delivered:
+        return queued
+    statuses = await services.db.read(deliveries.statuses_for, message_id)
+    return sum(1 for status in statuses.values() if status == "sent")
 
 
-async def _chats(application: AnyApplication, person_ids: Iterable[int]) -> list[tuple[int, str]]:
+async def post(application: AnyApplication, chat: int | str, render: Render, *, kind: str) -> int:
+    """A message to a chat that is no person's (BKM_CHANNEL, BKM_ESCALATION_CHAT), in the
+    default language, through the engine like everything else; does not wait for it."""
     services = services_of(application)
-    wanted = list(dict.fromkeys(person_ids))
+    language = services.settings.locale
+    renderings = {language: _rendering(render(services.tr(language)))}
+    target: Any = int(chat) if isinstance(chat, str) and chat.lstrip("-").isdigit() else chat
 
-    def lookup(conn: Any) -> list[tuple[int, str]]:
-        found = []
-        for person_id in wanted:
-            person = people.by_id(conn, person_id)
-            if person is not None and person.telegram_id is not None:
-                found.append((person.telegram_id, person.language))
-        return found
+    def store(conn: Any) -> int:
+        _, queued = deliveries.enqueue(
+            conn,
+            kind=kind,
+            topic=None,
+            author_id=None,
+            renderings=renderings,
+            recipients=[deliveries.Recipient(None, target, language)],
+            now=services.clock.now(),
+        )
+        return queued
 
-    return await services.db.read(lookup)
+    queued = await services.db.write(store)
+    delivery.wake(application)
+    return queued
 
 
 async def notify(
     application: AnyApplication, person_ids: Iterable[int], render: Render, *, kind: str
 ) -> int:
-    """Tell people about their own business; returns how many were reached."""
-    return await _deliver(application, await _chats(application, person_ids), render, kind)
+    """Tell people about their own business (whatever their subscriptions); returns how many
+    were delivered. Returns once the engine has sent them (each chat at most one message a
+    second), or after NOTIFY_WAIT seconds; they are stored before anything is sent."""
+    wanted = list(person_ids)
+    return await enqueue(
+        application, wanted, render_all(application, render), kind=kind, topic=None,
+        author_id=None, wait=NOTIFY_WAIT, count_delivered=True,
+    )  # fmt: skip
 
 
 async def notify_board(
     application: AnyApplication, render: Render, *, kind: str, exclude: Sequence[int] = ()
 ) -> int:
     """Tell every board member except the internal person ids in `exclude`."""
-    services = services_of(application)
-    board = await services.db.read(people.board_members)
-    chats = [
-        (person.telegram_id, person.language)
-        for person in board
-        if person.telegram_id is not None and person.id not in exclude
-    ]
-    return await _deliver(application, chats, render, kind)
+
+    def board(conn: Any) -> list[int]:
+        return [p.id for p in people.board_members(conn) if p.id not in exclude]
+
+    return await enqueue(
+        application, board, render_all(application, render), kind=kind, topic=None,
+        author_id=None, wait=NOTIFY_WAIT, count_delivered=True,
+    )  # fmt: skip
 
 
 async def broadcast(
@@ -141,7 +221,16 @@ async def broadcast(
     topic: str,
     author_id: int | None,
 ) -> int:
-    """Send to many on a topic (pengumuman, polling, anggaran, laporan_bulanan)."""
-    return await _deliver(
-        application, await _chats(application, person_ids), render, f"broadcast:{topic}"
+    """Send to many on a topic (pengumuman, polling, anggaran, laporan_bulanan): respects
+    /langganan, /berhenti and the daily-digest choice; the author gets a report. Waits like
+    notify (at most NOTIFY_WAIT seconds: a large audience goes on in the background)."""
+    wanted = list(person_ids)
+    return await enqueue(
+        application,
+        wanted,
+        render_all(application, render),
+        kind=f"broadcast:{topic}",
+        topic=topic,
+        author_id=author_id,
+        wait=NOTIFY_WAIT,
     )

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 from telegram import Update
 
+from bot import delivery
 from bot.app import BKMApplication
 from bot.processor import PerPersonUpdateProcessor
 from bot.transport.fake_api import ApiCall, FakeBotAPI
@@ -45,8 +46,14 @@ class Simulator:
         await self.application.update_queue.put(update)
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until every submitted update has been handled."""
+        """Wait until every submitted update has been handled and the delivery engine has
+        sent every notification and broadcast that is due now."""
         await self.processor.wait_processed(self.submitted, timeout)
+        await delivery.drain(self.application, timeout)
+
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until the delivery engine has sent everything due now."""
+        await delivery.drain(self.application, timeout)
 
     def _who(self, user_id: int, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("first_name", self.names.get(user_id, f"Warga {user_id}"))
@@ -164,6 +171,8 @@ async def start_application(application: BKMApplication) -> None:
 async def stop_application(application: BKMApplication) -> None:
     if application.running:
         await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
     await application.shutdown()
     if application.post_shutdown:
         await application.post_shutdown(application)

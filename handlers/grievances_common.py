@@ -305,30 +305,26 @@ async def tell_board(
 
 
 async def tell_escalation_chat(application: AnyApplication, grievance: Grievance) -> None:
-    """BKM_ESCALATION_CHAT is a chat, not a person: one message, codes only, no identities.
-
-    Sent with outbox.send_outgoing; the delivery engine (broadcasts issue) should take it."""
-    services = services_of(application)
-    chat_id = services.settings.escalation_chat
+    """BKM_ESCALATION_CHAT is a chat, not a person: one message, codes only, no identities."""
+    chat_id = services_of(application).settings.escalation_chat
     if chat_id is None:
         return
-    tr = services.tr(services.settings.locale)
-    text = tr._(
-        "<b>Report {ref} raised to the {level} level</b>\nCategory: {category}\n"
-        "Status: {status}\nReceived: {when}\nThe BKM board can give the details."
-    ).format(
-        ref=grievance.ref,
-        level=tr._(LEVEL_LABELS[grievance.level]),
-        category=category(tr, grievance.category),
-        status=status(tr, grievance.status),
-        when=tr.date(grievance.created_at),
-    )
-    try:
-        await outbox.send_outgoing(application, chat_id, Outgoing(text))
-    except Exception:  # the escalation must not undo the board's action
-        import logging
 
-        logging.getLogger(__name__).warning("could not tell the escalation chat")
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._(
+                "<b>Report {ref} raised to the {level} level</b>\nCategory: {category}\n"
+                "Status: {status}\nReceived: {when}\nThe BKM board can give the details."
+            ).format(
+                ref=grievance.ref,
+                level=tr._(LEVEL_LABELS[grievance.level]),
+                category=category(tr, grievance.category),
+                status=status(tr, grievance.status),
+                when=tr.date(grievance.created_at),
+            )
+        )
+
+    await outbox.post(application, chat_id, render, kind="grievance.escalated")
 
 
 def status_change_render(grievance: Grievance, note: str) -> Any:

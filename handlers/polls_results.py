@@ -9,7 +9,6 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -82,14 +81,9 @@ async def announce(application: Application[Any, Any, Any, Any, Any, Any], poll_
     await outbox.notify(application, invited, full, kind="poll.results")
     channel = services.settings.channel
     if channel:  # BKM_CHANNEL: results are public, in the default language
-        tr = services.tr(services.settings.locale)
-        chat: Any = int(channel) if channel.lstrip("-").isdigit() else channel
-        try:
-            if charts:
-                await outbox.send_outgoing(application, chat, photo(tr))
-            await outbox.send_outgoing(application, chat, full(tr))
-        except TelegramError as exc:
-            log.warning("could not post poll results to the channel: %s", exc)
+        if charts:
+            await outbox.post(application, channel, photo, kind="poll.results.channel")
+        await outbox.post(application, channel, full, kind="poll.results.channel")
     if poll.secret:
         await services.db.read(polls.seal)
 

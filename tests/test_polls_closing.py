@@ -117,6 +117,7 @@ async def test_results_are_also_posted_to_the_public_channel(
         await bot.press_data(MEMBERS[0], f"pol:ok:{poll_id}:4", 1)
         clock.advance(timedelta(hours=1))
         await run_due(bot)
+        await bot.drain()  # the channel posts go through the delivery engine, paced per chat
         posted = [c for c in bot.api.calls if c.chat_id == channel]
         assert [c.method for c in posted] == ["sendPhoto", "sendMessage"]
         assert "3. Sumur resapan: 1 suara (100%)" in posted[1].text

@@ -3,11 +3,13 @@ member pressing the same button 20 times in a burst."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.simulator import Simulator
+from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
 from tests.polls_support import add_people, create_poll, raw_rows
 
@@ -15,8 +17,16 @@ CROWD = list(range(100_000, 102_000))
 
 
 async def test_two_thousand_members_voting_at_once_are_all_counted_once(
-    bot: Simulator, settings: Settings
+    make_bot: Callable[..., Simulator], settings: Settings
 ) -> None:
+    # the invitation is a broadcast to 2,000 members: paced at BKM_BROADCAST_RATE
+    settings = replace(settings, broadcast_rate=2_000)
+    bot = make_bot(settings)
+    async with running(bot.application):
+        await vote_in_a_crowd(bot, settings)
+
+
+async def vote_in_a_crowd(bot: Simulator, settings: Settings) -> None:
     await bot.send(BOARD_ID, "/start")
     await add_people(bot, CROWD)
     poll_id, _, _ = await create_poll(bot)
