@@ -163,6 +163,7 @@ class Engine:
         self.wakeup = asyncio.Event()
         self.idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._alerts: set[asyncio.Task[None]] = set()
         self._flushing = False
         self.closing = False
         self.report_hook: ReportHook | None = None
@@ -385,6 +386,12 @@ class Engine:
     def _done(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         self.wakeup.set()
+        if outcome.status == "failed":  # the board hears of a burst of failures (rate-limited)
+            from bot import alerts  # alerts send through the outbox, which uses this module
+
+            task = asyncio.create_task(alerts.delivery_failed(self.application))
+            self._alerts.add(task)
+            task.add_done_callback(self._alerts.discard)
 
     async def _send(self, row: Ready) -> None:
         try:

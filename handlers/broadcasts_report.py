@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot import delivery, outbox
-from bot.i18n import Translator
+from bot.context import services_of
+from bot.i18n import N_, Translator
 from bot.outbox import Outgoing
+from storage import deliveries
 from storage.deliveries import Figures
 
 AnyApplication = Any
@@ -91,5 +93,20 @@ async def start(application: AnyApplication) -> None:
     """Start the engine (after schedules that fell due were run); set the digest schedule."""
     await delivery.start(application, report=send_report)
     from handlers.digest import ensure_schedule
+    from handlers.operations import QUEUE_SIZES_KEY
+
+    application.bot_data[QUEUE_SIZES_KEY] = lambda: _queue_sizes(application)
 
     await ensure_schedule(application)
+
+
+QUEUE_LABELS = {
+    "queued": N_("messages waiting to be sent"),
+    "sending": N_("messages being sent"),
+    "uncertain": N_("messages of uncertain delivery"),
+}
+
+
+async def _queue_sizes(application: AnyApplication) -> dict[str, int]:
+    counts = await services_of(application).db.read(deliveries.waiting_counts)
+    return {QUEUE_LABELS[status]: size for status, size in counts.items()}

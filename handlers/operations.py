@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import inspect
 import logging
 import sqlite3
 from datetime import datetime, time, timedelta
@@ -189,8 +190,8 @@ async def status(update: Update, context: BKMContext) -> None:
             pending=tr.number(pending), overdue=tr.number(overdue)
         )
     )
-    for name, size in queue_sizes(context.application).items():
-        lines.append(tr._("Queue {name}: {size}").format(name=name, size=tr.number(size)))
+    for name, size in (await queue_sizes(context.application)).items():
+        lines.append(tr._("Queue {name}: {size}").format(name=tr._(name), size=tr.number(size)))
     lines.append(
         tr._("Audit log: {rows} entries, latest fingerprint {head}").format(
             rows=tr.number(rows), head=head[:16]
@@ -210,11 +211,16 @@ async def status(update: Update, context: BKMContext) -> None:
 QUEUE_SIZES_KEY = "ops:queue_sizes"
 
 
-def queue_sizes(application: AnyApplication) -> dict[str, int]:
-    """Queue sizes for /status. The delivery engine (broadcasts issue) registers a callable
-    under bot_data[QUEUE_SIZES_KEY] returning {name: size}; none is shown until it does."""
+async def queue_sizes(application: AnyApplication) -> dict[str, int]:
+    """Queue sizes for /status: the delivery engine registers a callable under
+    bot_data[QUEUE_SIZES_KEY] returning (or awaiting to) {N_() label: size}."""
     provider = application.bot_data.get(QUEUE_SIZES_KEY)
-    return dict(provider()) if provider else {}
+    if provider is None:
+        return {}
+    found = provider()
+    if inspect.isawaitable(found):
+        found = await found
+    return dict(found)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -405,6 +405,17 @@ def recent(conn: sqlite3.Connection, now: datetime, limit: int = 5) -> list[Figu
     return [f for r in rows if (f := _figures(conn, r[0], now)) is not None]
 
 
+def waiting_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Deliveries not yet settled, by status: queued, sending, uncertain (for /status)."""
+    rows = conn.execute(
+        "SELECT status, COUNT(*) FROM deliveries"
+        " WHERE status IN ('queued', 'sending', 'uncertain') GROUP BY status"
+    ).fetchall()
+    found = {status: 0 for status in ("queued", "sending", "uncertain")}
+    found.update({r[0]: r[1] for r in rows})
+    return found
+
+
 def statuses_for(conn: sqlite3.Connection, message_id: int) -> dict[int, str]:
     """chat id -> delivery status of one message (tests, diagnostics)."""
     rows = conn.execute(

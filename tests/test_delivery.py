@@ -448,3 +448,23 @@ async def test_a_graceful_stop_mid_broadcast_leaves_nothing_uncertain(
     async with running(second.application):
         await second.drain()
     assert sent_to(api, "STOP") == {chat: 1 for chat in ids}
+
+
+async def test_failed_deliveries_alert_the_board_and_status_shows_the_queue(
+    bot: Simulator, settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    author = await board_person(bot)
+    ids = seed(settings, api, clock, [5101, 5102, 5103, 5104])
+    for chat in (5101, 5102, 5103):
+        api.inject("bad_gateway", chat_id=chat, times=None)  # never recovers
+    await outbox.broadcast(
+        bot.application, ids.values(), text("FAILS"), topic="pengumuman", author_id=author
+    )
+    await bot.drain(timeout=30)
+    await bot.settle()
+    assert sent_to(api, "FAILS") == {5104: 1}
+    alerts = [c for c in api.calls if c.chat_id == BOARD_ID and "tidak dapat terkirim" in c.text]
+    assert len(alerts) == 1  # three failures within minutes: one alert, not three
+    status = "".join(c.text for c in await bot.send(BOARD_ID, "/status"))
+    assert "Antrean pesan menunggu dikirim: 0" in status
+    assert "Antrean pesan yang belum pasti terkirim: 0" in status
