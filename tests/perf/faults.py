@@ -69,7 +69,7 @@ class Stand:
     def database(self) -> Path:
         return self.workdir / "bkm.sqlite3"
 
-    def start(self) -> float:
+    def start(self, **extra_env: str) -> float:
         """Start `python -m bot run`; seconds until it answers a /start."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
         env.update(
@@ -80,6 +80,7 @@ class Stand:
             BKM_LOG_LEVEL="WARNING",
             BKM_FLOOD_LIMIT="1000/1",
         )
+        env.update(extra_env)
         log = self.workdir / f"bot-{len(self.logs) + 1}.log"
         self.logs.append(log)
         started = time.perf_counter()
