@@ -126,6 +126,13 @@ class Stand:
         return ids
 
     async def votes(self, name: str, n: int) -> list[Update]:
+        # earlier batches leave the member roll, so each poll's roll (taken at publishing)
+        # and invitation hold this batch only: setup stays linear in the batch size
+        await services_of(self.bkm.application).db.write(
+            lambda conn: (
+                conn.execute("UPDATE people SET role = 'warga' WHERE role = 'anggota'").rowcount
+            )
+        )
         ids = await self.new_members(n)
         target = self.bkm if name == "bkm" else self.bare
         assert target is not None
