@@ -12,16 +12,23 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.access import reply
 from bot.context import BKMContext
+from bot.logs import current_update
 from bot.persistence import conversation_key
 from storage import conversations, drafts, flows
 from storage.drafts import Draft
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 END = ConversationHandler.END
+# The update a step was saved for, kept in its draft. After kill -9, Telegram delivers the
+# updates whose offset was not yet confirmed again; one that is not newer than the step's
+# own (within a window: update ids restart at a random value after a week without updates)
+# was already handled, and is dropped rather than taken as the answer to the NEXT question.
+UPDATE_KEY = "_update"
+REDELIVERY_WINDOW = 10_000
 
 
 def conversation_key_of(update: Update) -> str:
@@ -52,7 +59,7 @@ async def save_step(
             person_id=context.person.id,
             flow=flow,
             step=state.name,
-            data=data,
+            data={**data, UPDATE_KEY: update.update_id},
             conversation_key=key,
             state=int(state),
             now=context.clock.now(),
@@ -110,8 +117,20 @@ async def end_flow(update: Update, context: BKMContext, flow: str, *, keep: bool
     return END
 
 
+def redelivered(draft: Draft, update_id: int | None) -> bool:
+    """Whether `update_id` was handled already: its step (or a later one) was saved."""
+    saved_for = draft.data.get(UPDATE_KEY)
+    if update_id is None or not isinstance(saved_for, int):
+        return False
+    return saved_for - REDELIVERY_WINDOW < update_id <= saved_for
+
+
 async def load(context: BKMContext, flow: str) -> Draft | None:
-    return await context.db.read(drafts.get, context.person.id, flow)
+    """The person's draft of `flow`; an update delivered again after a crash stops here."""
+    draft = await context.db.read(drafts.get, context.person.id, flow)
+    if draft is not None and redelivered(draft, current_update.get()):
+        raise ApplicationHandlerStop
+    return draft
 
 
 def is_idle(context: BKMContext, draft: Draft) -> bool:

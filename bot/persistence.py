@@ -1,6 +1,6 @@
 """A PTB BasePersistence on the bot's own database.
 
-It keeps ConversationHandler states and small per-user data across restarts. Writes go
+It keeps ConversationHandler states across restarts (per-user data is not stored). Writes go
 straight to the database (no batching), and flows also write their state together with
 their draft, before they reply (bot.flows) — so after kill -9 a person resumes at the step
 they last saw confirmed, whether or not PTB's periodic update ran.
@@ -27,8 +27,12 @@ def conversation_key(key: ConversationKey) -> str:
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     def __init__(self, services: Services, update_interval: float = 60) -> None:
         super().__init__(
+            # No handler keeps anything in context.user_data (flows keep drafts in their own
+            # tables). Storing it would make PTB load every row at start, keep a dict for
+            # every person who ever wrote, and write one transaction per person who wrote in
+            # the last minute, every minute (measured: tests/perf/scale.py).
             store_data=PersistenceInput(
-                bot_data=False, chat_data=False, user_data=True, callback_data=False
+                bot_data=False, chat_data=False, user_data=False, callback_data=False
             ),
             update_interval=update_interval,
         )

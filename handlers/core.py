@@ -7,7 +7,7 @@ import logging
 import traceback
 from typing import Any
 
-from telegram import Update
+from telegram import Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -91,16 +91,52 @@ async def identify(update: object, context: BKMContext) -> None:
         return
     settings = context.settings
     await guard(update, context, pick_language(user.language_code, settings.locale))
+    context.person = await _seen(user, context)
+    await sync_menu(context)
+
+
+SEEN_EVERY = 60.0  # seconds: `last_seen_at` of a person writing on is refreshed at most this often
+SEEN_REMEMBERED = 10_000  # people kept in memory before the stale ones are forgotten
+
+
+async def _seen(user: User, context: BKMContext) -> people.Person:
+    """The person writing, recorded as seen.
+
+    The write (a transaction) happens on first contact, when their name or client language
+    changed, and at most once a minute otherwise (remembered in memory, per process); in
+    between one read gets the person, so a role or language changed a moment ago counts.
+    """
+    settings = context.settings
+    display_name = (user.first_name or "")[:64] or None
+    now = context.clock.now()
+    stamp = now.timestamp()
+    recent: dict[int, tuple[str | None, str | None, float]] = context.bot_data.setdefault(
+        "recently_seen", {}
+    )
+    remembered = recent.get(user.id)
+    if (
+        remembered is not None
+        and remembered[:2] == (display_name, user.language_code)
+        and 0 <= stamp - remembered[2] < SEEN_EVERY
+    ):
+        person = await context.db.read(people.by_telegram_id, user.id)
+        if person is not None:
+            return person
     person = await context.db.write(
         people.seen,
         telegram_id=user.id,
-        display_name=(user.first_name or "")[:64] or None,
+        display_name=display_name,
         client_language=user.language_code,
         language=pick_language(user.language_code, settings.locale),
-        now=context.clock.now(),
+        now=now,
     )
-    context.person = person
-    await sync_menu(context)
+    if len(recent) >= SEEN_REMEMBERED:
+        for key in [k for k, (_n, _l, at) in recent.items() if not 0 <= stamp - at < SEEN_EVERY]:
+            del recent[key]
+        if len(recent) >= SEEN_REMEMBERED:
+            recent.clear()
+    recent[user.id] = (display_name, user.language_code, stamp)
+    return person
 
 
 async def sync_menu(context: BKMContext) -> None:

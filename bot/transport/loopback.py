@@ -105,6 +105,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     timeout = 30  # an idle keep-alive connection is closed after this many seconds
 
     def do_GET(self) -> None:
