@@ -95,8 +95,8 @@ FEATURE = Feature(
         Command("buatpolling", "newpoll", N_("Create a poll"), role=Role.BOARD),
     ),
     main_menu=(
-        MenuItem("polls", N_("Vote"), order=96),
-        MenuItem("results", N_("Poll results"), order=97),
+        MenuItem("polls", N_("Vote"), order=25),
+        MenuItem("results", N_("Poll results"), order=26),
     ),
     admin_menu=(
         AdminItem("poll_new", N_("New poll"), order=30),

@@ -151,6 +151,6 @@ FEATURE = Feature(
         Command("datasaya", "mydata", N_("Get a copy of your data")),
         Command("hapusdata", "deletemydata", N_("Erase your personal data")),
     ),
-    main_menu=(MenuItem("privacy", N_("Privacy"), order=96),),
+    main_menu=(MenuItem("privacy", N_("Privacy"), order=88),),
     personal_data=(personal.FOUNDATION,),
 )

@@ -248,6 +248,6 @@ FEATURE = Feature(
         Command("langganan", "subscribe", N_("Choose which broadcasts you receive")),
         Command("berhenti", "unsubscribe", N_("Stop all broadcasts")),
     ),
-    main_menu=(MenuItem("subscribe", N_("Broadcasts I receive"), order=96),),
+    main_menu=(MenuItem("subscribe", N_("Broadcasts I receive"), order=85),),
     personal_data=(PersonalData("subscriptions", _export, _erase, _merge),),
 )
