@@ -38,6 +38,7 @@ from handlers.grievances_common import category, status, tell_board
 from storage import grievance_actions as actions
 from storage import grievance_registry as registry
 from storage import grievances as store
+from storage import people
 from storage.db import Database
 from storage.people import Role
 
@@ -204,12 +205,12 @@ DEMO = [
 
 def seed(conn: sqlite3.Connection, now: datetime) -> None:
     """Three sample reports, one per identity mode (skipped if reports exist)."""
-    if conn.execute("SELECT COUNT(*) FROM grievances").fetchone()[0]:
+    if store.any_filed(conn):
         return
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Jakarta")
-    reporter = conn.execute("SELECT id FROM people WHERE telegram_id = 2").fetchone()
+    reporter = people.by_telegram_id(conn, 2)  # demo person 2, a member
     for cat, text, rt, rw, identity in DEMO:
         data = {
             "category": cat,
@@ -223,7 +224,7 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
         store.create(
             conn,
             data=data,
-            reporter_id=reporter[0] if reporter and identity != "anonim" else None,
+            reporter_id=reporter.id if reporter and identity != "anonim" else None,
             filed_by=None,
             channel="telegram",
             now=now,

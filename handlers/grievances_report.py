@@ -389,8 +389,8 @@ async def submit(update: Update, context: BKMContext) -> int | None:
         return filed
 
     filed = await context.db.write(file_and_close)
-    if anonymous:
-        await context.db.read(checkpoint)
+    if anonymous and not await context.db.checkpoint():
+        log.warning("WAL checkpoint after an anonymous report was blocked; it will run later")
     arm_all(context.application, filed.schedules)
     await reply(update, context, confirmation(context.tr, filed, on_behalf=on_behalf))
     grievance = filed.grievance
@@ -409,14 +409,6 @@ async def submit(update: Update, context: BKMContext) -> int | None:
         kind="grievance.filed",
     )
     return flows.END
-
-
-def checkpoint(conn: Any) -> None:
-    """Copy the WAL into the database and truncate it: old pages holding the deleted draft
-    and conversation key go. Best effort: a reader elsewhere may hold the WAL a moment."""
-    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    if busy:
-        log.warning("WAL checkpoint after an anonymous report was blocked; it will run later")
 
 
 def confirmation(tr: Translator, filed: store.Filed, *, on_behalf: bool) -> str:

@@ -108,12 +108,14 @@ class Database:
         async with self._lock:
             return await self._run_in_thread(lambda conn: fn(conn, *args, **kwargs))
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the file and truncate it, so old page images do not linger."""
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the file and truncate it, so old page images do not linger.
+        False when a reader kept it from finishing (SQLite checkpoints again later)."""
         async with self._lock:
-            await self._run_in_thread(
-                lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            row = await self._run_in_thread(
+                lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             )
+        return not row[0]
 
     async def backup_to(self, target: Path) -> None:
         """Online backup of the open database into target (SQLite's backup API)."""

@@ -487,3 +487,8 @@ def names(conn: sqlite3.Connection, person_ids: list[int]) -> dict[int, str]:
         if row is not None and row[0]:
             found[person_id] = row[0]
     return found
+
+
+def any_filed(conn: sqlite3.Connection) -> bool:
+    """Whether any report exists (the demo seeds only an empty database)."""
+    return conn.execute("SELECT 1 FROM grievances LIMIT 1").fetchone() is not None
