@@ -24,10 +24,10 @@ from telegram.ext import (
 from bot import flows, paper
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
-from bot.keyboards import column, keyboard
+from bot.keyboards import keyboard
 from bot.tally import marks_of
 from bot.validate import Invalid
-from handlers.polls_view import poll_id_from, shorten
+from handlers.polls_view import offer_open_polls, poll_id_from
 from storage import flows as flow_rows
 from storage import polls
 
@@ -44,19 +44,8 @@ class Step(IntEnum):
 @private_only("admin")
 async def choose_poll(update: Update, context: BKMContext) -> None:
     """adm:poll_paper: the open polls, one button each."""
-    await answer(update, context)
-    found = await context.db.read(polls.open_polls)
-    tr = context.tr
-    if not found:
-        await reply(update, context, tr._("There is no open poll."))
-        return
-    await reply(
-        update,
-        context,
-        tr._("For which poll do you record paper ballots?"),
-        reply_markup=column(
-            [(f"{p.reference}: {shorten(p.question, 40)}", f"pol:p:{p.id}") for p in found]
-        ),
+    await offer_open_polls(
+        update, context, context.tr._("For which poll do you record paper ballots?"), "pol:p:"
     )
 
 

@@ -32,6 +32,7 @@ from handlers.core import stale_button
 from handlers.polls_view import (
     caption_text,
     chart,
+    offer_open_polls,
     poll_id_from,
     read_tally,
     receipt_blocks,
@@ -193,19 +194,8 @@ async def show_results(update: Update, context: BKMContext) -> None:
 @private_only("admin")
 async def choose_to_close(update: Update, context: BKMContext) -> None:
     """adm:poll_close: the open polls, one button each."""
-    await answer(update, context)
-    found = await context.db.read(polls.open_polls)
-    tr = context.tr
-    if not found:
-        await reply(update, context, tr._("There is no open poll."))
-        return
-    await reply(
-        update,
-        context,
-        tr._("Which poll do you want to close early?"),
-        reply_markup=column(
-            [(f"{p.reference}: {shorten(p.question, 40)}", f"pol:x:{p.id}") for p in found]
-        ),
+    await offer_open_polls(
+        update, context, context.tr._("Which poll do you want to close early?"), "pol:x:"
     )
 
 

@@ -9,9 +9,11 @@ from typing import Any
 from telegram import Update
 
 from bot import charts
+from bot.access import answer, reply
 from bot.charts import Series
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
+from bot.keyboards import column
 from bot.tally import Tally, positions_of, positions_of_mask, tally
 from storage import polls
 from storage.polls import Counts, Poll
@@ -257,3 +259,18 @@ async def read_tally(context: BKMContext, poll_id: int) -> tuple[Poll, Tally, in
     if found.poll.secret and not found.poll.is_open:
         receipts = len(await context.db.read(polls.receipts, poll_id))
     return found.poll, result, receipts
+
+
+async def offer_open_polls(
+    update: Update, context: BKMContext, question: str, callback_prefix: str
+) -> None:
+    """The open polls as one button each (`<prefix><poll id>`), or "no open poll"."""
+    await answer(update, context)
+    found = await context.db.read(polls.open_polls)
+    if not found:
+        await reply(update, context, context.tr._("There is no open poll."))
+        return
+    buttons = [
+        (f"{p.reference}: {shorten(p.question, 40)}", f"{callback_prefix}{p.id}") for p in found
+    ]
+    await reply(update, context, question, reply_markup=column(buttons))
