@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application, CallbackContext
@@ -61,15 +61,22 @@ async def _fire(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 
 def arm(application: Application[Any, Any, Any, Any, Any, Any], schedule: Schedule) -> None:
-    """Create the in-memory job for a stored schedule row (call after it is committed)."""
+    """Create the in-memory job for a stored schedule row (call after it is committed).
+
+    The job queue runs on the machine's time, so it gets a delay measured on the app's
+    clock, never the row's absolute `due_at`. Under a clock that does not follow the
+    machine (a test's FakeClock) no job is armed: the test drives `run_due`.
+    """
     if application.job_queue is None:
+        return
+    clock = services_of(application).clock
+    if not clock.follows_machine_time:
         return
     name = f"schedule:{schedule.id}"
     for job in application.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
-    application.job_queue.run_once(
-        _fire, when=schedule.due_at, name=name, job_kwargs=dict(JOB_KWARGS)
-    )
+    delay = max(schedule.due_at - clock.now(), timedelta(0))
+    application.job_queue.run_once(_fire, when=delay, name=name, job_kwargs=dict(JOB_KWARGS))
 
 
 async def restore(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
