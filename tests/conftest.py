@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +21,22 @@ from storage import migrate
 from storage.db import Database
 
 BOARD_ID = 1001  # Telegram id that BKM_ADMINS names in these tests
+
+# Where the FakeClock starts. Every test starts on the first; a test marked
+# `@pytest.mark.dates` (deadlines, working days, schedules, recurrence, digest, retention)
+# runs once from each: a holiday, a leap day, and one minute before a new year in WIB.
+CLOCK_STARTS = {
+    "sat-28-nov": datetime(2026, 11, 28, 3, 0, tzinfo=UTC),  # Saturday 10:00 WIB
+    "christmas": datetime(2026, 12, 25, 3, 0, tzinfo=UTC),  # Friday, a public holiday
+    "leap-day": datetime(2028, 2, 29, 3, 0, tzinfo=UTC),  # Tuesday 10:00 WIB
+    "new-years-eve": datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Asia/Jakarta")),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marked = metafunc.definition.get_closest_marker("dates") or os.environ.get("BKM_ALL_DATES")
+    if marked and "clock" in metafunc.fixturenames:
+        metafunc.parametrize("clock_start", list(CLOCK_STARTS.values()), ids=list(CLOCK_STARTS))
 
 
 @pytest.fixture
@@ -38,8 +57,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock_start() -> datetime:
+    """Where the FakeClock starts (parametrized for tests marked `dates`)."""
+    return CLOCK_STARTS["sat-28-nov"]
+
+
+@pytest.fixture
+def clock(clock_start: datetime) -> FakeClock:
+    return FakeClock(clock_start.astimezone(UTC))
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.scheduling import run_due
@@ -185,6 +187,7 @@ async def test_an_excluded_board_member_gets_no_reminder_or_overdue_notice(
         assert all(ref in c.text for c in told)
 
 
+@pytest.mark.dates
 async def test_evidence_of_a_closed_report_is_erased_after_the_retention_period(
     settings: Settings, make_bot: Callable[..., Simulator], clock: FakeClock
 ) -> None:

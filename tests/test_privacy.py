@@ -8,6 +8,8 @@ import struct
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator
@@ -123,6 +125,7 @@ async def test_forged_erase_press_from_a_group_changes_nothing(
     ]
 
 
+@pytest.mark.dates
 async def test_retention_erases_long_inactive_residents_daily(
     make_bot, settings: Settings, clock: FakeClock
 ) -> None:

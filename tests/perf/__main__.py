@@ -55,17 +55,37 @@ class FigureResult:
     rows: list[Row]
 
 
-async def run_figures(figures: list[Figure], sizes: Sizes) -> list[FigureResult]:
-    results = []
+@dataclasses.dataclass
+class FigureFailure:
+    figure: Figure
+    seconds: float
+    error: str
+
+
+async def run_figures(
+    figures: list[Figure], sizes: Sizes
+) -> tuple[list[FigureResult], list[FigureFailure]]:
+    """Run every figure to the end: one that fails is reported and the next one runs."""
+    results: list[FigureResult] = []
+    failures: list[FigureFailure] = []
     for figure in figures:
         print(f"{figure.name}: {figure.title}", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory(prefix=f"bkm-perf-{figure.name}-") as workdir:
-            started = time.perf_counter()
-            rows = await figure.run(RunContext(sizes=sizes, workdir=Path(workdir)))
+        started = time.perf_counter()
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"bkm-perf-{figure.name}-") as workdir:
+                rows = await figure.run(RunContext(sizes=sizes, workdir=Path(workdir)))
+        except Exception as exc:  # a failed figure must not hide the others' figures
             seconds = time.perf_counter() - started
+            error = (
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, BenchmarkError) else str(exc)
+            )
+            print(f"  FAILED after {seconds:.1f} s: {error}", file=sys.stderr, flush=True)
+            failures.append(FigureFailure(figure, seconds, error))
+            continue
+        seconds = time.perf_counter() - started
         print(f"  done in {seconds:.1f} s", file=sys.stderr, flush=True)
         results.append(FigureResult(figure, seconds, rows))
-    return results
+    return results, failures
 
 
 def _number(value: float | None, digits: int) -> float | None:
@@ -225,15 +245,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.latency_concurrency is not None:
         sizes = dataclasses.replace(sizes, latency_concurrency=args.latency_concurrency)
     env = environment(sizes, args.quick)
-    try:
-        results = asyncio.run(run_figures(figures, sizes))
-    except BenchmarkError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
+    results, failures = asyncio.run(run_figures(figures, sizes))
     print(table(env, results))
-    args.json.write_text(json.dumps(as_json(env, results), indent=2) + "\n", encoding="utf-8")
+    report = as_json(env, results)
+    report["failed"] = [
+        {"name": f.figure.name, "seconds": round(f.seconds, 2), "error": f.error} for f in failures
+    ]
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json}", file=sys.stderr)
-    return 0
+    for failure in failures:
+        print(f"benchmark failed: {failure.figure.name}: {failure.error}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

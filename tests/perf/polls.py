@@ -18,7 +18,7 @@ import statistics
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -105,6 +105,10 @@ async def invite(target: Target, poll_id: int, voter_ids: list[int]) -> dict[int
         return Outgoing("Polling baru", buttons=((("Beri suara", f"pol:o:{poll_id}"),),))
 
     await outbox.broadcast(target.application, person_ids, render, topic="polling", author_id=None)
+    # broadcast() waits at most a few seconds; a large invitation goes on in the background
+    # at the broadcast rate, so wait for the engine to send it all (unmeasured setup)
+    rate = services_of(target.application).settings.broadcast_rate
+    await delivery.drain(target.application, timeout=30 + 2 * len(person_ids) / rate)
     shown = {
         int(c.chat_id): int(c.result["message_id"])
         for c in target.api.calls[before:]
