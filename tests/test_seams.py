@@ -8,12 +8,14 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram.ext import CommandHandler
 
+from bot import scheduling
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.features import (
@@ -133,9 +135,41 @@ async def test_schedules_due_while_down_run_at_start_exactly_once(
             settings, transport=OfflineTransport(api), clock=clock, registry=registry
         )
         async with running(app):
+            # under a FakeClock no job fires on the machine's time: the tests drive run_due
             jobs = [j.name for j in app.job_queue.jobs()]  # type: ignore[union-attr]
-            assert any(name and name.startswith("schedule:") for name in jobs)
+            assert not any(name and name.startswith("schedule:") for name in jobs)
     assert fired == ["old"]
+
+
+class MachineAlignedClock(FakeClock):
+    """A fixed clock that lets the job queue fire jobs, as the real one does."""
+
+    follows_machine_time = True
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(2019, 3, 1, tzinfo=UTC), datetime(2031, 5, 1, tzinfo=UTC)]
+)
+async def test_a_job_waits_the_schedules_delay_on_the_apps_clock_whatever_the_machines_date(
+    settings: Settings, api: FakeBotAPI, start: datetime
+) -> None:
+    """The job queue runs on the machine's time; a schedule two hours ahead on the app's
+    clock fires two hours from now, never at once (its due_at is in the machine's past when
+    the clock is behind) nor years later."""
+    from bot.app import build_application
+
+    clock = MachineAlignedClock(start)
+    app = build_application(settings, transport=OfflineTransport(api), clock=clock)
+    async with running(app):
+        db = app.bot_data["services"].db
+        row = await db.write(
+            schedules.put, kind="test.close", object_id="x", due_at=start + timedelta(hours=2)
+        )
+        scheduling.arm(app, row)
+        [job] = app.job_queue.get_jobs_by_name(f"schedule:{row.id}")  # type: ignore[union-attr]
+        assert job.next_t is not None
+        delay = job.next_t - datetime.now(UTC)  # the job queue's own (machine) time
+        assert timedelta(hours=1, minutes=58) < delay <= timedelta(hours=2)
 
 
 async def test_an_unexpected_error_is_logged_and_the_person_is_told(
