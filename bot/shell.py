@@ -8,16 +8,26 @@ text as typed, e.g. `\\3`). `/as N` becomes person N, `/group` toggles the group
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from dataclasses import replace
 from typing import TextIO
 
-from bot.app import build_application
+from bot.app import BKMApplication, build_application
+from bot.clock import Clock
 from bot.config import Settings
 from bot.context import services_of
+from bot.flows import UPDATE_KEY
 from bot.simulator import GROUP_CHAT_ID, NoSuchButton, Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from bot.transport.offline import OfflineTransport
+from storage import demo as demo_data
+from storage import drafts, ops
+
+# The newest update id a shell run handed out, kept in the database (ops_state): the next
+# run on the same file numbers its updates after it, and after every update id a flow step
+# kept in its draft, so the redelivery guard (bot.flows.redelivered) drops none of them.
+LAST_UPDATE = "shell_last_update_id"
 
 SHOWN = {"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "editMessageReplyMarkup"}
 
@@ -53,6 +63,7 @@ async def run_shell(
     demo: bool,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    clock: Clock | None = None,
 ) -> int:
     source = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -60,7 +71,8 @@ async def run_shell(
     if admin:
         settings = replace(settings, admins=settings.admins | {person})
     api = FakeBotAPI()
-    application = build_application(settings, transport=OfflineTransport(api))
+    application = build_application(settings, transport=OfflineTransport(api), clock=clock)
+    services = services_of(application)
     simulator = Simulator(application, api)
     interactive = source.isatty()
     state = {"person": person, "group": False}
@@ -72,12 +84,21 @@ async def run_shell(
             print(text, file=out, flush=True)
 
     async with running(application):
+        api.continue_update_ids_after(await services.db.read(last_update_id))
         if demo:
-            await _seed_demo(application)
-            print(
-                "Demo kelurahan ready: person 1 is a board member, 2–7 members, 8–10 residents.",
-                file=out,
-            )
+            used = await _seed_demo(application)
+            if used is None:
+                print(
+                    "Demo kelurahan ready: person 1 is a board member, 2–7 members, "
+                    "8–10 residents.",
+                    file=out,
+                )
+            else:
+                print(
+                    f"Demo not seeded: {settings.database} already holds data ({used}); "
+                    "nothing was changed. Use --database with a new file for the demo.",
+                    file=out,
+                )
         print(
             f"BKM Bot shell (offline) — you are person {person}. "
             "Type a message; a number presses a button; /as N switches person; /quit leaves.",
@@ -116,7 +137,22 @@ async def run_shell(
                 )
                 continue
             await _say(simulator, state, text, out)
+            await _keep_last_update(application, api)
     return 0
+
+
+def last_update_id(conn: sqlite3.Connection) -> int:
+    """The newest update id this database saw: the shell's own mark, or a draft's."""
+    kept = ops.get(conn, LAST_UPDATE)
+    mark = int(kept[0]) if kept is not None and kept[0].isdigit() else 0
+    return max(mark, drafts.highest_number(conn, UPDATE_KEY))
+
+
+async def _keep_last_update(application: BKMApplication, api: FakeBotAPI) -> None:
+    services = services_of(application)
+    newest = api.last_update_id
+    if newest and newest > await services.db.read(last_update_id):
+        await services.db.write(ops.put, LAST_UPDATE, str(newest), services.clock.now())
 
 
 async def _say(simulator: Simulator, state: dict[str, int | bool], text: str, out: TextIO) -> None:
@@ -134,12 +170,18 @@ async def _say(simulator: Simulator, state: dict[str, int | bool], text: str, ou
     await simulator.send(person, text, group=bool(state["group"]))
 
 
-async def _seed_demo(application: object) -> None:
-    services = services_of(application)  # type: ignore[arg-type]
+async def _seed_demo(application: BKMApplication) -> str | None:
+    """Seed the demo into an empty database; otherwise change nothing and say what is there."""
+    services = services_of(application)
     now = services.clock.now()
+    admins = services.settings.admins
 
-    def seed_all(conn: object) -> None:
+    def seed_all(conn: sqlite3.Connection) -> str | None:
+        used = demo_data.in_use(conn, admins)
+        if used is not None:
+            return used
         for seeder in services.registry.demo:
-            seeder.seed(conn, now)  # type: ignore[arg-type]
+            seeder.seed(conn, now)
+        return None
 
-    await services.db.write(seed_all)
+    return await services.db.write(seed_all)

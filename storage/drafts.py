@@ -55,3 +55,13 @@ def get(conn: sqlite3.Connection, person_id: int, flow: str) -> Draft | None:
 def delete(conn: sqlite3.Connection, person_id: int, flow: str) -> bool:
     cur = conn.execute("DELETE FROM drafts WHERE person_id = ? AND flow = ?", (person_id, flow))
     return cur.rowcount > 0
+
+
+def highest_number(conn: sqlite3.Connection, key: str) -> int:
+    """The highest whole number any draft keeps under `key` (0 when none does)."""
+    path = f'$."{key}"'
+    row = conn.execute(
+        "SELECT MAX(json_extract(data, ?)) FROM drafts WHERE json_type(data, ?) = 'integer'",
+        (path, path),
+    ).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0

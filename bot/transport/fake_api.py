@@ -122,6 +122,7 @@ class FakeBotAPI:
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.uploads: list[Upload] = []
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0  # the newest update id handed out
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._callback_ids = itertools.count(1)
         self._open_queries: set[str] = set()
@@ -204,7 +205,7 @@ class FakeBotAPI:
                     {"type": "bot_command", "offset": 0, "length": rules.utf16_len(command)}
                 ]
         message.update(extra or {})
-        return {"update_id": next(self._update_ids), "message": message}
+        return {"update_id": self._next_update_id(), "message": message}
 
     def callback_update(
         self,
@@ -231,7 +232,7 @@ class FakeBotAPI:
         if stored.get("reply_markup"):
             message["reply_markup"] = stored["reply_markup"]
         return {
-            "update_id": next(self._update_ids),
+            "update_id": self._next_update_id(),
             "callback_query": {
                 "id": query_id,
                 "from": self._user(user_id, first_name, language_code),
@@ -290,6 +291,15 @@ class FakeBotAPI:
         return list(itertools.islice(self.updates, 0, limit))
 
     # ---- outbound: what the bot calls ----------------------------------------------------
+    def continue_update_ids_after(self, last: int) -> None:
+        """Number the next updates after `last`, as Telegram does for a bot that already
+        handled updates up to it (`bkm-bot shell` on a kept database)."""
+        self._update_ids = itertools.count(max(last, self.last_update_id) + 1)
+
+    def _next_update_id(self) -> int:
+        self.last_update_id = next(self._update_ids)
+        return self.last_update_id
+
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
