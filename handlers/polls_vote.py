@@ -73,7 +73,8 @@ async def show_card(update: Update, context: BKMContext, poll: Poll) -> None:
 
 
 def _not_eligible(context: BKMContext, poll: Poll, refusal: str) -> str:
-    """Why this person may not vote: not a member (of the RW) now, or not on the list."""
+    """Why this person may not vote: not on the list, or on it (they voted) but no longer a
+    member (of the poll's RW), so a vote cast before cannot be changed."""
     tr = context.tr
     if refusal == polls.NOT_QUALIFIED and poll.audience == "rw":
         return tr._(
@@ -86,8 +87,9 @@ def _not_eligible(context: BKMContext, poll: Poll, refusal: str) -> str:
             "you cast before stays counted."
         )
     return tr._(
-        "You are not on the list of people who may vote in this poll. The list was fixed "
-        "when the poll was published."
+        "You are not on this poll's list of voters. It was fixed when the poll was "
+        "published; a person whose membership ended or who moved to another RW since is "
+        "taken off it."
     )
 
 

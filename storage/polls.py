@@ -288,8 +288,8 @@ def _check_marks(poll: Poll, marks: str) -> None:
 
 
 # Why a person may not vote in a poll (None: they may).
-NOT_LISTED = "not_listed"  # not on the list fixed at publish (or taken off it)
-NOT_QUALIFIED = "not_qualified"  # no longer a member (of the poll's RW)
+NOT_LISTED = "not_listed"  # not on the list fixed at publish (or taken off it since)
+NOT_QUALIFIED = "not_qualified"  # on it, but no longer a member (of the poll's RW): a voter
 
 
 def qualifies(conn: sqlite3.Connection, poll: Poll, person_id: int) -> bool:
@@ -309,10 +309,10 @@ def qualifies(conn: sqlite3.Connection, poll: Poll, person_id: int) -> bool:
 
 def why_not(conn: sqlite3.Connection, poll: Poll, person_id: int) -> str | None:
     """None when the person may vote in the poll (on its list and still qualified)."""
-    if not qualifies(conn, poll, person_id):
-        return NOT_QUALIFIED
     if not is_eligible(conn, poll.id, person_id):
         return NOT_LISTED
+    if not qualifies(conn, poll, person_id):
+        return NOT_QUALIFIED
     return None
 
 
@@ -434,10 +434,10 @@ def cast(
     if secret is not None and secret != poll.secret:
         raise BadChoice
     _check_marks(poll, marks)
-    if not qualifies(conn, poll, person_id):  # also a vote already cast cannot be changed
-        raise NoLongerQualified
     if not is_eligible(conn, poll_id, person_id):
         raise NotEligible
+    if not qualifies(conn, poll, person_id):  # e.g. revoked after voting: no change any more
+        raise NoLongerQualified
     if poll.secret:
         try:
             conn.execute(

@@ -23,7 +23,12 @@ from tests.conftest import BOARD_ID
 from tests.polls_support import add_people, create_poll, raw_rows, run_due, texts
 
 MEMBERS = [301, 302, 303, 304]
-REFUSED = "hanya untuk warga terdaftar"  # "...: it is for registered residents only"
+# "You are not on this poll's list of voters. ... a person whose membership ended or who moved
+# to another RW since is taken off it."
+TAKEN_OFF = "dikeluarkan dari daftar"
+# a voter revoked since: "You can no longer vote in this poll: it is only for registered
+# residents. A vote you cast before stays counted."
+NO_CHANGE = "tidak dapat lagi memberi suara"
 OPEN_BALLOT = {
     "ballot": "Pemungutan suara terbuka",
     "results": "Selama pemungutan suara (langsung)",
@@ -118,7 +123,7 @@ async def test_revoked_after_publish_cannot_vote_and_leaves_the_denominator(
     await revoke(bot, MEMBERS[1])
     assert listed(db, poll_id) == 4
     refused = await bot.press(MEMBERS[1], "2. Penerangan jalan")
-    assert REFUSED in alerts(refused)
+    assert TAKEN_OFF in alerts(refused)
     assert "tercatat" not in texts(refused)
     assert raw_rows(db, "SELECT person_id FROM poll_votes WHERE poll_id = ?", (poll_id,)) == [
         (ids[0],)
@@ -127,7 +132,7 @@ async def test_revoked_after_publish_cannot_vote_and_leaves_the_denominator(
     # the poll is no longer offered to them, and the card says why
     assert "tidak ada polling" in texts(await bot.send(MEMBERS[1], "/polling"))
     card = await bot.send(MEMBERS[1], f"/start pol_{reference}")
-    assert REFUSED in texts(card) and not card[-1].buttons
+    assert TAKEN_OFF in texts(card) and not card[-1].buttons
 
     result = await close_and_read(bot, clock, MEMBERS[0])
     assert "1. Drainase RW 03: 1 suara (100%)" in result
@@ -155,7 +160,7 @@ async def test_secret_poll_box_keeps_one_slot_per_person_on_the_list(
     assert listed(db, poll_id) == 4
     assert box(db, poll_id) == (4, 1)  # one blank slot left with them; the ballot stays
     refused = await bot.press(MEMBERS[1], "Ya, kirim suara saya")
-    assert REFUSED in alerts(refused)
+    assert TAKEN_OFF in alerts(refused)
     assert box(db, poll_id) == (4, 1)
     # everyone left on the list votes: a blank slot is there for each of them
     for voter in (MEMBERS[2], MEMBERS[3], BOARD_ID):
@@ -187,9 +192,9 @@ async def test_moved_out_of_the_rw_cannot_vote_in_that_rws_poll(
     await move(bot, 310, "RT 2 RW 3")
     assert listed(db, rw_poll) == 1 and box(db, rw_poll) == (1, 0)
     refused = await bot.press(310, "Ya, kirim suara saya")
-    assert "warga terdaftar RW 07" in alerts(refused)
+    assert TAKEN_OFF in alerts(refused)
     again = await bot.press_data(310, f"pol:v:{rw_poll}:1", 1)  # the ballot's own button
-    assert "warga terdaftar RW 07" in alerts(again)
+    assert TAKEN_OFF in alerts(again)
     assert box(db, rw_poll) == (1, 0)
     assert raw_rows(db, "SELECT COUNT(*) FROM poll_roll WHERE poll_id = ?", (rw_poll,)) == [(0,)]
     # still a member: the poll of all members is theirs to vote in
@@ -224,7 +229,7 @@ async def test_a_vote_cast_before_the_revocation_stays_counted(
     assert listed(db, open_poll) == 5 and listed(db, secret_poll) == 5
     assert box(db, secret_poll) == (5, 1)
     changed = await bot.press(MEMBERS[0], "1. Drainase RW 03")
-    assert REFUSED in alerts(changed)
+    assert NO_CHANGE in alerts(changed)
     assert raw_rows(
         db, "SELECT person_id, marks FROM poll_votes WHERE poll_id = ?", (open_poll,)
     ) == [(ids[0], "0100000000")]
@@ -282,7 +287,7 @@ async def test_merged_accounts_keep_one_place_on_each_list(
     assert "sudah memberi suara" in texts(again)
     assert box(db, dropped_voted) == (5, 1)
     refused = await bot.press_data(MEMBERS[2], f"pol:ok:{rw_poll}:1", 1)
-    assert "warga terdaftar RW 07" in alerts(refused)
+    assert TAKEN_OFF in alerts(refused)
     # the merged-away Telegram account is a new resident, on no list
     await bot.send(MEMBERS[1], "/start")
     assert "tidak ada polling" in texts(await bot.send(MEMBERS[1], "/polling"))
