@@ -292,3 +292,21 @@ async def test_merged_accounts_keep_one_place_on_each_list(
     await bot.send(MEMBERS[1], "/start")
     assert "tidak ada polling" in texts(await bot.send(MEMBERS[1], "/polling"))
     assert [listed(db, p) for p in (neither, dropped_voted, rw_poll)] == [5, 5, 1]
+
+
+async def test_a_member_who_erases_their_data_leaves_the_open_lists(
+    bot: Simulator, settings: Settings
+) -> None:
+    """An erased member is no longer a member and has no RW: off the open members' poll
+    (one blank slot with them); a poll open to every resident keeps them."""
+    await setup_members(bot)
+    db = settings.database
+    members_poll, _, _ = await create_poll(bot)
+    residents_poll, _, _ = await create_poll(
+        bot, question="Semua warga?", audience="Semua warga", **OPEN_BALLOT
+    )
+    before = listed(db, residents_poll)
+    await bot.send(MEMBERS[0], "/hapusdata")
+    assert "telah dihapus" in texts(await bot.press(MEMBERS[0], "Ya, hapus data saya"))
+    assert listed(db, members_poll) == 4 and box(db, members_poll) == (4, 0)
+    assert listed(db, residents_poll) == before
