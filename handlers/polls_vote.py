@@ -62,8 +62,8 @@ async def show_card(update: Update, context: BKMContext, poll: Poll) -> None:
     if not open_now:
         await reply(update, context, text + "\n\n" + tr._("This poll is closed. See /hasil."))
         return
-    if not found.eligible:
-        await reply(update, context, text + "\n\n" + _not_eligible(context))
+    if found.refusal is not None:
+        await reply(update, context, text + "\n\n" + _not_eligible(context, poll, found.refusal))
         return
     may_vote = found.channel is None or (not poll.secret and found.channel == "chat")
     markup = None
@@ -72,10 +72,24 @@ async def show_card(update: Update, context: BKMContext, poll: Poll) -> None:
     await reply(update, context, text, reply_markup=markup)
 
 
-def _not_eligible(context: BKMContext) -> str:
-    return context.tr._(
-        "You are not on the list of people who may vote in this poll. The list was fixed "
-        "when the poll was published."
+def _not_eligible(context: BKMContext, poll: Poll, refusal: str) -> str:
+    """Why this person may not vote: not on the list, or on it (they voted) but no longer a
+    member (of the poll's RW), so a vote cast before cannot be changed."""
+    tr = context.tr
+    if refusal == polls.NOT_QUALIFIED and poll.audience == "rw":
+        return tr._(
+            "You can no longer vote in this poll: it is only for registered residents of "
+            "RW {rw}. A vote you cast before stays counted."
+        ).format(rw=f"{poll.audience_rw:02d}")
+    if refusal == polls.NOT_QUALIFIED and poll.audience == "members":
+        return tr._(
+            "You can no longer vote in this poll: it is only for registered residents. A vote "
+            "you cast before stays counted."
+        )
+    return tr._(
+        "You are not on this poll's list of voters. It was fixed when the poll was "
+        "published; a person whose membership ended or who moved to another RW since is "
+        "taken off it."
     )
 
 
@@ -109,15 +123,15 @@ async def _checked(update: Update, context: BKMContext, mask: int) -> Poll | Non
     if poll_id is None:
         await stale_button(update, context)
         return None
-    poll, eligible = await context.db.read(polls.for_voter, poll_id, context.person.id)
+    poll, refusal = await context.db.read(polls.for_voter, poll_id, context.person.id)
     if poll is None or mask <= 0 or mask >= 1 << len(poll.options):
         await stale_button(update, context)
         return None
     if not poll.is_open or context.clock.now() >= poll.closes_at:
         await _refuse_closed(update, context)
         return None
-    if not eligible:
-        await answer(update, context, _not_eligible(context), alert=True)
+    if refusal is not None:
+        await answer(update, context, _not_eligible(context, poll, refusal), alert=True)
         return None
     if len(positions_of_mask(mask)) > poll.max_choices:
         await _refuse_too_many(update, context, poll.max_choices)
@@ -247,8 +261,12 @@ async def cast(
     except polls.PollClosed:
         await _refuse_closed(update, context)
         return
-    except polls.NotEligible:
-        await answer(update, context, _not_eligible(context), alert=True)
+    except polls.NotEligible as exc:
+        qualified = not isinstance(exc, polls.NoLongerQualified)
+        refusal = polls.NOT_LISTED if qualified else polls.NOT_QUALIFIED
+        refused = await context.db.read(polls.get, poll_id)
+        assert refused is not None
+        await answer(update, context, _not_eligible(context, refused, refusal), alert=True)
         return
     except polls.TooManyChoices as exc:
         await _refuse_too_many(update, context, exc.maximum)

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit
+from storage import audit, polls
 from storage.people import Person, Role, _person, by_id
 from storage.rows import iso
 
@@ -74,11 +74,13 @@ def _member(conn: sqlite3.Connection, person_id: int) -> Person:
 def revoke(
     conn: sqlite3.Connection, *, person_id: int, board_id: int, reason: str, now: datetime
 ) -> Person:
-    """End a membership (a board member is first demoted); the reason is kept, not audited."""
+    """End a membership (a board member is first demoted); the reason is kept, not audited.
+    The person leaves the list of every open members' poll they have not voted in."""
     person = _member(conn, person_id)
     if person.is_board:
         raise IsBoard
     conn.execute("UPDATE people SET role = 'warga' WHERE id = ?", (person_id,))
+    polls.withdraw_unqualified(conn, person_id)
     conn.execute(
         "INSERT INTO membership_revocations (person_id, reason, revoked_by, created_at)"
         " VALUES (?, ?, ?, ?)",
@@ -101,9 +103,11 @@ def revoke(
 def move(
     conn: sqlite3.Connection, *, person_id: int, board_id: int, rt: int, rw: int, now: datetime
 ) -> Person:
-    """Move a member to another RT/RW."""
+    """Move a member to another RT/RW; they leave the list of every open poll of their former
+    RW they have not voted in."""
     person = _member(conn, person_id)
     conn.execute("UPDATE people SET rt = ?, rw = ? WHERE id = ?", (rt, rw, person_id))
+    polls.withdraw_unqualified(conn, person_id)
     audit.record(
         conn,
         now=now,

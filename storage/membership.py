@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit
+from storage import audit, polls
 from storage.people import Person, Role, by_id
 from storage.rows import iso
 
@@ -142,6 +142,9 @@ def decide(
                 application.person_id,
             ),
         )
+        # an approval sets the RW: a person who is a member already (an account merged in
+        # since applying) leaves the open polls of a former RW
+        polls.withdraw_unqualified(conn, application.person_id)
     audit.record(
         conn,
         now=now,

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from storage import audit
+from storage import audit, polls
 from storage.rows import iso
 
 ERASED_FIELDS = (
@@ -94,6 +94,7 @@ def erase(conn: sqlite3.Connection, person_id: int, now: datetime) -> None:
             "DELETE FROM conversations WHERE json_extract(key, '$[1]') = ?", (telegram_id,)
         )
         conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (telegram_id,))
+    polls.withdraw_unqualified(conn, person_id)  # no longer a member, no RW
 
 
 def merge(conn: sqlite3.Connection, keep: int, drop: int) -> None:
@@ -156,6 +157,8 @@ def merge(conn: sqlite3.Connection, keep: int, drop: int) -> None:
         (keep, drop),
     )
     conn.execute("DELETE FROM drafts WHERE person_id = ?", (drop,))
+    # the merged person's role and RW are now `keep`'s: off the open polls they no longer fit
+    polls.withdraw_unqualified(conn, keep)
 
 
 def inactive_since(conn: sqlite3.Connection, cutoff: datetime) -> list[int]:

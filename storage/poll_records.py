@@ -8,7 +8,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.tally import marks_of, positions_of
-from storage.polls import cast, close, counts, get, has_voted, is_eligible, publish, turnout
+from storage.polls import (
+    cast,
+    close,
+    counts,
+    drop_blank_slot,
+    get,
+    has_voted,
+    is_eligible,
+    publish,
+    turnout,
+)
 
 
 def summary(conn: sqlite3.Connection) -> dict[str, int]:
@@ -140,16 +150,23 @@ def erase_person(conn: sqlite3.Connection, person_id: int, now: datetime) -> Non
 
 
 def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:
-    """Move `drop`'s polls to `keep` without a second vote. Both voted in one poll: an open
-    ballot keeps `keep`'s vote; a secret one keeps one roll entry (its two ballots are not
-    linkable to anyone, so the extra one cannot be taken out of the box)."""
+    """Move `drop`'s polls to `keep` without a second vote and without adding anyone: the
+    person keeps one place on each list they were on. Only `drop` on a list: its place (and
+    vote) moves to `keep`. Both on a list: `drop`'s place goes; if only `drop` voted, its
+    vote moves to `keep`; for a secret poll a blank slot leaves the box with the place. Both
+    voted: an open ballot keeps `keep`'s vote; a secret one keeps one roll entry (its two
+    ballots are not linkable to anyone, so the extra one cannot be taken out of the box).
+    Whether the merged person still qualifies (membership, RW) is checked once the people
+    rows are merged (`storage.personal.merge` → `polls.withdraw_unqualified`)."""
     for (poll_id,) in conn.execute(
         "SELECT poll_id FROM poll_eligible WHERE person_id = ?", (drop,)
     ).fetchall():
+        poll = get(conn, poll_id)
+        assert poll is not None
         keep_eligible = is_eligible(conn, poll_id, keep)
         drop_voted = has_voted(conn, poll_id, drop)
         keep_voted = has_voted(conn, poll_id, keep)
-        if not keep_eligible:
+        if not keep_eligible:  # the place moves to the kept account
             conn.execute(
                 "INSERT INTO poll_eligible (poll_id, person_id) VALUES (?, ?)", (poll_id, keep)
             )
@@ -165,6 +182,9 @@ def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:
         conn.execute(
             "DELETE FROM poll_eligible WHERE poll_id = ? AND person_id = ?", (poll_id, drop)
         )
+        if keep_eligible and not (drop_voted and keep_voted) and poll.secret:
+            # one of the two places goes, and it had not voted: so does one blank slot
+            drop_blank_slot(conn, poll_id)
 
 
 def seed_demo(conn: sqlite3.Connection, now: datetime) -> None:

@@ -37,6 +37,10 @@ class NotEligible(PollError):
     pass
 
 
+class NoLongerQualified(NotEligible):
+    """The person does not hold what the poll's audience requires now (membership, RW)."""
+
+
 class AlreadyVoted(PollError):
     pass
 
@@ -283,16 +287,53 @@ def _check_marks(poll: Poll, marks: str) -> None:
         raise TooManyChoices(poll.max_choices)
 
 
-def for_voter(conn: sqlite3.Connection, poll_id: int, person_id: int) -> tuple[Poll | None, bool]:
-    """The poll and whether the person is on its list: one read for a button press."""
-    return get(conn, poll_id), is_eligible(conn, poll_id, person_id)
+# Why a person may not vote in a poll (None: they may).
+NOT_LISTED = "not_listed"  # not on the list fixed at publish (or taken off it since)
+NOT_QUALIFIED = "not_qualified"  # on it, but no longer a member (of the poll's RW): a voter
+
+
+def qualifies(conn: sqlite3.Connection, poll: Poll, person_id: int) -> bool:
+    """Whether the person holds now what the poll's audience requires: an account not merged
+    away; for members' polls the membership; for an RW's poll the membership in that RW."""
+    row = conn.execute(
+        "SELECT role, rw, merged_into FROM people WHERE id = ?", (person_id,)
+    ).fetchone()
+    if row is None or row["merged_into"] is not None:
+        return False
+    if poll.audience == "residents":
+        return True
+    if row["role"] not in ("anggota", "pengurus"):
+        return False
+    return poll.audience != "rw" or row["rw"] == poll.audience_rw
+
+
+def why_not(conn: sqlite3.Connection, poll: Poll, person_id: int) -> str | None:
+    """None when the person may vote in the poll (on its list and still qualified)."""
+    if not is_eligible(conn, poll.id, person_id):
+        return NOT_LISTED
+    if not qualifies(conn, poll, person_id):
+        return NOT_QUALIFIED
+    return None
+
+
+def for_voter(
+    conn: sqlite3.Connection, poll_id: int, person_id: int
+) -> tuple[Poll | None, str | None]:
+    """The poll and why the person may not vote in it (None: they may): one read for a
+    button press."""
+    poll = get(conn, poll_id)
+    return poll, None if poll is None else why_not(conn, poll, person_id)
 
 
 @dataclass(frozen=True)
 class VoterState:
-    eligible: bool
+    refusal: str | None  # why they may not vote (NOT_LISTED, NOT_QUALIFIED), None: they may
     channel: str | None  # 'chat' / 'in_person' once on the roll, else None
     marks: str | None  # their open-ballot choice; never anything for a secret ballot
+
+    @property
+    def eligible(self) -> bool:
+        return self.refusal is None
 
 
 def voter_state(conn: sqlite3.Connection, poll_id: int, person_id: int) -> VoterState:
@@ -300,8 +341,9 @@ def voter_state(conn: sqlite3.Connection, poll_id: int, person_id: int) -> Voter
     row = conn.execute(
         "SELECT channel FROM poll_roll WHERE poll_id = ? AND person_id = ?", (poll_id, person_id)
     ).fetchone()
+    poll = get(conn, poll_id)
     return VoterState(
-        eligible=is_eligible(conn, poll_id, person_id),
+        refusal=NOT_LISTED if poll is None else why_not(conn, poll, person_id),
         channel=None if row is None else row[0],
         marks=open_vote(conn, poll_id, person_id),
     )
@@ -394,6 +436,8 @@ def cast(
     _check_marks(poll, marks)
     if not is_eligible(conn, poll_id, person_id):
         raise NotEligible
+    if not qualifies(conn, poll, person_id):  # e.g. revoked after voting: no change any more
+        raise NoLongerQualified
     if poll.secret:
         try:
             conn.execute(
@@ -446,6 +490,55 @@ def cast(
     return Cast(poll, changed=before is not None, receipt=None)
 
 
+# ---- taking people off the list ------
+def drop_eligible(conn: sqlite3.Connection, poll: Poll, person_id: int) -> bool:
+    """Take a person who has not voted off the poll's list; for a secret poll also take one
+    blank slot, chosen uniformly at random, out of the box, so the box keeps one slot per
+    person on the list (blank slots = people on the list who have not voted). Returns whether
+    the person was taken off. Never touches a ballot that was cast."""
+    if has_voted(conn, poll.id, person_id):
+        return False
+    removed = conn.execute(
+        "DELETE FROM poll_eligible WHERE poll_id = ? AND person_id = ?", (poll.id, person_id)
+    ).rowcount
+    if removed and poll.secret:
+        drop_blank_slot(conn, poll.id)
+    return bool(removed)
+
+
+def drop_blank_slot(conn: sqlite3.Connection, poll_id: int) -> None:
+    """Delete one blank slot of the box, chosen uniformly at random (secure_delete is on:
+    nothing of it stays in the file)."""
+    blank = conn.execute(
+        "SELECT COUNT(*) FROM poll_ballots WHERE poll_id = ? AND marks = ?", (poll_id, BLANK)
+    ).fetchone()[0]
+    if not blank:
+        return
+    conn.execute(
+        "DELETE FROM poll_ballots WHERE poll_id = ? AND slot = (SELECT slot FROM poll_ballots"
+        " WHERE poll_id = ? AND marks = ? ORDER BY slot LIMIT 1 OFFSET ?)",
+        (poll_id, poll_id, BLANK, secrets.randbelow(blank)),
+    )
+
+
+def withdraw_unqualified(conn: sqlite3.Connection, person_id: int) -> list[Poll]:
+    """After a person's membership, RW or account changed (revocation, a move, a merge, an
+    erasure): take them off the list of every open poll they have not voted in and no longer
+    qualify for. Runs in the caller's transaction. Nobody is ever added to a list."""
+    rows = conn.execute(
+        "SELECT p.* FROM polls p JOIN poll_eligible e ON e.poll_id = p.id"
+        " WHERE e.person_id = ? AND p.status = 'open' AND NOT EXISTS (SELECT 1 FROM poll_roll r"
+        " WHERE r.poll_id = p.id AND r.person_id = e.person_id) ORDER BY p.id",
+        (person_id,),
+    ).fetchall()
+    taken = []
+    for row in rows:
+        poll = _poll(conn, row)
+        if not qualifies(conn, poll, person_id) and drop_eligible(conn, poll, person_id):
+            taken.append(poll)
+    return taken
+
+
 # ---- in person ------
 def record_in_person(
     conn: sqlite3.Connection,
@@ -467,6 +560,8 @@ def record_in_person(
     for person_id in voters:
         if not is_eligible(conn, poll_id, person_id):
             raise NotEligible(person_id)
+        if not qualifies(conn, poll, person_id):
+            raise NoLongerQualified(person_id)
         if has_voted(conn, poll_id, person_id):
             raise AlreadyVoted(person_id)
     conn.executemany(
