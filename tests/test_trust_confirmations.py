@@ -5,6 +5,7 @@ an error (no board alert that any stranger could trigger)."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,11 @@ from bot.simulator import Simulator, running
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from tests.conftest import BOARD_ID
+from tests.grievance_steps import file_report, reference
+from tests.polls_support import add_people, create_poll
+from tests.proposal_helpers import add_proposal, write
 
+SECOND_BOARD = 1002
 RESIDENT = 7301
 OTHER = 7302
 NO_LONGER_VALID = "Tombol ini sudah tidak berlaku"
@@ -159,3 +164,239 @@ async def test_a_stale_edit_anywhere_is_answered_and_not_counted(
         assert not [c for c in calls if c.chat_id == BOARD_ID]
         assert "Maaf, terjadi kesalahan" not in texts(calls)
         assert board_alerts(settings) == []
+
+
+def two_board_members(make_bot, settings: Settings) -> Simulator:  # type: ignore[no-untyped-def]
+    return make_bot(replace(settings, admins=frozenset({BOARD_ID, SECOND_BOARD})))
+
+
+# ---- revoke membership -------------------------------------------------------------------------
+def role_of(settings: Settings, telegram_id: int) -> str:
+    return rows(settings.database, "SELECT role FROM people WHERE telegram_id = ?", telegram_id)[
+        0
+    ][0]
+
+
+async def revoke_button(bot: Simulator, board_user: int, member_id: int) -> tuple[int, str]:
+    await bot.press_data(board_user, f"mbr:v:{member_id}", 1)  # the member card
+    return button(bot, board_user, "mbr:rv:")
+
+
+async def test_revoke_needs_the_cards_one_time_token(
+    make_bot, settings: Settings, clock: FakeClock
+) -> None:
+    bot = two_board_members(make_bot, settings)
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        await bot.send(SECOND_BOARD, "/start")
+        [member_id] = await add_people(bot, [RESIDENT])
+
+        # forged: the old data without a token starts nothing; the next text revokes nothing
+        calls = await bot.press_data(BOARD_ID, f"mbr:rv:{member_id}", 1)
+        assert NO_LONGER_VALID in answers(calls)
+        await bot.send(BOARD_ID, "Pindah keluar kelurahan")
+        assert role_of(settings, RESIDENT) == "anggota"
+
+        # another board member's token
+        _, theirs = await revoke_button(bot, SECOND_BOARD, member_id)
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, theirs, 1))
+
+        # expired
+        message_id, data = await revoke_button(bot, BOARD_ID, member_id)
+        clock.advance(timedelta(minutes=11))
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+        await bot.send(BOARD_ID, "Pindah keluar kelurahan")
+        assert role_of(settings, RESIDENT) == "anggota"
+
+        # the normal path: card, button, reason
+        message_id, data = await revoke_button(bot, BOARD_ID, member_id)
+        assert "Mengapa" in texts(await bot.press_data(BOARD_ID, data, message_id))
+        assert "dicabut" in texts(await bot.send(BOARD_ID, "Pindah keluar kelurahan"))
+        assert role_of(settings, RESIDENT) == "warga"
+
+        # replayed: the same press again starts nothing
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+
+
+async def test_merge_needs_its_confirm_token(bot: Simulator, settings: Settings) -> None:
+    await bot.send(BOARD_ID, "/start")
+    [keep, drop] = await add_people(bot, [RESIDENT, OTHER])
+    # forged: the old data of the Merge button
+    calls = await bot.press_data(BOARD_ID, f"mbr:mgok:{keep}:{drop}", 1)
+    assert NO_LONGER_VALID in answers(calls)
+    # a token issued for another pair does not merge this one
+    await bot.press_data(BOARD_ID, f"mbr:v:{keep}", 1)
+    await bot.press(BOARD_ID, "Gabungkan akun lain ke akun ini")
+    await bot.send(BOARD_ID, str(drop))
+    message_id, data = button(bot, BOARD_ID, "mbr:mgok:")
+    token = data.rsplit(":", 1)[1]
+    swapped = f"mbr:mgok:{drop}:{keep}:{token}"
+    assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, swapped, message_id))
+    assert rows(
+        settings.database, "SELECT COUNT(*) FROM people WHERE merged_into IS NOT NULL"
+    ) == [(0,)]
+    # the real press merges, once
+    assert "Digabungkan" in texts(await bot.press_data(BOARD_ID, data, message_id))
+    assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+
+
+# ---- close a poll early ------------------------------------------------------------------------
+def poll_status(settings: Settings, poll_id: int) -> str:
+    return rows(settings.database, "SELECT status FROM polls WHERE id = ?", poll_id)[0][0]
+
+
+async def close_button(bot: Simulator, board_user: int) -> tuple[int, str]:
+    await bot.send(board_user, "/admin")
+    await bot.press(board_user, "Tutup polling lebih awal")
+    return button(bot, board_user, "pol:x:")
+
+
+async def test_closing_early_needs_the_choosers_one_time_token(
+    make_bot, settings: Settings, clock: FakeClock
+) -> None:
+    bot = two_board_members(make_bot, settings)
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        await bot.send(SECOND_BOARD, "/start")
+        await add_people(bot, [RESIDENT, OTHER])
+        poll_id, _ref, _ = await create_poll(bot)
+        status = poll_status(settings, poll_id)
+
+        # forged: the old data without a token; the next text closes nothing
+        calls = await bot.press_data(BOARD_ID, f"pol:x:{poll_id}", 1)
+        assert NO_LONGER_VALID in answers(calls)
+        await bot.send(BOARD_ID, "Rapat darurat dimajukan")
+        assert poll_status(settings, poll_id) == status
+
+        # another board member's token, and an expired one
+        _, theirs = await close_button(bot, SECOND_BOARD)
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, theirs, 1))
+        message_id, data = await close_button(bot, BOARD_ID)
+        clock.advance(timedelta(minutes=11))
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+        await bot.send(BOARD_ID, "Rapat darurat dimajukan")
+        assert poll_status(settings, poll_id) == status
+
+        # the normal path; then the same press again is refused
+        message_id, data = await close_button(bot, BOARD_ID)
+        assert "Apa alasannya" in texts(await bot.press_data(BOARD_ID, data, message_id))
+        await bot.send(BOARD_ID, "/batal")
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+        message_id, data = await close_button(bot, BOARD_ID)
+        await bot.press_data(BOARD_ID, data, message_id)
+        assert "ditutup" in texts(await bot.send(BOARD_ID, "Rapat darurat dimajukan"))
+        assert poll_status(settings, poll_id) != status
+
+
+# ---- send a broadcast ("Kirim sekarang") ------------------------------------------------------
+def broadcasts_made(settings: Settings) -> int:
+    return rows(settings.database, "SELECT COUNT(*) FROM broadcasts")[0][0]
+
+
+async def compose_to_confirm(bot: Simulator, board_user: int, text: str) -> tuple[int, str]:
+    await bot.send(board_user, "/siaran")
+    await bot.send(board_user, text)
+    await bot.press(board_user, "Semua warga")
+    await bot.press(board_user, "Sekarang")
+    return button(bot, board_user, "sb:go")
+
+
+async def test_send_now_needs_the_one_time_token_of_this_draft(
+    make_bot, settings: Settings, clock: FakeClock
+) -> None:
+    bot = two_board_members(make_bot, settings)
+    async with running(bot.application):
+        await bot.send(BOARD_ID, "/start")
+        await bot.send(SECOND_BOARD, "/start")
+        await add_people(bot, [RESIDENT, OTHER])
+
+        # forged: the old data without a token, at the confirm step
+        message_id, _ = await compose_to_confirm(bot, BOARD_ID, "Kerja bakti Sabtu")
+        calls = await bot.press_data(BOARD_ID, "sb:go", message_id)
+        assert NO_LONGER_VALID in answers(calls)
+        assert broadcasts_made(settings) == 0
+
+        # expired
+        message_id, data = await compose_to_confirm(bot, BOARD_ID, "Kerja bakti Sabtu")
+        clock.advance(timedelta(minutes=11))
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
+        assert broadcasts_made(settings) == 0
+
+        # an older draft's button never sends the draft composed after it
+        old_id, old = await compose_to_confirm(bot, BOARD_ID, "Rapat RW batal")
+        message_id, data = await compose_to_confirm(bot, BOARD_ID, "Kerja bakti Sabtu")
+        assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, old, old_id))
+        assert broadcasts_made(settings) == 0
+
+        # another board member's token, for the very same content
+        await compose_to_confirm(bot, SECOND_BOARD, "Kerja bakti Sabtu")
+        assert NO_LONGER_VALID in answers(await bot.press_data(SECOND_BOARD, data, 1))
+        assert broadcasts_made(settings) == 0
+
+        # the normal path sends once; the same press again sends nothing
+        assert "Mengirim SRN-0001" in texts(await bot.press_data(BOARD_ID, data, message_id))
+        await bot.press_data(BOARD_ID, data, message_id)
+        assert broadcasts_made(settings) == 1
+        got = [c for c in bot.api.calls if c.chat_id == RESIDENT and "Kerja bakti" in c.text]
+        assert len(got) == 1
+
+
+# ---- rejections ---------------------------------------------------------------------------------
+async def test_a_forged_membership_rejection_starts_nothing(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(RESIDENT, "/daftar")
+    await bot.send(RESIDENT, "Kartika Wulandari")
+    await bot.send(RESIDENT, "RT 3 RW 5")
+    await bot.press(RESIDENT, "Perempuan")
+    await bot.press(RESIDENT, "Kirim")
+    [(application_id,)] = rows(settings.database, "SELECT id FROM membership_applications")
+    calls = await bot.press_data(BOARD_ID, f"mem:no:{application_id}", 1)
+    assert NO_LONGER_VALID in answers(calls)
+    await bot.send(BOARD_ID, "Alamat tidak sesuai")
+    assert rows(settings.database, "SELECT status FROM membership_applications") == [("pending",)]
+    # the list's own button still works
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Verifikasi anggota")
+    await bot.press(BOARD_ID, "Tolak")
+    await bot.send(BOARD_ID, "Alamat tidak sesuai")
+    assert rows(settings.database, "SELECT status FROM membership_applications") == [("rejected",)]
+
+
+async def test_a_forged_grievance_rejection_starts_nothing(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    ref = reference(await file_report(bot, RESIDENT))
+    [(gid, status)] = rows(settings.database, "SELECT id, status FROM grievances")
+    calls = await bot.press_data(BOARD_ID, f"grv:do:reject:{gid}", 1)
+    assert NO_LONGER_VALID in answers(calls)
+    await bot.send(BOARD_ID, "Bukan wewenang BKM")
+    assert rows(settings.database, "SELECT status FROM grievances") == [(status,)]
+    # the card's own button still works
+    await bot.send(BOARD_ID, "/pengaduan")
+    await bot.press(BOARD_ID, ref)
+    await bot.press(BOARD_ID, "Tolak")
+    await bot.send(BOARD_ID, "Bukan wewenang BKM")
+    assert rows(settings.database, "SELECT status FROM grievances") == [("ditolak",)]
+
+
+async def test_a_forged_proposal_rejection_starts_nothing(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(RESIDENT, "/start")
+    [(proposer,)] = rows(
+        settings.database, "SELECT id FROM people WHERE telegram_id = ?", RESIDENT
+    )
+    proposal = await write(bot, add_proposal, proposer)
+    calls = await bot.press_data(BOARD_ID, f"usl:t:{proposal.id}:ditolak:baru", 1)
+    assert NO_LONGER_VALID in answers(calls)
+    await bot.send(BOARD_ID, "Sudah masuk program kota tahun depan.")
+    assert rows(settings.database, "SELECT status FROM proposals") == [("baru",)]
+    # the detail view's own button still works
+    await bot.send(BOARD_ID, f"/usulan {proposal.reference}")
+    await bot.press(BOARD_ID, "Tolak")
+    await bot.send(BOARD_ID, "Sudah masuk program kota tahun depan.")
+    assert rows(settings.database, "SELECT status FROM proposals") == [("ditolak",)]
