@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.context import BKMContext
@@ -80,3 +81,36 @@ def private_only(start_payload: str) -> Callable[[Callback], Callback]:
         return guarded
 
     return decorate
+
+
+# Telegram's answers to an edit of a message that is old, deleted or already as asked. A
+# press on an old button meets them routinely: not an error (never counted toward the board's
+# repeated-errors alert, see handlers.core.on_error).
+STALE_EDIT = (
+    "message to edit not found",
+    "message can't be edited",
+    "message is not modified",
+    "message_id_invalid",
+)
+
+
+def is_stale_edit(error: BaseException | None) -> bool:
+    """Whether `error` is Telegram refusing to edit an old, vanished or unchanged message."""
+    return isinstance(error, BadRequest) and any(
+        text in error.message.lower() for text in STALE_EDIT
+    )
+
+
+async def remove_buttons(update: Update) -> bool:
+    """Take the buttons off the pressed message; False when Telegram could not (an old or
+    deleted message): the caller's own reply still goes out as a new message."""
+    query = update.callback_query
+    if query is None:
+        return False
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        if not is_stale_edit(exc):
+            raise
+        return False
+    return True

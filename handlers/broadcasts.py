@@ -4,6 +4,8 @@ recipients will see it, confirm. Delivery goes through the engine (bot/delivery.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import datetime
 from enum import IntEnum
@@ -19,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import confirm as tokens
 from bot import delivery, flows, outbox, scheduling
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
@@ -165,6 +168,14 @@ async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, A
         await confirm_prompt(update, context, data)
 
 
+def draft_id(data: dict[str, Any]) -> str:
+    """What the confirm token is bound to: this draft's content, audience and time, so an
+    older draft's "Send now" can never send the draft composed after it."""
+    content = {k: v for k, v in data.items() if k != flows.UPDATE_KEY}
+    encoded = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
 async def confirm_prompt(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
     chat = update.effective_chat
@@ -176,6 +187,7 @@ async def confirm_prompt(update: Update, context: BKMContext, data: dict[str, An
         broadcasts.audience_size, data["audience"], data.get("rw"), data["topic"]
     )
     go = tr._("Send now") if data["when"] == "now" else tr._("Schedule")
+    token = await tokens.issue(context, tokens.BROADCAST_SEND, draft_id(data))
     await reply(
         update,
         context,
@@ -184,7 +196,9 @@ async def confirm_prompt(update: Update, context: BKMContext, data: dict[str, An
             n=tr.number(size),
             when=when_text(tr, data),
         ),
-        reply_markup=keyboard([[(go, "sb:go")], [(tr._("Cancel"), "sb:cancel")]]),
+        reply_markup=keyboard(
+            [[(go, tokens.data("sb:go", token))], [(tr._("Cancel"), "sb:cancel")]]
+        ),
     )
 
 
@@ -371,7 +385,7 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
     if "when" not in data or "audience" not in data:
         await stale_button(update, context)
         return None
-    await answer(update, context)
+    bound_to = draft_id(data)
     now, tz = context.clock.now(), context.settings.timezone
     due = datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
     if due is not None and due <= now:  # the draft sat too long: a one-off time has passed
@@ -404,7 +418,13 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
         flow_rows.end(conn, person_id=author, flow=FLOW, conversation_key=key, keep=False)
         return item, queued, row
 
-    item, queued, row = await context.db.write(store)
+    try:  # the one-time token of the confirm step that showed exactly this draft
+        item, queued, row = await tokens.write(
+            update, context, tokens.BROADCAST_SEND, bound_to, store
+        )
+    except tokens.Refused:
+        return None
+    await answer(update, context)
     tr = context.tr
     if row is not None:
         scheduling.arm(context.application, row)
@@ -488,7 +508,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
             Step.MONTHDAY: [MessageHandler(TEXT, take_monthday)],
             Step.CLOCK: [MessageHandler(TEXT, take_clock)],
             Step.CONFIRM: [
-                CallbackQueryHandler(confirm, pattern=r"^sb:go$"),
+                CallbackQueryHandler(confirm, pattern=r"^sb:go(:|$)"),
                 MessageHandler(TEXT, remind),
             ],
         },

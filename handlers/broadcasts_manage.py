@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot import delivery, outbox, scheduling
-from bot.access import answer, board_only, private_only, reply
+from bot.access import answer, board_only, private_only, remove_buttons, reply
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
 from bot.i18n import N_, Translator
@@ -122,7 +122,7 @@ async def cancel_scheduled(update: Update, context: BKMContext) -> None:
         )
         return
     await answer(update, context, context.tr._("Cancelled."))
-    await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(update)
     await reply(
         update,
         context,
@@ -152,7 +152,7 @@ async def resend_uncertain(update: Update, context: BKMContext) -> None:
         return
     delivery.wake(context.application)
     await answer(update, context, context.tr._("Resending."))
-    await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(update)
     await reply(
         update,
         context,

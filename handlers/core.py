@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import alerts, menus
-from bot.access import answer, reply
+from bot.access import answer, is_stale_edit, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
@@ -255,6 +255,16 @@ async def on_error(update: object, context: BKMContext) -> None:
         "-",
     )
     update_id = update.update_id if isinstance(update, Update) else "-"
+    if is_stale_edit(error):
+        # An old or deleted message could not be edited (anyone can press old buttons): not
+        # an error, not counted toward the board's alert; the press is answered.
+        log.info("update %s in %s: the message to edit is gone or unchanged", update_id, handler)
+        if isinstance(update, Update):
+            try:
+                await answer(update, context)
+            except TelegramError:
+                log.warning("could not answer update %s", update_id)
+        return
     log.error("update %s failed in %s", update_id, handler, exc_info=error)
     await alerts.error_happened(context.application)
     if isinstance(update, Update) and update.effective_chat is not None:

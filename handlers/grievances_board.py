@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows
+from bot import confirm, flows
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.grievance_status import Action, Refused, Status, allowed
@@ -167,7 +167,9 @@ async def load_for_board(update: Update, context: BKMContext, raw: str) -> Griev
         return None
 
 
-def action_buttons(tr: Translator, grievance: Grievance, evidence: int) -> Any:
+def action_buttons(
+    tr: Translator, grievance: Grievance, evidence: int, reject_token: str | None = None
+) -> Any:
     gid = grievance.id
     rows: list[list[tuple[str, str]]] = []
     possible = allowed(grievance.facts)
@@ -181,8 +183,8 @@ def action_buttons(tr: Translator, grievance: Grievance, evidence: int) -> Any:
         status_row.append((tr._("Resolve"), f"grv:do:resolve:{gid}"))
     if status_row:
         rows.append(status_row)
-    if Action.REJECT in possible:
-        rows.append([(tr._("Reject"), f"grv:do:reject:{gid}")])
+    if Action.REJECT in possible and reject_token is not None:
+        rows.append([(tr._("Reject"), confirm.data(f"grv:do:reject:{gid}", reject_token))])
     rows.append([(tr._("Reply to the reporter"), f"grv:do:reply:{gid}")])
     extra = []
     if evidence:
@@ -209,7 +211,11 @@ async def show_card(update: Update, context: BKMContext, grievance: Grievance) -
         board=True,
         timeline=timeline,
     )
-    await send_pages(update, context, text, action_buttons(context.tr, grievance, len(evidence)))
+    reject_token = None
+    if Action.REJECT in allowed(grievance.facts):
+        reject_token = await confirm.issue(context, confirm.GRIEVANCE_REJECT, grievance.id)
+    markup = action_buttons(context.tr, grievance, len(evidence), reject_token)
+    await send_pages(update, context, text, markup)
 
 
 @board_only
@@ -353,6 +359,8 @@ def possible(grievance: Grievance, op: str) -> bool:
 async def begin_text(update: Update, context: BKMContext) -> int:
     """grv:do:<op>:<id>: ask for the reason, the answer or the reply, then apply it."""
     op, _, raw = _data(update).removeprefix("grv:do:").partition(":")
+    if op == "reject":  # grv:do:reject:<id>:<one-time token>
+        raw = raw.partition(":")[0]
     assignee: int | None = None
     if op.startswith("to") and _id(op[2:]) is not None:
         assignee, op = _id(op[2:]), "assign"
@@ -364,6 +372,11 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         member = await context.db.read(people.by_id, assignee)
         if member is None or not member.is_board:
             await stale_button(update, context)
+            return flows.END
+    if op == "reject":  # the card's one-time token; the typed reason rejects the draft's report
+        try:
+            await confirm.consume(update, context, confirm.GRIEVANCE_REJECT, grievance.id)
+        except confirm.Refused:
             return flows.END
     await answer(update, context)
     tr = context.tr

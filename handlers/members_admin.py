@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, outbox, personal
+from bot import confirm, flows, outbox, personal
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
@@ -131,6 +131,7 @@ async def show_member(update: Update, context: BKMContext) -> None:
         return
     tr = context.tr
     await answer(update, context)
+    revoke = "" if person.is_board else await confirm.issue(context, confirm.REVOKE, person.id)
     rows = [
         [(tr._("Move to another RT/RW"), f"mbr:mv:{person.id}")],
         [(tr._("Merge another account into this one"), f"mbr:mg:{person.id}")],
@@ -139,7 +140,7 @@ async def show_member(update: Update, context: BKMContext) -> None:
         rows.append([(tr._("Take off the board"), f"mbr:dm:{person.id}")])
     else:
         rows.append([(tr._("Propose for the board"), f"mbr:pr:{person.id}")])
-        rows.append([(tr._("Revoke membership"), f"mbr:rv:{person.id}")])
+        rows.append([(tr._("Revoke membership"), confirm.data(f"mbr:rv:{person.id}", revoke))])
         rows.append([(tr._("Erase personal data (on request)"), f"mbr:er:{person.id}")])
     await reply(update, context, card(tr, person), reply_markup=keyboard(rows))
 
@@ -154,6 +155,7 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
         return
     tr = context.tr
     await answer(update, context)
+    token = await confirm.issue(context, confirm.ERASE_PERSON, person.id)
     await reply(
         update,
         context,
@@ -164,7 +166,12 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
             "shown as “resident (erased)”. This cannot be undone."
         ),
         reply_markup=keyboard(
-            [[(tr._("Erase"), f"mbr:erok:{person.id}"), (tr._("Cancel"), "mbr:x")]]
+            [
+                [
+                    (tr._("Erase"), confirm.data(f"mbr:erok:{person.id}", token)),
+                    (tr._("Cancel"), "mbr:x"),
+                ]
+            ]
         ),
     )
 
@@ -172,32 +179,48 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def erase_confirmed(update: Update, context: BKMContext) -> None:
-    person = await target_member(update, context)
+    person = await target_member(update, context, -2)
     if person is None or person.is_board:
         await stale_button(update, context)
         return
-    await context.db.write(
-        personal.erase_everything,
-        personal.parts(context.services.registry),
-        person.id,
-        context.clock.now(),
-        actor_id=context.person.id,
-        actor_role="pengurus",
-        reason="request_in_person",
-    )
+    try:
+        await confirm.write(
+            update,
+            context,
+            confirm.ERASE_PERSON,
+            person.id,
+            personal.erase_everything,
+            personal.parts(context.services.registry),
+            person.id,
+            context.clock.now(),
+            actor_id=context.person.id,
+            actor_role="pengurus",
+            reason="request_in_person",
+        )
+    except confirm.Refused:
+        return
     await context.db.checkpoint()
     await answer(update, context)
     await reply(update, context, context.tr._("The personal data was erased."))
 
 
 # ---- typed answers: new RT/RW, revocation reason, the other account's number ----------------
-def _asker(step: Step, question: str) -> Any:
+def _asker(step: Step, question: str, action: str | None = None) -> Any:
+    """The press that asks for a typed answer; with `action`, a destructive one: its button
+    carries a confirm token (bot/confirm.py), consumed here, and the typed answer acts only
+    on the member of the draft this press saves."""
+
     @board_only
     @private_only("admin")
     async def begin(update: Update, context: BKMContext) -> int:
-        person = await target_member(update, context)
+        person = await target_member(update, context, -1 if action is None else -2)
         if person is None:
             return flows.END
+        if action is not None:
+            try:
+                await confirm.consume(update, context, action, person.id)
+            except confirm.Refused:
+                return flows.END
         await answer(update, context)
         await flows.save_step(update, context, FLOW, step, {"person_id": person.id})
         await reply(update, context, card(context.tr, person) + "\n\n" + context.tr._(question))
@@ -208,7 +231,9 @@ def _asker(step: Step, question: str) -> Any:
 
 move_begin = _asker(Step.RTRW, N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."))
 revoke_begin = _asker(
-    Step.REASON, N_("Why is the membership revoked? The member is told this reason.")
+    Step.REASON,
+    N_("Why is the membership revoked? The member is told this reason."),
+    confirm.REVOKE,
 )
 merge_begin = _asker(
     Step.MERGE,
@@ -326,6 +351,7 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
         return None
     keep, drop = found
     await flows.end_flow(update, context, FLOW, keep=False)
+    token = await confirm.issue(context, confirm.MERGE, f"{keep.id}:{drop.id}")
     await reply(
         update,
         context,
@@ -333,7 +359,12 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
             "<b>Merge these accounts?</b>\nKeep:\n{keep}\n\nMerge into it and close:\n{drop}"
         ).format(keep=card(tr, keep), drop=card(tr, drop)),
         reply_markup=keyboard(
-            [[(tr._("Merge"), f"mbr:mgok:{keep.id}:{drop.id}"), (tr._("Cancel"), "mbr:x")]]
+            [
+                [
+                    (tr._("Merge"), confirm.data(f"mbr:mgok:{keep.id}:{drop.id}", token)),
+                    (tr._("Cancel"), "mbr:x"),
+                ]
+            ]
         ),
     )
     return flows.END
@@ -342,13 +373,17 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
 @board_only
 @private_only("admin")
 async def merge_confirmed(update: Update, context: BKMContext) -> None:
-    keep_id, drop_id = tail_id(update, -2), tail_id(update, -1)
+    keep_id, drop_id = tail_id(update, -3), tail_id(update, -2)
     if keep_id is None or drop_id is None:
         await stale_button(update, context)
         return
     items = personal.parts(context.services.registry)
     try:
-        await context.db.write(
+        await confirm.write(
+            update,
+            context,
+            confirm.MERGE,
+            f"{keep_id}:{drop_id}",
             personal.merge_accounts,
             items,
             keep=keep_id,
@@ -356,6 +391,8 @@ async def merge_confirmed(update: Update, context: BKMContext) -> None:
             board_id=context.person.id,
             now=context.clock.now(),
         )
+    except confirm.Refused:
+        return
     except (board.NotFound, board.SamePerson):
         await stale_button(update, context)
         return
@@ -387,7 +424,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         entry_points=[
             CallbackQueryHandler(search_begin, pattern=r"^mbr:find$"),
             CallbackQueryHandler(move_begin, pattern=r"^mbr:mv:\d+$"),
-            CallbackQueryHandler(revoke_begin, pattern=r"^mbr:rv:\d+$"),
+            CallbackQueryHandler(revoke_begin, pattern=r"^mbr:rv:\d+(:|$)"),
             CallbackQueryHandler(merge_begin, pattern=r"^mbr:mg:\d+$"),
         ],
         states={
@@ -406,7 +443,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(merge_confirmed, pattern=r"^mbr:mgok:"),
         CallbackQueryHandler(dismiss, pattern=r"^mbr:x$"),
         CallbackQueryHandler(erase_ask, pattern=r"^mbr:er:\d+$"),
-        CallbackQueryHandler(erase_confirmed, pattern=r"^mbr:erok:\d+$"),
+        CallbackQueryHandler(erase_confirmed, pattern=r"^mbr:erok:\d+(:|$)"),
     ]
 
 

@@ -18,8 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot import confirm, flows, outbox
+from bot.access import answer, board_only, private_only, remove_buttons, reply
 from bot.context import BKMContext
 from bot.features import (
     AdminItem,
@@ -311,6 +311,7 @@ async def list_pending(update: Update, context: BKMContext) -> None:
             n=total
         ),
     )
+    rejects = await confirm.issue_many(context, confirm.MEMBERSHIP_REJECT, [a.id for a in waiting])
     for application in waiting:
         await reply(
             update,
@@ -324,16 +325,20 @@ async def list_pending(update: Update, context: BKMContext) -> None:
                 [
                     [
                         (tr._("Approve"), f"mem:ok:{application.id}"),
-                        (tr._("Reject"), f"mem:no:{application.id}"),
+                        (
+                            tr._("Reject"),
+                            confirm.data(f"mem:no:{application.id}", rejects[str(application.id)]),
+                        ),
                     ]
                 ]
             ),
         )
 
 
-def _application_id(update: Update) -> int | None:
+def _application_id(update: Update, position: int = -1) -> int | None:
     data = update.callback_query.data if update.callback_query else None
-    tail = (data or "").rsplit(":", 1)[-1]
+    parts = (data or "").split(":")
+    tail = parts[position] if -len(parts) <= position < len(parts) else ""
     return int(tail) if tail.isdigit() and len(tail) < 12 else None
 
 
@@ -360,7 +365,7 @@ async def approve(update: Update, context: BKMContext) -> None:
         )
         return
     await answer(update, context, context.tr._("Approved."))
-    await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(update)
     await reply(update, context, context.tr._("Approved. The applicant has been told."))
     await tell_applicant(context, applicant, approved=True, reason=None)
 
@@ -370,12 +375,16 @@ async def approve(update: Update, context: BKMContext) -> None:
 async def reject_begin(update: Update, context: BKMContext) -> int:
     query = update.callback_query
     assert query is not None
-    application_id = _application_id(update)
+    application_id = _application_id(update, 2)
     application = await context.db.read(membership.get, application_id) if application_id else None
     if application is None or application.status != "pending":
         await answer(
             update, context, context.tr._("This application was already decided."), alert=True
         )
+        return flows.END
+    try:  # the list's one-time token; the typed reason rejects only the draft's application
+        await confirm.consume(update, context, confirm.MEMBERSHIP_REJECT, application.id)
+    except confirm.Refused:
         return flows.END
     await answer(update, context)
     await flows.save_step(update, context, REJECT, Step.REASON, {"application_id": application.id})

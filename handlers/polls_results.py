@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, outbox
+from bot import confirm, flows, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
@@ -195,7 +195,11 @@ async def show_results(update: Update, context: BKMContext) -> None:
 async def choose_to_close(update: Update, context: BKMContext) -> None:
     """adm:poll_close: the open polls, one button each."""
     await offer_open_polls(
-        update, context, context.tr._("Which poll do you want to close early?"), "pol:x:"
+        update,
+        context,
+        context.tr._("Which poll do you want to close early?"),
+        "pol:x:",
+        confirm.POLL_CLOSE,
     )
 
 
@@ -206,6 +210,10 @@ async def close_begin(update: Update, context: BKMContext) -> int:
     poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
     if poll is None or not poll.is_open:
         await answer(update, context, context.tr._("This poll is already closed."), alert=True)
+        return flows.END
+    try:  # the chooser's one-time token; the typed reason closes only the draft's poll
+        await confirm.consume(update, context, confirm.POLL_CLOSE, poll.id)
+    except confirm.Refused:
         return flows.END
     await answer(update, context)
     await flows.save_step(update, context, CLOSE_FLOW, Step.REASON, {"poll_id": poll.id})

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot import charts
+from bot import charts, confirm
 from bot.access import answer, reply
 from bot.charts import Series
 from bot.context import BKMContext
@@ -262,15 +262,29 @@ async def read_tally(context: BKMContext, poll_id: int) -> tuple[Poll, Tally, in
 
 
 async def offer_open_polls(
-    update: Update, context: BKMContext, question: str, callback_prefix: str
+    update: Update,
+    context: BKMContext,
+    question: str,
+    callback_prefix: str,
+    confirm_action: str | None = None,
 ) -> None:
-    """The open polls as one button each (`<prefix><poll id>`), or "no open poll"."""
+    """The open polls as one button each (`<prefix><poll id>`), or "no open poll". With
+    `confirm_action` (a destructive press) each button carries its one-time token."""
     await answer(update, context)
     found = await context.db.read(polls.open_polls)
     if not found:
         await reply(update, context, context.tr._("There is no open poll."))
         return
+    tokens: dict[str, str] = {}
+    if confirm_action is not None:
+        tokens = await confirm.issue_many(context, confirm_action, [p.id for p in found])
     buttons = [
-        (f"{p.reference}: {shorten(p.question, 40)}", f"{callback_prefix}{p.id}") for p in found
+        (
+            f"{p.reference}: {shorten(p.question, 40)}",
+            confirm.data(f"{callback_prefix}{p.id}", tokens[str(p.id)])
+            if confirm_action is not None
+            else f"{callback_prefix}{p.id}",
+        )
+        for p in found
     ]
     await reply(update, context, question, reply_markup=column(buttons))

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import personal
-from bot.access import answer, private_only, reply
+from bot import confirm, personal
+from bot.access import answer, private_only, remove_buttons, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.i18n import N_
@@ -75,6 +75,7 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
             ),
         )
         return
+    token = await confirm.issue(context, confirm.ERASE_SELF, context.person.id)
     await reply(
         update,
         context,
@@ -85,13 +86,19 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
             "votes you cast stay counted. This cannot be undone."
         ),
         reply_markup=keyboard(
-            [[(tr._("Yes, erase my data"), "pdp:erase"), (tr._("Cancel"), "pdp:keep")]]
+            [
+                [
+                    (tr._("Yes, erase my data"), confirm.data("pdp:erase", token)),
+                    (tr._("Cancel"), "pdp:keep"),
+                ]
+            ]
         ),
     )
 
 
 async def erase_confirmed(update: Update, context: BKMContext) -> None:
-    """The confirmation press: erase in one transaction, then flush the WAL."""
+    """The confirmation press: erase in one transaction, then flush the WAL. Only with the
+    one-time token /hapusdata issued to this person just now (bot/confirm.py)."""
     chat, user = update.effective_chat, update.effective_user
     person = context.person
     if chat is None or user is None or chat.id != user.id or person.is_board:
@@ -99,21 +106,26 @@ async def erase_confirmed(update: Update, context: BKMContext) -> None:
         return
     tr = context.tr
     items = personal.parts(context.services.registry)
-    await context.db.write(
-        personal.erase_everything,
-        items,
-        person.id,
-        context.clock.now(),
-        actor_id=person.id,
-        reason="request",
-    )
+    try:
+        await confirm.write(
+            update,
+            context,
+            confirm.ERASE_SELF,
+            person.id,
+            personal.erase_everything,
+            items,
+            person.id,
+            context.clock.now(),
+            actor_id=person.id,
+            reason="request",
+        )
+    except confirm.Refused:
+        return
     # Old page images stay in the WAL until a checkpoint; secure_delete zeroes the file.
     await context.db.checkpoint()
     context.application.drop_user_data(user.id)
     await answer(update, context)
-    query = update.callback_query
-    if query is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(update)
     await reply(
         update,
         context,
@@ -137,7 +149,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("start", my_data, filters=filters.Regex(r"^/start datasaya$")),
         CommandHandler("start", erase_ask, filters=filters.Regex(r"^/start hapusdata$")),
         CommandHandler(["hapusdata", "deletemydata"], erase_ask),
-        CallbackQueryHandler(erase_confirmed, pattern=r"^pdp:erase$"),
+        CallbackQueryHandler(erase_confirmed, pattern=r"^pdp:erase(:|$)"),
         CallbackQueryHandler(erase_cancelled, pattern=r"^pdp:keep$"),
     ]
 

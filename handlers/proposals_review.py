@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, outbox
+from bot import confirm, flows, outbox
 from bot.access import answer, board_only, private_only, reply
 from bot.amounts import parse_amount
 from bot.context import BKMContext
@@ -98,6 +98,8 @@ def _transition_args(update: Update) -> tuple[int, Status, Status] | None:
     query = update.callback_query
     parts = (query.data or "").split(":") if query else []
     codes = {s.value for s in Status}
+    if len(parts) == 6 and parts[3] == Status.REJECTED.value:
+        parts = parts[:5]  # usl:t:<id>:ditolak:<from>:<one-time token>, checked on the press
     if len(parts) != 5 or parts[3] not in codes or parts[4] not in codes:
         return None
     proposal_id = id_from(update, 2)
@@ -116,6 +118,11 @@ async def transition_pressed(update: Update, context: BKMContext) -> int:
         )
         return flows.END
     proposal_id, target, current = args
+    if target is Status.REJECTED:  # the detail view's token; the reason rejects the draft's one
+        try:
+            await confirm.consume(update, context, confirm.PROPOSAL_REJECT, proposal_id)
+        except confirm.Refused:
+            return flows.END
     tr = context.tr
     data = {"id": proposal_id, "target": target.value, "expected": current.value}
     if needs_reason(target):

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
+from bot import confirm
 from bot.access import reply
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
@@ -159,11 +160,18 @@ def endorse_button(tr: Translator, p: Proposal, endorsed: bool) -> tuple[str, st
 
 
 def detail_buttons(
-    tr: Translator, detail: Detail, viewer: Person, *, endorsed: bool, private: bool = True
+    tr: Translator,
+    detail: Detail,
+    viewer: Person,
+    *,
+    endorsed: bool,
+    private: bool = True,
+    reject_token: str | None = None,
 ) -> InlineKeyboardMarkup | None:
     """Buttons fitting this viewer: endorse, photos, revise (proposer), board actions.
 
-    Board actions appear only in a private chat: in a group everyone would see them."""
+    Board actions appear only in a private chat: in a group everyone would see them. Reject
+    appears with its one-time confirm token only (bot/confirm.py)."""
     p = detail.proposal
     rows: list[list[tuple[str, str]]] = []
     own = p.proposer_id == viewer.id
@@ -176,7 +184,12 @@ def detail_buttons(
         rows.append([(tr._("Revise my proposal"), f"usl:rev:{p.id}")])
     if viewer.is_board and private:
         for target in allowed(p.status, Actor.BOARD):
-            rows.append([(tr._(ACTIONS[target]), f"usl:t:{p.id}:{target.value}:{p.status.value}")])
+            data = f"usl:t:{p.id}:{target.value}:{p.status.value}"
+            if target is Status.REJECTED:
+                if reject_token is None:
+                    continue
+                data = confirm.data(data, reject_token)
+            rows.append([(tr._(ACTIONS[target]), data)])
         if p.status in PROGRESS_OPEN:
             rows.append([(tr._("Post progress"), f"usl:p:{p.id}")])
         if not p.hidden:  # the moderation seam: handlers/proposals_review.hide_pressed
@@ -207,7 +220,16 @@ async def show_detail(update: Update, context: BKMContext, proposal_id: int) -> 
     pages = paginate(text.split("\n\n"))
     chat = update.effective_chat
     private = chat is None or chat.type == ChatType.PRIVATE
-    markup = detail_buttons(tr, found, person, endorsed=endorsed, private=private)
+    reject_token = None
+    if (
+        person.is_board
+        and private
+        and Status.REJECTED in allowed(found.proposal.status, Actor.BOARD)
+    ):
+        reject_token = await confirm.issue(context, confirm.PROPOSAL_REJECT, proposal_id)
+    markup = detail_buttons(
+        tr, found, person, endorsed=endorsed, private=private, reject_token=reject_token
+    )
     for number, page in enumerate(pages, start=1):
         await reply(update, context, page, reply_markup=markup if number == len(pages) else None)
     return True
