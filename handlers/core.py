@@ -57,8 +57,8 @@ async def guard(update: Update, context: BKMContext, language: str) -> None:
     """The abuse limits, before any database work: the flood limit and oversize text."""
     assert update.effective_user is not None
     verdict = _flood_gate(context).check(update.effective_user.id, context.clock.now().timestamp())
-    if verdict is Verdict.DROP:
-        raise ApplicationHandlerStop
+    if verdict is Verdict.DROP:  # a dropped press still gets its one empty answer, cheaply,
+        raise ApplicationHandlerStop  # from the update processor (bot.access.answer_leftover)
     if verdict is Verdict.WARN:
         log.info("flood limit reached: update %s refused, cooling down", update.update_id)
         await _refuse(
