@@ -126,3 +126,72 @@ async def test_presses_with_unknown_or_forged_data_are_answered_once(bot: Simula
     ids = await presses(bot, PERSON, FORGED) + await presses(bot, OTHER, FORGED)
     got = answers(bot.api.calls[before:])
     assert {query: got[query] for query in ids} == dict.fromkeys(ids, 1)
+
+
+# ---- item 9: presses that mean the same twice -----------------------------------------------
+def rows(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(settings.database) as conn:
+        return [tuple(r) for r in conn.execute(sql, params)]
+
+
+async def press_twice(bot: Simulator, user_id: int, label: str) -> list[ApiCall]:
+    """The same button delivered twice (a double tap, or Telegram redelivering it)."""
+    found = bot.api.last_buttons(user_id)
+    assert found is not None
+    message_id, buttons = found
+    [button] = [b for b in buttons if b.get("text") == label]
+    before = len(bot.api.calls)
+    data = [str(button["callback_data"])] * 2
+    await presses(bot, user_id, data, message_id)
+    return bot.api.calls[before:]
+
+
+async def test_a_subscription_press_delivered_twice_turns_the_topic_off_once(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(PERSON, "/langganan")
+    calls = await press_twice(bot, PERSON, "✅ Polling")
+    assert rows(settings, "SELECT topic FROM subscription_off") == [("polling",)]
+    assert "⬜ Polling" in texts(calls[-3:])  # the list shown last says it is off
+    calls = await press_twice(bot, PERSON, "⬜ Polling")
+    assert rows(settings, "SELECT topic FROM subscription_off") == []
+    assert "✅ Polling" in texts(calls[-3:])
+
+
+async def test_an_old_subscription_toggle_is_answered_and_changes_nothing(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(PERSON, "/langganan")
+    before = len(bot.api.calls)
+    [query] = await presses(bot, PERSON, ["sub:t:polling"])  # a button from before this fix
+    calls = bot.api.calls[before:]
+    assert answers(calls) == {query: 1}
+    assert "tidak berlaku" in str(calls[0].params.get("text"))
+    assert "Tekan topik" in texts(calls)  # the list again, with buttons that say their state
+    assert rows(settings, "SELECT topic FROM subscription_off") == []
+
+
+async def test_a_board_member_excluded_by_a_double_tap_stays_excluded(
+    make_bot: Any, settings: Settings
+) -> None:
+    board_other = 1002
+    bot = make_bot(settings, admins=frozenset({1001, board_other}))
+    async with running(bot.application):
+        bot.names[board_other] = "Pengurus Dua"
+        await bot.send(board_other, "/start")
+        await bot.send(PERSON, "/lapor")
+        await bot.press(PERSON, "Perilaku pengurus")
+        await bot.send(PERSON, "Bendahara menolak menunjukkan kuitansi pembelian semen untuk KSM.")
+        await bot.press(PERSON, "Lewati")
+        await bot.send(PERSON, "RT 2 RW 1")
+        await bot.press(PERSON, "Lewati")
+        await bot.press(PERSON, "Terbuka")
+        calls = await press_twice(bot, PERSON, "Pengurus Dua")
+        assert "✅ Pengurus Dua" in [b["text"] for b in bot.buttons(PERSON)]
+        assert not [c for c in calls if c.params.get("show_alert")]
+        await bot.press(PERSON, "Lanjutkan")
+        await bot.press(PERSON, "Kirim")
+        [(excluded,)] = rows(settings, "SELECT person_id FROM grievance_exclusions")
+        assert rows(settings, "SELECT telegram_id FROM people WHERE id = ?", (excluded,)) == [
+            (board_other,)
+        ]
