@@ -72,6 +72,33 @@ async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, text, **kwargs)
+    if context.asking is not None and update.effective_user is not None:
+        # the update saved a step of a flow: what it says last is that step's question
+        questions = context.bot_data.setdefault(QUESTIONS_KEY, {})
+        key = (context.asking, chat.id, update.effective_user.id)
+        questions.pop(key, None)
+        questions[key] = (text, kwargs)
+        if len(questions) > QUESTIONS_REMEMBERED:
+            del questions[next(iter(questions))]
+
+
+# The question each flow last asked a person in a chat, kept in memory (not across a
+# restart), so a message the step cannot use is answered with the step's question again.
+QUESTIONS_KEY = "flow_questions"
+QUESTIONS_REMEMBERED = 10_000
+
+
+async def ask_again(update: Update, context: BKMContext, flow: str) -> bool:
+    """Send again the question `flow` last asked this person here; False if none is known."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    found = context.bot_data.get(QUESTIONS_KEY, {}).get((flow, chat.id, user.id))
+    if found is None:
+        return False
+    text, kwargs = found
+    await context.bot.send_message(chat.id, text, **kwargs)
+    return True
 
 
 async def refuse_not_board(update: Update, context: BKMContext) -> None:

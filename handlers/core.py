@@ -19,8 +19,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, menus
-from bot.access import answer, reply
+from bot import alerts, flows, menus
+from bot.access import answer, ask_again, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
@@ -225,6 +225,10 @@ async def unknown_command(update: Update, context: BKMContext) -> None:
 
 
 async def stray_message(update: Update, context: BKMContext) -> None:
+    flow = flows.waiting_flow(update, context)
+    if flow is not None:  # a step of a flow got what it cannot use (a photo for text, ...)
+        await unusable_in_flow(update, context, flow)
+        return
     await reply(
         update,
         context,
@@ -233,6 +237,19 @@ async def stray_message(update: Update, context: BKMContext) -> None:
         ),
         reply_markup=main_menu_markup(context),
     )
+
+
+async def unusable_in_flow(update: Update, context: BKMContext, flow: str) -> None:
+    """Keep the flow and its draft; say so and ask the step's question again, with its
+    example and buttons (the question is remembered in memory; after a restart, a pointer)."""
+    tr = context.tr
+    await reply(update, context, tr._("I cannot use that here. My question again:"))
+    if not await ask_again(update, context, flow):
+        await reply(
+            update,
+            context,
+            tr._("Please answer the question above, or send /batal to stop."),
+        )
 
 
 async def stale_button(update: Update, context: BKMContext) -> None:

@@ -251,6 +251,7 @@ async def located(update: Update, context: BKMContext) -> int | None:
         return flows.END
     if next_step(data) is not Step.WHERE:
         await reply(update, context, context.tr._("Please answer the question above first."))
+        await ask(update, context, next_step(data), data)
         return None
     location = update.message.location
     data.update(
@@ -268,6 +269,7 @@ async def evidence_sent(update: Update, context: BKMContext) -> int | None:
     item = evidence_of(update.message)
     if next_step(data) is not Step.EVIDENCE or item is None:
         await reply(update, context, tr._("Please answer the question above first."))
+        await ask(update, context, next_step(data), data)
         return None
     items = list(data.get("evidence") or [])
     items.append(list(item))

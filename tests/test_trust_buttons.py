@@ -195,3 +195,77 @@ async def test_a_board_member_excluded_by_a_double_tap_stays_excluded(
         assert rows(settings, "SELECT telegram_id FROM people WHERE id = ?", (excluded,)) == [
             (board_other,)
         ]
+
+
+# ---- item 11: media where a flow asks for text ----------------------------------------------
+ASK_RTRW = "Anda tinggal di RT dan RW berapa?"
+RTRW_EXAMPLE = "RT 3 RW 5"
+NOT_UNDERSTOOD = "tidak mengerti"
+
+
+def draft_data(settings: Settings, flow: str) -> dict[str, Any]:
+    import json
+
+    [(data,)] = rows(settings, "SELECT data FROM drafts WHERE flow = ?", (flow,))
+    loaded: dict[str, Any] = json.loads(data)
+    return loaded
+
+
+async def other_media(bot: Simulator, user_id: int) -> list[list[ApiCall]]:
+    """A sticker, a file, a voice note, a location and a contact, one after another."""
+    sticker = {
+        "sticker": {
+            "file_id": "st-1",
+            "file_unique_id": "st",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    }
+    contact = {"contact": {"phone_number": "+62811111", "first_name": "Siti"}}
+    return [
+        await bot.send_raw(user_id, sticker),
+        await bot.send_document(user_id, "ktp.pdf", b"%PDF-1.4", "application/pdf"),
+        await bot.send_voice(user_id),
+        await bot.send_location(user_id),
+        await bot.send_raw(user_id, contact),
+    ]
+
+
+async def test_a_photo_at_the_rtrw_step_asks_the_rtrw_again_and_keeps_the_draft(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(PERSON, "/daftar")
+    await bot.send(PERSON, "Siti Aminah")
+    for calls in [await bot.send_photo(PERSON), *await other_media(bot, PERSON)]:
+        said = texts(calls)
+        assert ASK_RTRW in said and RTRW_EXAMPLE in said, said
+        assert NOT_UNDERSTOOD not in said
+    assert draft_data(settings, "membership_apply")["full_name"] == "Siti Aminah"
+    said = texts(await bot.send(PERSON, "RT 3 RW 5"))
+    assert "Jenis kelamin?" in said  # the flow goes on from where it was
+    await bot.press(PERSON, "Perempuan")
+    assert "Siti Aminah" in texts(await bot.send_photo(PERSON))  # the summary, asked again
+
+
+async def test_media_at_a_report_step_asks_that_step_again(
+    bot: Simulator, settings: Settings
+) -> None:
+    await bot.send(PERSON, "/lapor")
+    asked = texts((await bot.press(PERSON, "Infrastruktur"))[-1:])  # the description question
+    for calls in [await bot.send_photo(PERSON), *await other_media(bot, PERSON)]:
+        said = texts(calls)
+        assert asked in said and NOT_UNDERSTOOD not in said, said
+    assert draft_data(settings, "grievance_report")["category"] == "infrastruktur"
+    await bot.send(PERSON, "Jalan di depan balai RW berlubang besar sejak bulan Mei.")
+    assert draft_data(settings, "grievance_report")["description"].startswith("Jalan")
+
+
+async def test_a_photo_where_a_time_is_asked_asks_for_the_time_again(bot: Simulator) -> None:
+    await bot.send(PERSON, "/langganan")
+    await bot.press(PERSON, "Sekali sehari saja")
+    said = texts(await bot.send_photo(PERSON))
+    assert "19:30" in said and NOT_UNDERSTOOD not in said
+    assert "19:30" in texts(await bot.send(PERSON, "19:30"))
