@@ -73,9 +73,9 @@ async def test_a_handler_failing_before_its_answer_still_answers(
 ) -> None:
     await bot.send(PERSON, "/langganan")
     with sqlite3.connect(settings.database) as conn:  # the database breaks under the handler
-        conn.execute("ALTER TABLE subscription_off RENAME TO subscription_off_broken")
+        conn.execute("ALTER TABLE subscription_prefs RENAME TO subscription_prefs_broken")
     before = len(bot.api.calls)
-    [query] = await presses(bot, PERSON, ["sub:set:polling:0"])
+    [query] = await presses(bot, PERSON, ["sub:stop"])
     calls = bot.api.calls[before:]
     assert answers(calls) == {query: 1}
     assert "Maaf, terjadi kesalahan" in texts(calls)
@@ -119,7 +119,15 @@ FORGED = [
 ]
 
 
-async def test_presses_with_unknown_or_forged_data_are_answered_once(bot: Simulator) -> None:
+async def test_presses_with_unknown_or_forged_data_are_answered_once(
+    make_bot: Any, settings: Settings
+) -> None:
+    bot = make_bot(settings, flood_limit=(10_000, 10))  # only the data matters here
+    async with running(bot.application):
+        await forged_presses(bot)
+
+
+async def forged_presses(bot: Simulator) -> None:
     await bot.send(PERSON, "/start")
     await bot.send(OTHER, "/daftar")  # in the middle of a flow, too
     before = len(bot.api.calls)
