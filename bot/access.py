@@ -3,28 +3,67 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ConversationHandler
 
 from bot.context import BKMContext
 
 R = TypeVar("R")
 Callback = Callable[[Update, BKMContext], Awaitable[Any]]
 
+log = logging.getLogger(__name__)
+# Presses answered while their update is being processed (callback query ids), in bot_data:
+# the error handler gets a context of its own, and the update processor answers, when an
+# update's processing ends, a press nobody answered (`answer_leftover`), then forgets it.
+ANSWERED_KEY = "answered_queries"
+ANSWERED_REMEMBERED = 10_000
+
+
+def _answered(bot_data: dict[Any, Any]) -> set[str]:
+    answered: set[str] = bot_data.setdefault(ANSWERED_KEY, set())
+    if len(answered) > ANSWERED_REMEMBERED:  # only updates processed outside the processor
+        answered.clear()
+    return answered
+
 
 async def answer(
     update: Update, context: BKMContext, text: str | None = None, *, alert: bool = False
 ) -> None:
     """Answer a button press once (Telegram refuses a second answer to the same press)."""
-    if update.callback_query is None or context.answered:
+    query = update.callback_query
+    if query is None or context.answered:
+        return
+    answered = _answered(context.bot_data)
+    if query.id in answered:  # answered by a handler before the error handler ran
         return
     context.answered = True
-    await update.callback_query.answer(text, show_alert=alert)
+    answered.add(query.id)
+    await query.answer(text, show_alert=alert)
+
+
+async def answer_leftover(
+    application: Application[Any, Any, Any, Any, Any, Any], update: object
+) -> None:
+    """When an update's processing ends: answer (empty) a press that nothing answered —
+    dropped by the flood limit, stopped as a redelivery, failed, or forgotten — so the
+    person's button stops spinning. Every press gets exactly one answer."""
+    if not isinstance(update, Update) or update.callback_query is None:
+        return
+    query = update.callback_query
+    answered = _answered(application.bot_data)
+    if query.id in answered:
+        answered.discard(query.id)
+        return
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.warning("could not answer the press of update %s: %s", update.update_id, exc)
 
 
 async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -> None:
@@ -33,6 +72,33 @@ async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, text, **kwargs)
+    if context.asking is not None and update.effective_user is not None:
+        # the update saved a step of a flow: what it says last is that step's question
+        questions = context.bot_data.setdefault(QUESTIONS_KEY, {})
+        key = (context.asking, chat.id, update.effective_user.id)
+        questions.pop(key, None)
+        questions[key] = (text, kwargs)
+        if len(questions) > QUESTIONS_REMEMBERED:
+            del questions[next(iter(questions))]
+
+
+# The question each flow last asked a person in a chat, kept in memory (not across a
+# restart), so a message the step cannot use is answered with the step's question again.
+QUESTIONS_KEY = "flow_questions"
+QUESTIONS_REMEMBERED = 10_000
+
+
+async def ask_again(update: Update, context: BKMContext, flow: str) -> bool:
+    """Send again the question `flow` last asked this person here; False if none is known."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    found = context.bot_data.get(QUESTIONS_KEY, {}).get((flow, chat.id, user.id))
+    if found is None:
+        return False
+    text, kwargs = found
+    await context.bot.send_message(chat.id, text, **kwargs)
+    return True
 
 
 async def refuse_not_board(update: Update, context: BKMContext) -> None:

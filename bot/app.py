@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import delivery, menus, scheduling
+from bot.access import answer_leftover
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BKMContext, services_of
@@ -77,11 +79,12 @@ def build_application(
         translators=load_translators(settings.timezone),
         registry=registry,
     )
+    processor = PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES)
     builder = (
         Application.builder()
         .token(settings.token or OFFLINE_TOKEN)
         .context_types(ContextTypes(context=BKMContext))
-        .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
         .persistence(SQLitePersistence(services))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .post_init(_post_init)
@@ -100,6 +103,7 @@ def build_application(
             builder = builder.base_file_url(settings.api_file_url)
     application: BKMApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
+    processor.finished = functools.partial(answer_leftover, application)
 
     application.add_handler(TypeHandler(object, core.identify), group=-1)
     for feature in registry.features:

@@ -26,6 +26,7 @@ class BKMContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     _person: Person | None = None
     answered: bool = False  # whether this update's button press was answered (bot.access)
+    asking: str | None = None  # the flow whose step this update saved (its question follows)
 
     @property
     def services(self) -> Services:

@@ -50,6 +50,7 @@ async def save_step(
     left waiting would otherwise take the next message meant for this one."""
     key = conversation_key_of(update)
     others = end_other_conversations(update, context, flow)
+    context.asking = flow  # bot.access.reply remembers the question that follows
 
     def save(conn: Any) -> None:
         for name in others:
@@ -74,6 +75,7 @@ async def take_over(update: Update, context: BKMContext, flow: str) -> None:
     follow-up): end the person's other waiting flows as `save_step` does. Writes only when
     a stored conversation of theirs was waiting (then it deletes that row)."""
     others = end_other_conversations(update, context, flow)
+    context.asking = flow
     if not others:
         return
     key = conversation_key_of(update)
@@ -103,6 +105,22 @@ def end_other_conversations(update: Update, context: BKMContext, flow: str) -> l
                 if handler.persistent and handler.name:
                     ended.append(handler.name)
     return ended
+
+
+def waiting_flow(update: Update, context: BKMContext) -> str | None:
+    """The name of the conversation this person has waiting in this chat, if any (one at a
+    time: `save_step` ends the others)."""
+    for group in context.application.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or not handler.name:
+                continue
+            try:
+                key = handler._get_key(update)
+            except RuntimeError:
+                continue
+            if key in handler._conversations:
+                return handler.name
+    return None
 
 
 async def end_flow(update: Update, context: BKMContext, flow: str, *, keep: bool) -> int:

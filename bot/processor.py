@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -32,6 +32,9 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         self._processed = 0
         self._progress = asyncio.Condition()
         self.started_at = time.monotonic()
+        # Called with each update when its processing ends, under the person's lock (the
+        # application sets it: bot.access.answer_leftover answers a press left unanswered).
+        self.finished: Callable[[object], Awaitable[None]] | None = None
 
     @property
     def active_people(self) -> int:
@@ -47,13 +50,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         key = person_key(update)
         try:
             if key is None:
-                await coroutine
+                await self._run(update, coroutine)
                 return
             lock, users = self._locks.get(key, (asyncio.Lock(), 0))
             self._locks[key] = (lock, users + 1)
             try:
                 async with lock:
-                    await coroutine
+                    await self._run(update, coroutine)
             finally:
                 lock, users = self._locks[key]
                 if users == 1:
@@ -64,6 +67,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
             async with self._progress:
                 self._processed += 1
                 self._progress.notify_all()
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            if self.finished is not None:
+                await self.finished(update)
 
     async def wait_processed(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until at least `count` updates have finished since start."""

@@ -19,8 +19,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, menus
-from bot.access import answer, is_stale_edit, reply
+from bot import alerts, flows, menus
+from bot.access import answer, ask_again, is_stale_edit, reply
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
@@ -57,8 +57,8 @@ async def guard(update: Update, context: BKMContext, language: str) -> None:
     """The abuse limits, before any database work: the flood limit and oversize text."""
     assert update.effective_user is not None
     verdict = _flood_gate(context).check(update.effective_user.id, context.clock.now().timestamp())
-    if verdict is Verdict.DROP:
-        raise ApplicationHandlerStop
+    if verdict is Verdict.DROP:  # a dropped press still gets its one empty answer, cheaply,
+        raise ApplicationHandlerStop  # from the update processor (bot.access.answer_leftover)
     if verdict is Verdict.WARN:
         log.info("flood limit reached: update %s refused, cooling down", update.update_id)
         await _refuse(
@@ -225,6 +225,10 @@ async def unknown_command(update: Update, context: BKMContext) -> None:
 
 
 async def stray_message(update: Update, context: BKMContext) -> None:
+    flow = flows.waiting_flow(update, context)
+    if flow is not None:  # a step of a flow got what it cannot use (a photo for text, ...)
+        await unusable_in_flow(update, context, flow)
+        return
     await reply(
         update,
         context,
@@ -233,6 +237,19 @@ async def stray_message(update: Update, context: BKMContext) -> None:
         ),
         reply_markup=main_menu_markup(context),
     )
+
+
+async def unusable_in_flow(update: Update, context: BKMContext, flow: str) -> None:
+    """Keep the flow and its draft; say so and ask the step's question again, with its
+    example and buttons (the question is remembered in memory; after a restart, a pointer)."""
+    tr = context.tr
+    await reply(update, context, tr._("I cannot use that here. My question again:"))
+    if not await ask_again(update, context, flow):
+        await reply(
+            update,
+            context,
+            tr._("Please answer the question above, or send /batal to stop."),
+        )
 
 
 async def stale_button(update: Update, context: BKMContext) -> None:

@@ -215,7 +215,7 @@ async def ask_exclude(update: Update, context: BKMContext, data: dict[str, Any])
             (
                 ("✅ " if member.id in chosen else "") + (member.full_name or member.display_name
                                                          or tr._("board member")),
-                f"grv:r:ex:{member.id}",
+                f"grv:r:ex:{member.id}:{0 if member.id in chosen else 1}",  # the state asked
             )
         ]
         for member in board[:90]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import datetime, time
 from typing import Any
 
@@ -173,13 +174,21 @@ async def choose(update: Update, context: BKMContext) -> int | None:
         data["evidence_done"] = True
     elif kind == "id" and step is Step.IDENTITY and value in IDENTITY_LABELS:
         data["identity"] = value
-    elif kind == "ex" and step is Step.EXCLUDE and value.isdigit() and len(value) < 12:
-        member = await context.db.read(people.by_id, int(value))
+    elif kind == "ex" and step is Step.EXCLUDE and value.isdigit():
+        await stale_button(update, context)  # an old toggle (no state asked): buttons anew
+        await ask_exclude(update, context, data)
+        return None
+    elif kind == "ex" and step is Step.EXCLUDE and re.fullmatch(r"\d{1,11}:[01]", value):
+        member_id, _, flag = value.partition(":")
+        member = await context.db.read(people.by_id, int(member_id))
         if member is None or not member.is_board or member.id == context.person.id:
             await stale_button(update, context)
             return None
         chosen = set(data.get("exclude") or [])
-        chosen ^= {member.id}
+        if flag == "1":  # the button says which state it asks for: pressed twice, the same
+            chosen.add(member.id)
+        else:
+            chosen.discard(member.id)
         data["exclude"] = sorted(chosen)
         await answer(update, context)
         await flows.save_step(update, context, REPORT, step, data)
@@ -242,6 +251,7 @@ async def located(update: Update, context: BKMContext) -> int | None:
         return flows.END
     if next_step(data) is not Step.WHERE:
         await reply(update, context, context.tr._("Please answer the question above first."))
+        await ask(update, context, next_step(data), data)
         return None
     location = update.message.location
     data.update(
@@ -259,6 +269,7 @@ async def evidence_sent(update: Update, context: BKMContext) -> int | None:
     item = evidence_of(update.message)
     if next_step(data) is not Step.EVIDENCE or item is None:
         await reply(update, context, tr._("Please answer the question above first."))
+        await ask(update, context, next_step(data), data)
         return None
     items = list(data.get("evidence") or [])
     items.append(list(item))

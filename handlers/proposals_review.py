@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import confirm, flows, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import answer, ask_again, board_only, private_only, reply
 from bot.amounts import parse_amount
 from bot.context import BKMContext
 from bot.i18n import Translator
@@ -417,6 +417,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
 
 async def want_photo(update: Update, context: BKMContext) -> int | None:
     await reply(update, context, context.tr._("Please send a photo, or press Skip."))
+    await ask_again(update, context, FLOW)
     return None
 
 
@@ -458,6 +459,7 @@ async def cancel(update: Update, context: BKMContext) -> int:
 
 async def want_text(update: Update, context: BKMContext) -> int | None:
     await reply(update, context, context.tr._("Please write your answer as text."))
+    await ask_again(update, context, FLOW)
     return None
 
 

@@ -64,11 +64,13 @@ def status_text(tr: Translator, sub: Subscription) -> str:
 
 
 def status_keyboard(tr: Translator, sub: Subscription) -> Any:
-    rows = [
-        [(("✅ " if t in sub.topics and not sub.stopped else "⬜ ") + tr._(TOPIC_LABELS[t]),
-          f"sub:t:{t}")]
-        for t in TOPICS
-    ]  # fmt: skip
+    """Each topic button carries the state it asks for (`sub:set:<topic>:<0|1>`, the opposite
+    of what it shows), so a press delivered twice changes nothing the second time."""
+    rows = []
+    for t in TOPICS:
+        on = t in sub.topics and not sub.stopped
+        label = ("✅ " if on else "⬜ ") + tr._(TOPIC_LABELS[t])
+        rows.append([(label, f"sub:set:{t}:{0 if on else 1}")])
     if sub.digest_time:
         rows.append([(tr._("Deliver immediately"), "sub:now")])
     else:
@@ -121,10 +123,13 @@ async def pressed(update: Update, context: BKMContext) -> None:
     person_id, now = context.person.id, context.clock.now()
     db = context.db
     tr = context.tr
-    if len(parts) == 3 and parts[1] == "t" and parts[2] in TOPICS:
-        current = await db.read(subscriptions.get, person_id)
-        on = parts[2] not in current.topics or current.stopped
-        sub = await db.write(subscriptions.set_topic, person_id, parts[2], on, now)
+    if len(parts) == 4 and parts[1] == "set" and parts[2] in TOPICS and parts[3] in ("0", "1"):
+        sub = await db.write(subscriptions.set_topic, person_id, parts[2], parts[3] == "1", now)
+    elif len(parts) == 3 and parts[1] == "t":
+        # an old toggle button (it did not say which state it asked for): show the list anew
+        await stale_button(update, context)
+        await show(update, context)
+        return
     elif parts[1:] == ["stop"]:
         sub = await db.write(subscriptions.set_stopped, person_id, True, now)
     elif parts[1:] == ["resume"]:
