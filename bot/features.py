@@ -45,13 +45,15 @@ class Command:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of /transparansi or of the monthly digest; render returns HTML or None."""
+    """A part of /transparansi or of the monthly digest; render returns HTML or None.
+
+    Both get the app clock's now: "this month" is the clock's, never the machine's."""
 
     key: str
     order: int
-    render: Callable[[Database, Translator], Awaitable[str | None]]
+    render: Callable[[Database, Translator, datetime], Awaitable[str | None]]
     # an optional chart (PNG bytes, bot.charts) sent before the text, e.g. in the digest
-    chart: Callable[[Database, Translator], Awaitable[bytes | None]] | None = None
+    chart: Callable[[Database, Translator, datetime], Awaitable[bytes | None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import Update
 
 from bot.access import answer, reply
@@ -91,7 +93,7 @@ async def _latest(db: Database) -> int | None:
     return years[0] if years else None
 
 
-async def transparency_section(db: Database, tr: Translator) -> str | None:
+async def transparency_section(db: Database, tr: Translator, now: datetime) -> str | None:
     year = await _latest(db)
     summary = await db.read(budget.summary, year) if year else None
     if summary is None:
@@ -110,6 +112,6 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
     return "\n".join(lines)
 
 
-async def digest_chart(db: Database, tr: Translator) -> bytes | None:
+async def digest_chart(db: Database, tr: Translator, now: datetime) -> bytes | None:
     year = await _latest(db)
     return await chart_png(db, tr, year, "f") if year else None

@@ -89,7 +89,7 @@ async def build(application: Any, month: str) -> list[dict[str, Rendering]]:
     for language, tr in services.translators.items():
         parts = [tr._("<b>BKM monthly report: {month}</b>").format(month=month_label(tr, month))]
         for section in sections:
-            text = await section.render(services.db, tr)
+            text = await section.render(services.db, tr, services.clock.now())
             if text:
                 parts.append(text)
         parts.append(tr._("Manage what you receive with /langganan."))
@@ -98,7 +98,7 @@ async def build(application: Any, month: str) -> list[dict[str, Rendering]]:
         rendered: dict[str, Rendering] = {}
         for language, tr in services.translators.items():
             assert section.chart is not None
-            png = await section.chart(services.db, tr)
+            png = await section.chart(services.db, tr, services.clock.now())
             if png is not None:
                 rendered[language] = Rendering(
                     tr._("Chart {n}: {month}").format(n=index + 1, month=month_label(tr, month)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import sqlite3
 import statistics
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from telegram.ext import Application, BaseHandler
@@ -121,9 +121,8 @@ def stats_block(tr: Translator, title: str, stats: registry.Stats, tz: Any) -> s
     )
 
 
-async def _counts(db: Database, tr: Translator) -> tuple[str, str]:
-    clock_now = datetime.now(UTC)  # a Section gets no clock; the digest runs on real time
-    month_start, year_start = _starts(clock_now, tr.timezone)
+async def _counts(db: Database, tr: Translator, now: datetime) -> tuple[str, str]:
+    month_start, year_start = _starts(now, tr.timezone)
     month = await db.read(registry.stats, month_start)
     year = await db.read(registry.stats, year_start)
     return (
@@ -132,8 +131,8 @@ async def _counts(db: Database, tr: Translator) -> tuple[str, str]:
     )
 
 
-async def transparency_section(db: Database, tr: Translator) -> str:
-    month, year = await _counts(db, tr)
+async def transparency_section(db: Database, tr: Translator, now: datetime) -> str:
+    month, year = await _counts(db, tr, now)
     lines = [tr._("<b>Grievances</b>"), month, year]
     listed = await db.read(registry.public_list, 10)
     if listed:
@@ -160,7 +159,7 @@ async def transparency_section(db: Database, tr: Translator) -> str:
     return "\n".join(lines)
 
 
-async def participation_section(db: Database, tr: Translator) -> str | None:
+async def participation_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Named reporters by RW and by gender in the latest year with reports ("< 5" for small
     groups); anonymous reports only as a number, never by RW or gender."""
 
@@ -184,8 +183,8 @@ async def participation_section(db: Database, tr: Translator) -> str | None:
     return f"{text}\n{line}" if text else line
 
 
-async def digest_section(db: Database, tr: Translator) -> str:
-    month, _ = await _counts(db, tr)
+async def digest_section(db: Database, tr: Translator, now: datetime) -> str:
+    month, _ = await _counts(db, tr, now)
     return tr._("<b>Grievances</b>") + "\n" + month
 
 

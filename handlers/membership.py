@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -583,7 +584,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     ]
 
 
-async def members_section(db: Database, tr: Translator) -> str:
+async def members_section(db: Database, tr: Translator, now: datetime) -> str:
     counts = await db.read(people.count_by_role)
     members = counts[Role.MEMBER] + counts[Role.BOARD]
     residents = sum(counts.values())

@@ -4,6 +4,7 @@ reminder, /hasil), polls_paper (in-person ballots) and polls_view (how they look
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import BaseHandler
@@ -36,7 +37,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     ]
 
 
-async def transparency_section(db: Database, tr: Translator) -> str | None:
+async def transparency_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Polls held and turnout; never the counts of a poll still sealed."""
     found = await db.read(poll_records.summary)
     if not found["open"] and not found["closed"]:
@@ -53,7 +54,7 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
     )
 
 
-async def participation_section(db: Database, tr: Translator) -> str | None:
+async def participation_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Voters by RW and by gender in the latest year with votes ("< 5" for small groups): from
     the roll of who voted, never linked to a choice."""
 

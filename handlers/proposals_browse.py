@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -394,7 +395,7 @@ async def _refresh_button(
 
 
 # ---- registries -------------------------------------------------------------------------------
-async def transparency_section(db: Database, tr: Translator) -> str | None:
+async def transparency_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Proposals by status and field, in the latest year with proposals."""
     year, counts = await db.read(_year_counts)
     if not counts:
@@ -413,7 +414,7 @@ async def transparency_section(db: Database, tr: Translator) -> str | None:
     return "\n".join(lines)
 
 
-async def participation_section(db: Database, tr: Translator) -> str | None:
+async def participation_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Proposers by RW and by gender in the latest year with proposals ("< 5" for small groups)."""
 
     def read(conn: Any) -> Any:
@@ -435,7 +436,7 @@ def _year_counts(conn: Any) -> tuple[int | None, dict[tuple[str, str], int]]:
     return year, proposal_records.counts(conn, year) if year else {}
 
 
-async def digest_section(db: Database, tr: Translator) -> str | None:
+async def digest_section(db: Database, tr: Translator, now: datetime) -> str | None:
     year, counts = await db.read(_year_counts)
     if not counts:
         return None

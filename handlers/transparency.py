@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -24,21 +25,21 @@ async def transparency(update: Update, context: BKMContext) -> None:
     tr = context.tr
     parts = [tr._("<b>BKM transparency</b>")]
     for section in context.services.registry.transparency:
-        text = await section.render(context.db, tr)
+        text = await section.render(context.db, tr, context.clock.now())
         if text:
             parts.append(text)
     for page in paginate(parts):
         await reply(update, context, page)
 
 
-async def participation_section(db: Database, tr: Translator) -> str | None:
+async def participation_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """Members by RW and by gender; a group under 5 shows "< 5"."""
     by_rw, by_gender = await db.read(board.participation)
     heading_rw, heading_gender = tr._("<b>Members by RW</b>"), tr._("<b>Members by gender</b>")
     return participation(tr, heading_rw, heading_gender, by_rw, by_gender)
 
 
-async def board_actions_section(db: Database, tr: Translator) -> str | None:
+async def board_actions_section(db: Database, tr: Translator, now: datetime) -> str | None:
     """The latest board actions from the audit log: what and when, never who it concerned."""
 
     def read(conn: Any) -> Any:

@@ -285,8 +285,8 @@ async def test_transparency_digest_and_proposal_views(bot: Simulator, settings: 
     db, tr = services.db, services.tr("id")
     [section] = [s for s in discover().digest if s.key == "budget"]
     assert section.chart is not None
-    assert png_size(await section.chart(db, tr) or b"")[0] >= 1080
-    assert "Anggaran 2026" in (await section.render(db, tr) or "")
+    assert png_size(await section.chart(db, tr, services.clock.now()) or b"")[0] >= 1080
+    assert "Anggaran 2026" in (await section.render(db, tr, services.clock.now()) or "")
     trail = await proposal_budget_text(db, tr, "usl-2026-0007")
     assert (
         trail is not None and "Pagu: Rp60.000.000" in trail and "Realisasi: Rp27.000.000" in trail

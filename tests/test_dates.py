@@ -174,3 +174,14 @@ async def test_a_poll_closes_at_its_time_from_any_start(
     await bot.drain()
     results = [c for c in messages(bot.api.calls, 3001) if ref in c.text and "Hasil" in c.text]
     assert [c.method for c in results] == ["sendPhoto", "sendMessage"], [c.text for c in results]
+
+
+async def test_this_months_grievance_counts_follow_the_apps_clock(
+    settings: Settings, make_bot: Any, clock: FakeClock
+) -> None:
+    """/transparansi's "this month" is the month of the app's clock, not the machine's."""
+    bot = make_bot(settings)
+    async with running(bot.application):
+        await file_report(bot, RESIDENT)
+        shown = "\n".join(c.text for c in await bot.send(RESIDENT, "/transparansi"))
+    assert "Bulan ini: diterima 1," in shown and "Tahun ini: diterima 1," in shown

@@ -403,8 +403,8 @@ async def test_the_digest_section(bot: Simulator, settings: Settings) -> None:
     registry = bot.application.bot_data["services"].registry
     services = bot.application.bot_data["services"]
     [section] = [s for s in registry.digest if s.key == "proposals"]
-    assert await section.render(services.db, services.tr("id")) is None
+    assert await section.render(services.db, services.tr("id"), services.clock.now()) is None
     make_members(settings.database, [PROPOSER])
     await propose(bot)
-    text = await section.render(services.db, services.tr("id"))
+    text = await section.render(services.db, services.tr("id"), services.clock.now())
     assert text is not None and "1 diajukan, 0 masuk daftar prioritas, 0 selesai" in text

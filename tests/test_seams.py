@@ -51,7 +51,7 @@ def _with(extra: Feature) -> Registry:
 async def test_a_feature_adds_a_transparency_section_and_an_admin_item(
     settings: Settings, api: FakeBotAPI, clock: FakeClock
 ) -> None:
-    async def render(db: Any, tr: Any) -> str:
+    async def render(db: Any, tr: Any, now: Any) -> str:
         return "<b>Budget</b> " + tr.money(2_000_000)
 
     feature = Feature(
@@ -78,7 +78,7 @@ async def test_a_feature_adds_a_transparency_section_and_an_admin_item(
 async def test_a_long_transparency_page_is_split_within_telegram_limits(
     settings: Settings, api: FakeBotAPI, clock: FakeClock
 ) -> None:
-    async def render(db: Any, tr: Any) -> str:
+    async def render(db: Any, tr: Any, now: Any) -> str:
         return "\n".join(f"<b>Baris {i}</b> " + "x" * 60 for i in range(200))
 
     feature = Feature(name="long", order=60, transparency=(Section("long", 60, render),))
