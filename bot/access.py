@@ -17,8 +17,8 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import BKMContext
+from storage import drafts, people
 from storage import flows as flow_rows
-from storage import people
 from storage.audit import NotBoard
 
 R = TypeVar("R")
@@ -96,14 +96,34 @@ def board_only(callback: Callback) -> Callback:
     return guarded
 
 
+StepTest = Callable[[BKMContext], Awaitable[bool]]
+
+
+def draft_flag(flow: str, key: str) -> StepTest:
+    """A `board_step` test: the person's draft of `flow` has `key` set (e.g. on behalf)."""
+
+    async def test(context: BKMContext) -> bool:
+        if not context.has_person:
+            return False
+        draft = await context.db.read(drafts.get, context.person.id, flow)
+        return draft is not None and bool(draft.data.get(key))
+
+    return test
+
+
 class BoardConversation(ConversationHandler[BKMContext]):
     """A board flow. Build every board ConversationHandler with this class: each callback of
     its entry points, states and fallbacks first reads the person's role from the database;
     when they are not on the board (or storage refuses the action with `NotBoard`), the
     conversation ends, its draft is discarded, and they are told nothing was done."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, board_step: StepTest | None = None, **kwargs: Any) -> None:
+        """`board_step`, for a flow that residents use too (a board member filing on a
+        resident's behalf): whether the person's current draft is a board one; then its
+        steps and fallbacks are checked (its board entry points carry `board_only`)."""
         super().__init__(**kwargs)
+        self.board_step = board_step
+        entries = {id(handler) for handler in self.entry_points}
         seen: set[int] = set()
         every = [
             *self.entry_points,
@@ -113,20 +133,25 @@ class BoardConversation(ConversationHandler[BKMContext]):
         for handler in every:
             if id(handler) not in seen:  # a handler object may serve several states
                 seen.add(id(handler))
-                handler.callback = self._checked(handler.callback)
+                handler.callback = self._checked(handler.callback, entry=id(handler) in entries)
 
-    def _checked(self, callback: Callback) -> Callback:
+    def _checked(self, callback: Callback, *, entry: bool) -> Callback:
         @functools.wraps(callback)
         async def checked(update: Update, context: BKMContext) -> Any:
             if not isinstance(update, Update):
                 return await callback(update, context)
-            if not await is_board_now(context):
+            if self.board_step is None:
+                needs_board = True
+            else:
+                needs_board = not entry and await self.board_step(context)
+            if needs_board and not await is_board_now(context):
                 return await self._refuse(update, context, refused=False)
             try:
                 return await callback(update, context)
             except NotBoard:
                 return await self._refuse(update, context, refused=True)
 
+        checked.board_checked = True  # type: ignore[attr-defined]
         return checked
 
     def _waiting(self, update: Update) -> bool:
