@@ -1,4 +1,10 @@
-"""Reusable guards: board-only actions and flows that must continue in a private chat."""
+"""Reusable guards: board-only actions and flows that must continue in a private chat.
+
+Board authority is checked at every step: `board_only` (a command or a button) and
+`BoardConversation` (every callback of a board flow: entry points, states, fallbacks) read
+the person's role from the database when the update arrives; storage checks it again in
+the action's own transaction (`storage.audit.NotBoard`), which both guards catch.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import BKMContext
+from storage import drafts, people
+from storage import flows as flow_rows
+from storage.audit import NotBoard
 
 R = TypeVar("R")
 Callback = Callable[[Update, BKMContext], Awaitable[Any]]
@@ -110,17 +119,160 @@ async def refuse_not_board(update: Update, context: BKMContext) -> None:
         await context.bot.send_message(update.effective_chat.id, text)
 
 
+async def is_board_now(context: BKMContext) -> bool:
+    """Whether the person is on the board now: their role read from the database at this
+    step (the person recorded for the update is refreshed with it)."""
+    if not context.has_person:
+        return False
+    current = await context.db.read(people.by_id, context.person.id)
+    if current is None:
+        return False
+    context.person = current
+    return current.is_board
+
+
+async def tell_no_longer_board(update: Update, context: BKMContext) -> None:
+    """A board step by someone who is no longer on the board: nothing was done; say so."""
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "You are no longer a member of the BKM board, so this was not done. "
+            "The board task you had open has been ended."
+        ),
+    )
+
+
 def board_only(callback: Callback) -> Callback:
-    """Run the callback only for board members, for commands and button presses alike."""
+    """Run the callback only for board members, for commands and button presses alike.
+
+    The role is read at this step; a board action stored after a demotion that raced with
+    it fails in storage (`NotBoard`) and is answered here too."""
 
     @functools.wraps(callback)
     async def guarded(update: Update, context: BKMContext) -> Any:
-        if not (context.has_person and context.person.is_board):
+        if not await is_board_now(context):
             await refuse_not_board(update, context)
             return ConversationHandler.END
-        return await callback(update, context)
+        try:
+            return await callback(update, context)
+        except NotBoard:
+            await tell_no_longer_board(update, context)
+            return ConversationHandler.END
 
     return guarded
+
+
+StepTest = Callable[[BKMContext], Awaitable[bool]]
+
+
+def draft_flag(flow: str, key: str) -> StepTest:
+    """A `board_step` test: the person's draft of `flow` has `key` set (e.g. on behalf)."""
+
+    async def test(context: BKMContext) -> bool:
+        if not context.has_person:
+            return False
+        draft = await context.db.read(drafts.get, context.person.id, flow)
+        return draft is not None and bool(draft.data.get(key))
+
+    return test
+
+
+class BoardConversation(ConversationHandler[BKMContext]):
+    """A board flow. Build every board ConversationHandler with this class: each callback of
+    its entry points, states and fallbacks first reads the person's role from the database;
+    when they are not on the board (or storage refuses the action with `NotBoard`), the
+    conversation ends, its draft is discarded, and they are told nothing was done."""
+
+    def __init__(self, *, board_step: StepTest | None = None, **kwargs: Any) -> None:
+        """`board_step`, for a flow that residents use too (a board member filing on a
+        resident's behalf): whether the person's current draft is a board one; then its
+        steps and fallbacks are checked (its board entry points carry `board_only`)."""
+        super().__init__(**kwargs)
+        self.board_step = board_step
+        entries = {id(handler) for handler in self.entry_points}
+        seen: set[int] = set()
+        every = [
+            *self.entry_points,
+            *(handler for handlers in self.states.values() for handler in handlers),
+            *self.fallbacks,
+        ]
+        for handler in every:
+            if id(handler) not in seen:  # a handler object may serve several states
+                seen.add(id(handler))
+                handler.callback = self._checked(handler.callback, entry=id(handler) in entries)
+
+    def _checked(self, callback: Callback, *, entry: bool) -> Callback:
+        @functools.wraps(callback)
+        async def checked(update: Update, context: BKMContext) -> Any:
+            if not isinstance(update, Update):
+                return await callback(update, context)
+            if self.board_step is None:
+                needs_board = True
+            else:
+                needs_board = not entry and await self.board_step(context)
+            if needs_board and not await is_board_now(context):
+                return await self._refuse(update, context, refused=False)
+            try:
+                return await callback(update, context)
+            except NotBoard:
+                return await self._refuse(update, context, refused=True)
+
+        checked.board_checked = True  # type: ignore[attr-defined]
+        return checked
+
+    def _waiting(self, update: Update) -> bool:
+        """Whether this person's conversation of this flow is at a step (PTB's memory)."""
+        try:
+            return self._get_key(update) in self._conversations
+        except RuntimeError:
+            return False
+
+    async def _refuse(self, update: Update, context: BKMContext, *, refused: bool) -> int:
+        waiting = self._waiting(update)
+        ended: list[str] = []
+        if context.has_person and self.name:
+            user = update.effective_user
+            ended = await context.db.write(
+                flow_rows.end_all,
+                person_id=context.person.id,
+                telegram_id=None if user is None else user.id,
+                names=[self.name],
+            )
+        if refused or waiting or ended:
+            await tell_no_longer_board(update, context)
+        else:
+            await refuse_not_board(update, context)
+        return ConversationHandler.END
+
+
+def board_conversations(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> list[BoardConversation]:
+    return [
+        handler
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, BoardConversation)
+    ]
+
+
+def board_flow_names(application: Application[Any, Any, Any, Any, Any, Any]) -> list[str]:
+    """The names of every board flow (conversation and draft names alike)."""
+    return [c.name for c in board_conversations(application) if c.name]
+
+
+def forget_board_flows(
+    application: Application[Any, Any, Any, Any, Any, Any], telegram_id: int | None
+) -> None:
+    """End, in PTB's memory, every board conversation of this Telegram user, in every chat
+    (their stored states and drafts are removed by storage, in the demotion's transaction).
+    Uses ConversationHandler's private `_conversations` (keys are (chat id, user id))."""
+    if telegram_id is None:
+        return
+    for conversation in board_conversations(application):
+        for key in [k for k in conversation._conversations if k and k[-1] == telegram_id]:
+            conversation._conversations.pop(key, None)
 
 
 def private_only(start_payload: str) -> Callable[[Callback], Callback]:

@@ -57,7 +57,8 @@ def merge_accounts(
 ) -> None:
     """Fold `drop` into `keep` in every feature (never doubling a vote), then the people rows."""
     board.check_mergeable(conn, keep, drop)
+    # Audited first: the board check reads the actor's role before the merge may change it.
+    board.record_merge(conn, keep=keep, drop=drop, board_id=board_id, now=now)
     for item in items:
         if item.merge is not None:
             item.merge(conn, keep, drop)
-    board.record_merge(conn, keep=keep, drop=drop, board_id=board_id, now=now)

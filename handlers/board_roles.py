@@ -13,7 +13,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import (
+    answer,
+    board_flow_names,
+    board_only,
+    forget_board_flows,
+    private_only,
+    reply,
+)
 from bot.context import BKMContext
 from bot.features import Feature
 from bot.i18n import Translator
@@ -121,6 +128,7 @@ async def demote(update: Update, context: BKMContext) -> None:
             board_id=context.person.id,
             config_admins=context.settings.admins,
             now=context.clock.now(),
+            board_flows=board_flow_names(context.application),
         )
     except board.LastBoardMember:
         await answer(update, context, tr._("The last board member cannot be removed."), alert=True)
@@ -139,6 +147,9 @@ async def demote(update: Update, context: BKMContext) -> None:
     except board.NotFound:
         await stale_button(update, context)
         return
+    # Their open board flows ended in the demotion's transaction (drafts discarded); end
+    # them in PTB's memory too, before anything is awaited, and tell them below.
+    forget_board_flows(context.application, demoted.telegram_id)
     await answer(update, context)
     await reply(
         update,
@@ -147,6 +158,16 @@ async def demote(update: Update, context: BKMContext) -> None:
             name=html.escape(demoted.full_name or demoted.display_name or "-")
         ),
     )
+
+    def render(t: Translator) -> Outgoing:
+        return Outgoing(
+            t._(
+                "You are no longer a member of the BKM board; you remain a registered "
+                "resident. Any board task you had open was ended and not carried out."
+            )
+        )
+
+    await outbox.notify(context.application, [demoted.id], render, kind="board.demoted")
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -16,14 +16,13 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import confirm as tokens
 from bot import delivery, flows, outbox, scheduling
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import AdminItem, Command, Feature
 from bot.i18n import N_, Translator
@@ -470,7 +469,7 @@ async def remind(update: Update, context: BKMContext) -> None:
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    compose = ConversationHandler(
+    compose = BoardConversation(
         name=FLOW,
         persistent=True,
         entry_points=[

@@ -20,13 +20,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
 )
 from telegram.ext import filters as ptb_filters
 
 from bot import flows, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.budget_import import Parsed, parse
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
@@ -211,7 +210,7 @@ async def confirm_reminder(update: Update, context: BKMContext) -> int | None:
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     text_only = ptb_filters.TEXT & ~ptb_filters.COMMAND
     cancel = ["batal", "cancel"]
-    importing = ConversationHandler(
+    importing = BoardConversation(
         name=IMPORT,
         persistent=True,
         entry_points=[CallbackQueryHandler(import_begin, pattern=r"^adm:budget_import$")],

@@ -18,13 +18,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
 )
 from telegram.ext import filters as ptb_filters
 
 from bot import flows
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.amounts import parse_amount
 from bot.budget_query import parse_question, parse_spent_on
 from bot.context import BKMContext
@@ -347,7 +346,7 @@ async def realise_cancel(update: Update, context: BKMContext) -> int:
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     text_only = ptb_filters.TEXT & ~ptb_filters.COMMAND
     cancel = ["batal", "cancel"]
-    realising = ConversationHandler(
+    realising = BoardConversation(
         name=REALISE,
         persistent=True,
         entry_points=[CallbackQueryHandler(realise_begin, pattern=r"^adm:budget_realise$")],

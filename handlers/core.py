@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import alerts, flows, menus
-from bot.access import answer, ask_again, is_stale_edit, reply
+from bot.access import answer, ask_again, is_stale_edit, reply, tell_no_longer_board
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
@@ -28,6 +28,7 @@ from bot.i18n import LANGUAGES, N_, pick_language
 from bot.keyboards import column
 from bot.logs import current_update
 from storage import people
+from storage.audit import NotBoard
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,16 @@ async def on_error(update: object, context: BKMContext) -> None:
                 await answer(update, context)
             except TelegramError:
                 log.warning("could not answer update %s", update_id)
+        return
+    if isinstance(error, NotBoard):
+        # A board action refused by storage (the actor was demoted meanwhile) that no guard
+        # caught: nothing was stored; not a fault of the bot, so no alert.
+        log.info("update %s: board action refused in %s (not on the board)", update_id, handler)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await tell_no_longer_board(update, context)
+            except TelegramError:
+                log.warning("could not tell update %s about the refusal", update_id)
         return
     log.error("update %s failed in %s", update_id, handler, exc_info=error)
     await alerts.error_happened(context.application)

@@ -16,13 +16,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import confirm, flows
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.grievance_status import Action, Refused, Status, allowed
 from bot.i18n import Translator
@@ -527,7 +526,7 @@ async def text_cancel(update: Update, context: BKMContext) -> int:
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        ConversationHandler(
+        BoardConversation(
             name=BOARD,
             persistent=True,
             entry_points=[CallbackQueryHandler(begin_text, pattern=r"^grv:do:")],

@@ -19,13 +19,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import flows, workdays
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, draft_flag, private_only, reply
 from bot.amounts import parse_amount
 from bot.context import BKMContext
 from bot.i18n import Translator
@@ -467,7 +466,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(TEXT, typed),
     ]
     return [
-        ConversationHandler(
+        BoardConversation(
+            board_step=draft_flag(REPORT, "on_behalf"),  # filing for a resident: a board flow
             name=REPORT,
             persistent=True,
             entry_points=[

@@ -14,13 +14,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import confirm, flows, outbox, personal
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
@@ -418,7 +417,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    conversation = ConversationHandler(
+    conversation = BoardConversation(
         name=FLOW,
         persistent=True,
         entry_points=[

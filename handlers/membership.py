@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import confirm, flows, outbox
-from bot.access import answer, board_only, private_only, remove_buttons, reply
+from bot.access import BoardConversation, answer, board_only, private_only, remove_buttons, reply
 from bot.context import BKMContext
 from bot.features import (
     AdminItem,
@@ -555,7 +555,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         ],
         allow_reentry=True,
     )
-    reject = ConversationHandler(
+    reject = BoardConversation(
         name=REJECT,
         persistent=True,
         entry_points=[CallbackQueryHandler(reject_begin, pattern=r"^mem:no:")],
@@ -563,7 +563,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         fallbacks=[CommandHandler(CANCEL, reject_cancel)],
         allow_reentry=True,
     )
-    in_person = ConversationHandler(
+    in_person = BoardConversation(
         name=IN_PERSON,
         persistent=True,
         entry_points=[CallbackQueryHandler(in_person_begin, pattern=r"^adm:register_person$")],

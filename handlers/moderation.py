@@ -16,13 +16,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import flows, moderation, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
@@ -222,7 +221,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        ConversationHandler(
+        BoardConversation(
             name=FLOW,
             persistent=True,
             entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],

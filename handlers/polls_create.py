@@ -12,13 +12,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import flows, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
@@ -463,7 +462,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     buttons_again = MessageHandler(TEXT, remind_buttons)
     return [
-        ConversationHandler(
+        BoardConversation(
             name=FLOW,
             persistent=True,
             entry_points=[

@@ -16,13 +16,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import flows, paper
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext
 from bot.keyboards import keyboard
 from bot.tally import marks_of
@@ -248,7 +247,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     text = filters.TEXT & ~filters.COMMAND
     return [
         CallbackQueryHandler(choose_poll, pattern=r"^adm:poll_paper$"),
-        ConversationHandler(
+        BoardConversation(
             name=FLOW,
             persistent=True,
             entry_points=[CallbackQueryHandler(begin, pattern=r"^pol:p:\d+$")],

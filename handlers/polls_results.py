@@ -14,13 +14,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import confirm, flows, outbox
-from bot.access import answer, board_only, private_only, reply
+from bot.access import BoardConversation, answer, board_only, private_only, reply
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
 from bot.i18n import Translator
@@ -277,7 +276,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(list_results, pattern=r"^menu:results$"),
         CallbackQueryHandler(show_results, pattern=r"^pol:r:"),
         CallbackQueryHandler(choose_to_close, pattern=r"^adm:poll_close$"),
-        ConversationHandler(
+        BoardConversation(
             name=CLOSE_FLOW,
             persistent=True,
             entry_points=[CallbackQueryHandler(close_begin, pattern=r"^pol:x:")],

@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import BoardConversation, draft_flag
 from bot.features import (
     AdminItem,
     Command,
@@ -75,7 +76,8 @@ def _flow() -> ConversationHandler[Any]:
     def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
         return [MessageHandler(TEXT, callback), MessageHandler(NOT_TEXT, want_text), back_button]
 
-    return ConversationHandler(
+    return BoardConversation(
+        board_step=draft_flag(FLOW, "behalf"),  # filing for a resident is a board flow
         name=FLOW,
         persistent=True,
         entry_points=[

@@ -14,13 +14,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import confirm, flows, outbox
-from bot.access import answer, ask_again, board_only, private_only, reply
+from bot.access import BoardConversation, answer, ask_again, board_only, private_only, reply
 from bot.amounts import parse_amount
 from bot.context import BKMContext
 from bot.i18n import Translator
@@ -471,7 +470,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
         return [MessageHandler(TEXT, callback), MessageHandler(NOT_TEXT, want_text)]
 
-    review = ConversationHandler(
+    review = BoardConversation(
         name=FLOW,
         persistent=True,
         entry_points=[

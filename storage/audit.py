@@ -19,6 +19,7 @@ from typing import Any
 from storage.rows import dumps, from_iso, iso, loads
 
 GENESIS = "0" * 64
+BOARD = "pengurus"  # the role code of the board (storage.people.Role.BOARD)
 COLUMNS = (
     "id", "at", "actor_id", "actor_role", "action", "object_type", "object_id", "before", "after",
 )  # fmt: skip
@@ -28,6 +29,22 @@ def chain_hash(prev: str, *content: object) -> str:
     """The hash of one row: SHA-256 of the previous hash and the row's columns, as stored."""
     body = json.dumps(list(content), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+
+
+class NotBoard(Exception):
+    """A board action by someone who is not (or no longer) on the board: the whole
+    transaction rolls back, nothing of the action is stored."""
+
+    def __init__(self, actor_id: int) -> None:
+        super().__init__(f"person {actor_id} is not a board member")
+        self.actor_id = actor_id
+
+
+def check_board(conn: sqlite3.Connection, actor_id: int) -> None:
+    """Raise NotBoard unless the person is a board member now, in this transaction."""
+    row = conn.execute("SELECT role FROM people WHERE id = ?", (actor_id,)).fetchone()
+    if row is None or row[0] != BOARD:
+        raise NotBoard(actor_id)
 
 
 @dataclass(frozen=True)
@@ -59,9 +76,15 @@ def record(
 
     Name the actor by internal person id only; before/after hold codes and statuses,
     never names, Telegram ids or free text a resident typed.
+
+    A board action (`actor_role` pengurus, a person as actor) is checked here, in the
+    action's own transaction: an actor who is not on the board now raises `NotBoard`, so
+    the whole action rolls back and no row claims a role the actor does not have.
     """
     if not conn.in_transaction:
         raise RuntimeError("audit.record must run inside the change's transaction")
+    if actor_role == BOARD and actor_id is not None:
+        check_board(conn, actor_id)
     # Inside BEGIN IMMEDIATE no other writer can append between this read and the insert.
     last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()

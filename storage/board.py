@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit, polls
+from storage import audit, flows, polls
 from storage.people import Person, Role, _person, by_id
 from storage.rows import iso
 
@@ -189,8 +190,12 @@ def demote(
     board_id: int,
     config_admins: frozenset[int],
     now: datetime,
+    board_flows: Collection[str] = (),
 ) -> Person:
-    """Take a person off the board (they stay a member); never the last one, never BKM_ADMINS."""
+    """Take a person off the board (they stay a member); never the last one, never BKM_ADMINS.
+
+    Their open board flows (`board_flows`: conversation and draft names) end in the same
+    transaction, drafts discarded: nothing they were preparing as board can be finished."""
     person = by_id(conn, person_id)
     if person is None or not person.is_board:
         raise NotFound
@@ -199,7 +204,8 @@ def demote(
     board = conn.execute("SELECT COUNT(*) FROM people WHERE role = 'pengurus'").fetchone()[0]
     if board <= 1:
         raise LastBoardMember
-    conn.execute("UPDATE people SET role = 'anggota' WHERE id = ?", (person_id,))
+    # Audited before the change: the board check reads the actor's role (they may demote
+    # themselves) in this transaction.
     audit.record(
         conn,
         now=now,
@@ -211,6 +217,8 @@ def demote(
         before={"role": Role.BOARD.value},
         after={"role": Role.MEMBER.value},
     )
+    conn.execute("UPDATE people SET role = 'anggota' WHERE id = ?", (person_id,))
+    flows.end_all(conn, person_id=person_id, telegram_id=person.telegram_id, names=board_flows)
     return by_id(conn, person_id)  # type: ignore[return-value]
 
 

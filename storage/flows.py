@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -31,3 +32,29 @@ def end(
     if not keep:
         drafts.delete(conn, person_id, flow)
     conversations.clear_state(conn, flow, conversation_key)
+
+
+def end_all(
+    conn: sqlite3.Connection,
+    *,
+    person_id: int,
+    telegram_id: int | None,
+    names: Collection[str],
+) -> list[str]:
+    """End every flow named in `names` for this person, in every chat: drafts discarded,
+    conversation states removed (keys are JSON `[chat id, user id]`). Returns the names of
+    the flows that had a draft or a state."""
+    ended: set[str] = set()
+    for name in names:
+        if drafts.delete(conn, person_id, name):
+            ended.add(name)
+        if telegram_id is None:
+            continue
+        gone = conn.execute(
+            "DELETE FROM conversations WHERE name = ? AND json_valid(key)"
+            " AND json_extract(key, '$[1]') = ?",
+            (name, telegram_id),
+        ).rowcount
+        if gone:
+            ended.add(name)
+    return sorted(ended)

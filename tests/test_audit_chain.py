@@ -21,6 +21,13 @@ NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 def _write_rows(path: Path, n: int = 6) -> None:
     conn = connect_sync(path)
     migrate.apply(conn, path)
+    in_transaction(  # the actors are board members: storage refuses a board action otherwise
+        conn,
+        lambda c: c.executemany(
+            "INSERT INTO people (id, role, language, created_at) VALUES (?, 'pengurus', 'id', ?)",
+            [(i, NOW.isoformat()) for i in range(n)],
+        ),
+    )
     for i in range(n):
         in_transaction(
             conn,

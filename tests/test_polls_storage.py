@@ -28,7 +28,14 @@ def people(conn: sqlite3.Connection, n: int, role: str = "anggota") -> list[int]
     ]  # fmt: skip
 
 
+def on_board(conn: sqlite3.Connection, person: int) -> int:
+    """Make the person a board member: storage refuses a board action by anyone else."""
+    conn.execute("UPDATE people SET role = 'pengurus' WHERE id = ?", (person,))
+    return person
+
+
 def publish(conn: sqlite3.Connection, board: int, ballot: str) -> polls.Poll:
+    on_board(conn, board)
     return polls.publish(
         conn,
         board_id=board,
@@ -152,7 +159,7 @@ async def test_which_slot_a_vote_fills_does_not_follow_the_voting_order(db: Data
         board, *voters = people(conn, n + 1)
         poll = polls.publish(
             conn,
-            board_id=board,
+            board_id=on_board(conn, board),
             question="Q?",
             options=[f"O{i}" for i in range(1, 11)],
             audience="members",

@@ -199,7 +199,7 @@ async def test_similar_titles_by_word_overlap(db: Database) -> None:
         new(conn, who, title="Pembangunan saluran drainase")
         new(conn, who, title="Posyandu lansia")
         hidden = new(conn, who, title="Saluran air kotor sekali")
-        hide(conn, hidden.reference, who, "kasar")
+        hide(conn, hidden.reference, person(conn, "pengurus"), "kasar")
         return [p.title for p in proposals.similar(conn, "saluran air mampet")]
 
     assert await db.write(run) == ["Perbaikan saluran air RT 03", "Pembangunan saluran drainase"]

@@ -120,6 +120,14 @@ async def test_online_backup_while_the_bot_holds_the_connection(
 
 
 async def test_audit_rows_are_written_in_the_transaction_and_never_changed(db: Database) -> None:
+    # person 1 is a board member: storage refuses a board action by anyone else (NotBoard)
+    await db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO people (id, role, language, created_at) VALUES (1, 'pengurus', 'id', ?)",
+            (NOW.isoformat(),),
+        )
+    )
+
     def change(conn: sqlite3.Connection) -> None:
         audit.record(
             conn,
