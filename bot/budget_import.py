@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from bot import csv_safe
 from bot.amounts import parse_amount
@@ -27,6 +27,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as sent (what the Bot API lets a b
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts, unpacked
 MAX_ROWS = 50_000  # rows below the header, blank ones included
 MAX_COLUMNS = 100  # the header's columns; only those are read
+MAX_CELLS = 1_000_000  # cells in an XLSX (50,000 full rows of 20 columns)
 MAX_CELL = 10_000  # characters in one cell (any column, ignored ones too)
 MAX_TEXT = 200
 REQUIRED = ("tahun", "program", "kegiatan", "bidang", "sumber_dana", "rw", "ksm", "anggaran")
@@ -185,6 +186,50 @@ def _width(header: list[str]) -> int:
     return named[-1] + 1 if named else 0
 
 
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")  # a row or a cell element
+
+
+def _tags(part: IO[bytes]) -> Iterator[bytes]:
+    """The row and cell tags of an XML part, read 4 MB at a time."""
+    carry = b""
+    while chunk := part.read(4 * 1024 * 1024):
+        buffer = carry + chunk
+        cut = buffer.rfind(b"<")  # a tag starting here may go on in the next chunk
+        cut = len(buffer) if cut == -1 else cut
+        carry = buffer[cut:]
+        for match in _TAG.finditer(buffer, 0, cut):
+            yield match.group(1)
+    for match in _TAG.finditer(carry):
+        yield match.group(1)
+
+
+def _scan(archive: zipfile.ZipFile) -> None:
+    """Count the rows and cells of every XML part, streaming, before openpyxl builds any of
+    them (it builds a whole row at once: one row of a million cells takes gigabytes)."""
+    cells = 0
+    for info in archive.infolist():
+        if not info.filename.endswith(".xml"):
+            continue
+        rows = in_row = 0
+        with archive.open(info) as part:
+            for tag in _tags(part):
+                if tag == b"row":
+                    rows, in_row = rows + 1, 0
+                    if rows > MAX_ROWS + 1:
+                        raise Unreadable(too_many_rows())
+                    continue
+                cells, in_row = cells + 1, in_row + 1
+                if in_row > MAX_COLUMNS:
+                    raise _too_many_columns()
+                if cells > MAX_CELLS:
+                    raise Unreadable(
+                        Invalid(
+                            N_("The spreadsheet has more than {maximum} cells."),
+                            maximum=MAX_CELLS,
+                        )
+                    )
+
+
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     """The first sheet's rows: the header, then at most MAX_ROWS + 1 rows of its width.
 
@@ -198,15 +243,16 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise Unreadable(
+                    Invalid(
+                        N_("The spreadsheet is too large when unpacked: at most {maximum} MB."),
+                        maximum=_megabytes(MAX_UNPACKED_BYTES),
+                    )
+                )
+            _scan(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise not_a_sheet from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise Unreadable(
-            Invalid(
-                N_("The spreadsheet is too large when unpacked: at most {maximum} MB."),
-                maximum=_megabytes(MAX_UNPACKED_BYTES),
-            )
-        )
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -94,9 +94,10 @@ def line(program: str, activity: str, allocation: int, **kw: object) -> LineInpu
     return LineInput(**base)  # type: ignore[arg-type]
 
 
-def xlsx(cells: dict[str, object], *, declared: bool = True) -> bytes:
+def xlsx(cells: dict[str, object], *, declared: bool = True, extra: bytes = b"") -> bytes:
     """A workbook with the budget's header row and `cells`; `declared=False` drops the
-    sheet's <dimension> (the size a file declares is the attacker's to leave out)."""
+    sheet's <dimension> (the size a file declares is the attacker's to leave out); `extra`
+    is XML put at the end of the sheet's data."""
     book = Workbook()
     sheet = book.active
     sheet.append(HEAD)
@@ -113,6 +114,7 @@ def xlsx(cells: dict[str, object], *, declared: bool = True) -> bytes:
             data = source.read(info)
             if info.filename.startswith("xl/worksheets/"):
                 data = re.sub(rb"<dimension[^>]*/>", b"", data)
+                data = data.replace(b"</sheetData>", extra + b"</sheetData>")
             target.writestr(info, data)
     return out.getvalue()
 
@@ -265,6 +267,13 @@ def test_an_undeclared_sheet_reads_no_more_rows_than_the_cap_blank_ones_counted(
         said, seen, scanned = refusal(xlsx(cells, declared=False))
         assert "lebih dari 50.000 baris" in said and "baris kosong ikut dihitung" in said
         assert scanned == MAX_ROWS and max(seen) == MAX_ROWS
+
+
+def test_one_row_of_sixteen_thousand_cells_is_refused_before_it_is_built() -> None:
+    wide = b'<row r="2">' + b'<c r="A2"><v>1</v></c>' * 16_384 + b"</row>"
+    said, seen, scanned = refusal(xlsx({}, declared=False, extra=wide))
+    assert "lebih dari 100 kolom" in said
+    assert scanned == 0 and seen == []
 
 
 def test_a_file_within_the_limits_still_imports_its_lines() -> None:
