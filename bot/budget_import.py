@@ -180,6 +180,13 @@ def too_long_cell() -> Invalid:
     return Invalid(N_("A cell is longer than {maximum} characters."), maximum=MAX_CELL)
 
 
+def csv_problem(exc: csv.Error) -> Invalid:
+    """What the csv module's error means to the treasurer."""
+    if "field larger than field limit" in str(exc):  # beyond Python's own limit
+        return too_long_cell()
+    return Invalid(N_("The CSV file is broken: {detail}."), detail=str(exc))
+
+
 def _width(header: list[str]) -> int:
     """The header's columns: up to its last named one."""
     named = [i for i, c in enumerate(header) if c.strip()]
@@ -311,7 +318,10 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise Unreadable(csv_problem(exc)) from exc
     if header is None:
         return
     if _width(header) > MAX_COLUMNS:
@@ -547,12 +557,7 @@ def parse(
     except Unreadable as exc:
         problems.append(Problem(0, None, exc.reason))
     except csv.Error as exc:
-        reason = (
-            too_long_cell()
-            if "field larger than field limit" in str(exc)
-            else Invalid(N_("The CSV file is broken: {detail}."), detail=str(exc))
-        )
-        problems.append(Problem(0, None, reason))
+        problems.append(Problem(0, None, csv_problem(exc)))
     if progress is not None:
         progress(count)
     if not problems and not lines:

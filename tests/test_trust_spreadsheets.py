@@ -276,6 +276,16 @@ def test_one_row_of_sixteen_thousand_cells_is_refused_before_it_is_built() -> No
     assert scanned == 0 and seen == []
 
 
+def test_an_xlsx_unpacking_beyond_the_limit_is_refused_from_its_directory() -> None:
+    out = io.BytesIO(xlsx({"A2": 2026}))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/bom.bin", bytes(101 * 1024 * 1024))
+    assert len(out.getvalue()) < 1024 * 1024
+    said, seen, scanned = refusal(out.getvalue())
+    assert "terlalu besar setelah dibuka: paling besar 100 MB" in said
+    assert scanned == 0 and seen == []
+
+
 def test_a_file_within_the_limits_still_imports_its_lines() -> None:
     parsed = parse(
         xlsx(
@@ -311,6 +321,8 @@ def test_csv_beyond_the_limits_is_refused_naming_the_limit() -> None:
     assert "Berkas terlalu besar: paling besar 20 MB" in said
     for size in (MAX_CELL + 1, 200_000):  # ours, and beyond the csv module's own limit
         said, _, _ = refusal((head + good + "2026,Drainase," + "y" * size + "\n").encode())
+        assert "lebih panjang dari 10.000 karakter" in said
+        said, _, _ = refusal(("tahun," + "z" * size + "\n" + good).encode())  # in the header
         assert "lebih panjang dari 10.000 karakter" in said
 
 
