@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.budget_import import Parsed, count_rows, parse
+from bot.budget_import import MAX_FILE_BYTES, Parsed, Problem, count_rows, parse, too_big_file
 from bot.config import Settings
 from bot.i18n import Translator, load_translators
 from bot.transport.rules import plain_text
@@ -48,6 +48,8 @@ def _plain(html_text: str) -> str:
 
 
 def read_file(path: Path, tr: Translator, *, show_progress: bool | None = None) -> Parsed:
+    if path.stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+        return Parsed([], [Problem(0, None, too_big_file())])
     content = path.read_bytes()
     rows = count_rows(content)
     large = len(content) > LARGE_XLSX_BYTES if rows is None else rows >= LARGE

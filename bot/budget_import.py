@@ -14,14 +14,21 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
+from bot import csv_safe
 from bot.amounts import parse_amount
 from bot.i18n import N_, Translator
 from bot.validate import Invalid, clean_text
 from storage.budget import SOURCES, LineInput
 
-MAX_LINES = 50_000
+# Limits that bound what one file may cost to read (docs/budget-import.md).
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as sent (what the Bot API lets a bot download)
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts, unpacked
+MAX_ROWS = 50_000  # rows below the header, blank ones included
+MAX_COLUMNS = 100  # the header's columns; only those are read
+MAX_CELLS = 1_000_000  # cells in an XLSX (50,000 full rows of 20 columns)
+MAX_CELL = 10_000  # characters in one cell (any column, ignored ones too)
 MAX_TEXT = 200
 REQUIRED = ("tahun", "program", "kegiatan", "bidang", "sumber_dana", "rw", "ksm", "anggaran")
 OPTIONAL = ("realisasi", "usulan", "disalurkan", "kembali", "tunggakan")
@@ -146,24 +153,160 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _megabytes(size: int) -> int:
+    return size // (1024 * 1024)
+
+
+def too_big_file() -> Invalid:
+    return Invalid(
+        N_("The file is too large: at most {maximum} MB."), maximum=_megabytes(MAX_FILE_BYTES)
+    )
+
+
+def too_many_rows() -> Invalid:
+    return Invalid(
+        N_("The file has more than {maximum} rows below the header (blank rows count too)."),
+        maximum=MAX_ROWS,
+    )
+
+
+def _too_many_columns() -> Unreadable:
+    return Unreadable(
+        Invalid(N_("The file has more than {maximum} columns."), maximum=MAX_COLUMNS)
+    )
+
+
+def too_long_cell() -> Invalid:
+    return Invalid(N_("A cell is longer than {maximum} characters."), maximum=MAX_CELL)
+
+
+def csv_problem(exc: csv.Error) -> Invalid:
+    """What the csv module's error means to the treasurer."""
+    if "field larger than field limit" in str(exc):  # beyond Python's own limit
+        return too_long_cell()
+    return Invalid(N_("The CSV file is broken: {detail}."), detail=str(exc))
+
+
+def _width(header: list[str]) -> int:
+    """The header's columns: up to its last named one."""
+    named = [i for i, c in enumerate(header) if c.strip()]
+    return named[-1] + 1 if named else 0
+
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")  # a row or a cell element
+
+
+def _tags(part: IO[bytes]) -> Iterator[bytes]:
+    """The row and cell tags of an XML part, read 4 MB at a time."""
+    carry = b""
+    while chunk := part.read(4 * 1024 * 1024):
+        buffer = carry + chunk
+        cut = buffer.rfind(b"<")  # a tag starting here may go on in the next chunk
+        cut = len(buffer) if cut == -1 else cut
+        carry = buffer[cut:]
+        for match in _TAG.finditer(buffer, 0, cut):
+            yield match.group(1)
+    for match in _TAG.finditer(carry):
+        yield match.group(1)
+
+
+def _scan(archive: zipfile.ZipFile) -> None:
+    """Count the rows and cells of every XML part, streaming, before openpyxl builds any of
+    them (it builds a whole row at once: one row of a million cells takes gigabytes)."""
+    cells = 0
+    for info in archive.infolist():
+        if not info.filename.endswith(".xml"):
+            continue
+        rows = in_row = 0
+        with archive.open(info) as part:
+            for tag in _tags(part):
+                if tag == b"row":
+                    rows, in_row = rows + 1, 0
+                    if rows > MAX_ROWS + 1:
+                        raise Unreadable(too_many_rows())
+                    continue
+                cells, in_row = cells + 1, in_row + 1
+                if in_row > MAX_COLUMNS:
+                    raise _too_many_columns()
+                if cells > MAX_CELLS:
+                    raise Unreadable(
+                        Invalid(
+                            N_("The spreadsheet has more than {maximum} cells."),
+                            maximum=MAX_CELLS,
+                        )
+                    )
+
+
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    """The first sheet's rows: the header, then at most MAX_ROWS + 1 rows of its width.
+
+    Bounded before anything is parsed: the unpacked size of the archive, then the size the
+    sheet declares (its dimension). Whatever a sheet declares or not, only the header's
+    columns are read and no more rows than the cap (openpyxl pads gaps with empty rows:
+    those count too)."""
     from openpyxl import load_workbook  # imported when needed: it is slow to import
 
+    not_a_sheet = Unreadable(Invalid(N_("This is not a spreadsheet I can read (CSV or XLSX).")))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise Unreadable(
+                    Invalid(
+                        N_("The spreadsheet is too large when unpacked: at most {maximum} MB."),
+                        maximum=_megabytes(MAX_UNPACKED_BYTES),
+                    )
+                )
+            _scan(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise not_a_sheet from exc
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise Unreadable(
-            Invalid(N_("This is not a spreadsheet I can read (CSV or XLSX)."))
-        ) from exc
+        raise not_a_sheet from exc
     try:
+        if not book.worksheets:
+            raise not_a_sheet
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        rows, columns = sheet.max_row, sheet.max_column  # the declared dimension, if any
+        if (rows is not None and rows > MAX_ROWS + 1) or (
+            columns is not None and columns > MAX_COLUMNS
+        ):
+            raise Unreadable(
+                Invalid(
+                    N_(
+                        "The sheet is too large: it declares {rows} rows and {columns} "
+                        "columns; at most {max_rows} rows below the header and "
+                        "{max_columns} columns can be imported."
+                    ),
+                    rows=rows or 0,
+                    columns=columns or 0,
+                    max_rows=MAX_ROWS,
+                    max_columns=MAX_COLUMNS,
+                )
+            )
+        header: list[str] = []
+        for values in sheet.iter_rows(
+            min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True
+        ):
+            header = [_cell(v) for v in values]
+        width = _width(header)
+        if width > MAX_COLUMNS:
+            raise _too_many_columns()
+        yield header[:width]
+        if width == 0:
+            return
+        for values in sheet.iter_rows(
+            min_row=2, max_row=MAX_ROWS + 2, max_col=width, values_only=True
+        ):
             yield [_cell(v) for v in values]
     finally:
         book.close()
 
 
 def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    if content.count(b"\n") > MAX_ROWS + 1:  # the header's and every row's line end
+        raise Unreadable(too_many_rows())
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -174,11 +317,24 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         raise Unreadable(Invalid(N_("This is not a spreadsheet I can read (CSV or XLSX).")))
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise Unreadable(csv_problem(exc)) from exc
+    if header is None:
+        return
+    if _width(header) > MAX_COLUMNS:
+        raise _too_many_columns()
+    yield header
+    yield from reader
 
 
 def table(content: bytes) -> Iterator[list[str]]:
-    """The rows of a CSV or XLSX file, as text."""
+    """The rows of a CSV or XLSX file, as text: the header first. Raises Unreadable (when
+    iterated) for a file beyond the limits, before reading its rows where it can tell."""
+    if len(content) > MAX_FILE_BYTES:
+        raise Unreadable(too_big_file())
     return _xlsx_rows(content) if is_xlsx(content) else _csv_rows(content)
 
 
@@ -331,6 +487,8 @@ def parse(
         return Parsed([], [Problem(0, None, exc.reason)])
     if header_cells is None or not any(c.strip() for c in header_cells):
         return Parsed([], [Problem(0, None, Invalid(N_("The file is empty.")))])
+    if any(len(c) > MAX_CELL for c in header_cells):
+        return Parsed([], [Problem(1, None, too_long_cell())])
     headers = [header_name(c) for c in header_cells]
     problems: list[Problem] = []
     known = set(REQUIRED) | set(OPTIONAL)
@@ -356,24 +514,28 @@ def parse(
     ignored = tuple(h for h in dict.fromkeys(headers) if h and h not in known)
     lines: list[LineInput] = []
     first_row_of: dict[tuple[int, str], int] = {}
-    count = 0
+    count = 0  # rows scanned below the header, blank ones too
     try:
         for number, cells in enumerate(rows, start=2):
+            count += 1
+            if count > MAX_ROWS:
+                count -= 1
+                problems.append(Problem(0, None, too_many_rows()))
+                break
+            if progress is not None and count % every == 0:
+                progress(count)
+            if any(len(c) > MAX_CELL for c in cells):
+                problems.append(Problem(number, None, too_long_cell()))
+                break
             if not any(c.strip() for c in cells):
                 continue  # blank rows between blocks, or at the end of a sheet
-            count += 1
-            if count > MAX_LINES:
-                problems.append(
-                    Problem(
-                        0,
-                        None,
-                        Invalid(N_("The file has more than {maximum} lines."), maximum=MAX_LINES),
-                    )
-                )
-                break
             row = _Row(
                 number,
-                {h: (cells[i] if i < len(cells) else "") for h, i in seen.items() if h in known},
+                {
+                    h: (csv_safe.restore(cells[i]) if i < len(cells) else "")
+                    for h, i in seen.items()
+                    if h in known
+                },
             )
             result = check_row(row)
             if row.key is not None and row.key in first_row_of:
@@ -392,12 +554,10 @@ def parse(
             if result is not None and not row.problems:
                 lines.append(result)
             problems.extend(row.problems)
-            if progress is not None and count % every == 0:
-                progress(count)
+    except Unreadable as exc:
+        problems.append(Problem(0, None, exc.reason))
     except csv.Error as exc:
-        problems.append(
-            Problem(0, None, Invalid(N_("The CSV file is broken: {detail}."), detail=str(exc)))
-        )
+        problems.append(Problem(0, None, csv_problem(exc)))
     if progress is not None:
         progress(count)
     if not problems and not lines:
@@ -413,9 +573,6 @@ def count_rows(content: bytes) -> int | None:
 
 
 def write_csv(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
-    """The export format: comma-separated, header first (what `parse` reads back)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    """The export format: comma-separated, header first (what `parse` reads back), every
+    text cell made safe to open in a spreadsheet (`bot.csv_safe`)."""
+    return csv_safe.text(header, rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import sys
 import warnings
@@ -176,6 +175,7 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, kind: str) -> int:
+    from bot import csv_safe
     from bot.features import discover
     from storage import migrate
     from storage.db import connect_sync
@@ -189,9 +189,7 @@ def _export(settings: Settings, kind: str) -> int:
     conn = connect_sync(settings.database)
     try:
         migrate.apply(conn, settings.database)
-        writer = csv.writer(sys.stdout)
-        writer.writerow(exporter.header)
-        writer.writerows(exporter.rows(conn))
+        csv_safe.write(sys.stdout, exporter.header, exporter.rows(conn))
     finally:
         conn.close()
     return 0

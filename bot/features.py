@@ -93,7 +93,8 @@ class DemoSeeder:
 
 @dataclass(frozen=True)
 class Exporter:
-    """A `bkm-bot export KIND`: header and rows, never personal data beyond the public."""
+    """A `bkm-bot export KIND`: header and rows, never personal data beyond the public.
+    The CLI writes them through `bot.csv_safe` (text cells safe to open in a spreadsheet)."""
 
     kind: str
     header: tuple[str, ...]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import dataclasses
 import html
 import io
 from enum import IntEnum
@@ -26,7 +26,7 @@ from telegram.ext import filters as ptb_filters
 
 from bot import flows, outbox
 from bot.access import BoardConversation, answer, board_only, private_only, reply
-from bot.budget_import import Parsed, parse
+from bot.budget_import import MAX_FILE_BYTES, Parsed, parse
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
@@ -39,7 +39,6 @@ from storage import budget
 from storage import flows as flow_rows
 
 IMPORT = "budget_import"
-MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 PROBLEM_PAGES = 3  # more problems than fit here go as an attached list too
 
 
@@ -115,7 +114,8 @@ async def import_file(update: Update, context: BKMContext) -> int | None:
         await _tell_problems(update, context, parsed)
         return None
     report = await context.db.read(budget.preview, parsed.lines)
-    data = {"file_id": document.file_id, "sha256": hashlib.sha256(content).hexdigest()}
+    # Parsed once: the confirm step applies these lines, it never reads the file again.
+    data = {"lines": [list(dataclasses.astuple(line)) for line in parsed.lines]}
     await flows.save_step(update, context, IMPORT, Step.CONFIRM_IMPORT, data)
     blocks = text.report_blocks(tr, report, applied=False)
     if parsed.ignored_columns:
@@ -141,29 +141,18 @@ async def import_confirm(update: Update, context: BKMContext) -> int | None:
     """Apply the file that was checked, whole, with the flow's end, in one transaction."""
     tr = context.tr
     draft = await flows.load(context, IMPORT)
-    if draft is None or "file_id" not in draft.data:
+    if draft is None or not isinstance(draft.data.get("lines"), list):
         await stale_button(update, context)
         return flows.END
     await answer(update, context)
-    try:
-        content = await _download(context, draft.data["file_id"])
-    except TelegramError:
-        await reply(update, context, tr._("I could not download that file. Please send it again."))
-        return None
-    if hashlib.sha256(content).hexdigest() != draft.data.get("sha256"):
-        await reply(update, context, tr._("The file changed. Please send it again."))
-        return None
-    parsed = await _parse(content)
-    if not parsed.ok:  # cannot happen for the same bytes; never apply a bad file anyway
-        await _tell_problems(update, context, parsed)
-        return None
+    lines = [budget.LineInput(*values) for values in draft.data["lines"]]
     person = context.person
     key = flows.conversation_key_of(update)
     now = context.clock.now()
 
     def apply(conn: Any) -> budget.ImportReport:
         report = budget.apply_import(
-            conn, parsed.lines, now=now, actor_id=person.id, actor_role=person.role.value
+            conn, lines, now=now, actor_id=person.id, actor_role=person.role.value
         )
         flow_rows.end(conn, person_id=person.id, flow=IMPORT, conversation_key=key, keep=False)
         return report
