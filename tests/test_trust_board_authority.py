@@ -24,6 +24,7 @@ from storage.audit import NotBoard
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference
 from tests.polls_support import add_people, create_poll, person_id, raw_rows
+from tests.test_trust_confirmations import close_button
 
 DEMOTED = 1002  # a board member who is not in BKM_ADMINS, so the chat can demote them
 RESIDENTS = [5001, 5002, 5003]
@@ -134,7 +135,9 @@ async def test_demoted_mid_early_close_the_reason_leaves_the_poll_open(
 ) -> None:
     await add_people(sim, [3001, 3002])
     poll_id, _reference, _ = await create_poll(sim)
-    asked = await sim.press_data(DEMOTED, f"pol:x:{poll_id}", 1)
+    message_id, data = await close_button(sim, DEMOTED)
+    assert data.startswith(f"pol:x:{poll_id}:")
+    asked = await sim.press_data(DEMOTED, data, message_id)
     assert "Apa alasannya" in texts(asked)
     await demote(sim)
     calls = await sim.send(DEMOTED, "Rapat darurat dimajukan")
