@@ -1,9 +1,9 @@
 """The delivery queue: one row per message and chat, sent at most once.
 
-A row is `queued`, marked `sending` in the database before its API call and `sent` (or
-`failed`, `unreachable`) after. Rows found in `sending` at start become `uncertain`: they
-may or may not have reached the person, so they are counted and offered for resending,
-never resent by themselves.
+A row is `queued`, marked `sending` in the database when its API call is about to start
+(not while it waits for its turn) and `sent` (or `failed`, `unreachable`) after. Rows
+found in `sending` at start become `uncertain`: they may or may not have reached the
+person, so they are counted and offered for resending, never resent by themselves.
 """
 
 from __future__ import annotations
@@ -234,7 +234,8 @@ def unsent(conn: sqlite3.Connection, message_id: int, now: datetime) -> int:
 
 
 def claim(conn: sqlite3.Connection, ids: Sequence[int], now: datetime) -> list[int]:
-    """Mark deliveries `sending` (before their API calls); returns those that were queued."""
+    """Mark deliveries `sending`, just before their API calls start; returns those that were
+    still queued (the others were cancelled meanwhile and are not sent)."""
     stamp = iso(now)
     claimed = conn.execute(
         "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?"
@@ -262,10 +263,10 @@ def finish(conn: sqlite3.Connection, outcomes: Sequence[Outcome], now: datetime)
                 " RETURNING message_id",
                 (outcome.error, stamp, 1 if outcome.retry else 0, outcome.delivery_id),
             ).fetchone()
-        else:
+        else:  # still `queued` when it failed before its call (e.g. no rendering)
             row = conn.execute(
                 "UPDATE deliveries SET status = ?, error = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'sending' RETURNING message_id",
+                " WHERE id = ? AND status IN ('sending', 'queued') RETURNING message_id",
                 (outcome.status, outcome.error, stamp, outcome.delivery_id),
             ).fetchone()
         if row is not None:
