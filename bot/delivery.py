@@ -120,6 +120,7 @@ class Pacer:
         self.rate = rate
         self.interval = 1.0 / rate
         self.starts: deque[float] = deque(maxlen=rate)
+        self.sent: deque[float] = deque(maxlen=rate)  # when requests actually went
         self.next_at = 0.0
         self.paused_until = 0.0
         self.closed = False  # the engine is stopping: nobody waits for a slot any more
@@ -142,6 +143,16 @@ class Pacer:
                 await asyncio.sleep(target - now)
             self.starts.append(now)
             self.next_at = max(target, now - self.CATCH_UP) + self.interval
+
+    async def admit(self) -> None:
+        """Right before the request goes (after its `sending` mark, which takes a moment of
+        its own): never more than `rate` requests in any window, counted where they go."""
+        while not self.closed:
+            now = time.monotonic()
+            if len(self.sent) < self.rate or self.sent[0] + WINDOW + WINDOW_MARGIN <= now:
+                self.sent.append(now)
+                return
+            await asyncio.sleep(self.sent[0] + WINDOW + WINDOW_MARGIN - now)
 
 
 class Engine:
@@ -354,6 +365,7 @@ class Engine:
             await self._begin(row)
             if self.pacer.paused_until > time.monotonic():  # a 429 arrived during the mark
                 await self.pacer.slot()
+            await self.pacer.admit()
             self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
             if self.application.bot.rate_limiter is not None:
                 kw["rate_limit_args"] = ENGINE_CALL
