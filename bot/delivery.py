@@ -4,9 +4,12 @@
   spaced, plus a sliding one-second window with a small margin), and at most one message
   a second to one chat. PTB's AIORateLimiter is set to the same rate plus headroom for
   interactive replies and does not retry the engine's calls (`EngineRateLimiter`).
-- A delivery is marked `sending` in the database before its API call and `sent` after;
-  rows left `sending` by a killed process become `uncertain` at the next start
-  (storage.deliveries.recover) and are offered to the author to resend, never resent alone.
+- A delivery is marked `sending` in the database only when its API call is about to start
+  (after its pacing slot; the requests starting together share one write) and `sent`
+  after. Rows waiting for their turn stay `queued` (held in memory by the engine), so a
+  killed process leaves at most the calls in flight (the engine's concurrency) `sending`;
+  those become `uncertain` at the next start (storage.deliveries.recover) and are offered
+  to the author to resend, never resent alone; everything never attempted is sent then.
 - 429: everyone waits retry_after, the delivery goes back to the queue. 403: the chat is
   unreachable from now on. 5xx / connection errors: retried with backoff, then failed. A
   read timeout may have delivered the message: uncertain. 400 (content): the message is
@@ -67,6 +70,11 @@ class _Closing(Exception):
     """The bot is stopping: a delivery that has not reached Telegram waits for the next start."""
 
 
+class _NotStarted(Exception):
+    """The delivery could not be marked `sending` (no longer queued, or the database was
+    busy): nothing was sent; it stays as it is in the database."""
+
+
 class EngineRateLimiter(AIORateLimiter):
     """PTB's limiter for everything; the engine's own calls are not retried by it (the engine
     honours 429 itself, for every chat), everything else keeps its retries."""
@@ -104,14 +112,20 @@ def _chat_error(text: str) -> bool:
 class Pacer:
     """Start times of API calls: on an even timeline at `rate`/s (a late start does not push
     the timeline back; up to CATCH_UP seconds are made up), never more than `rate` starts in
-    any window of one second plus a margin, and a pause for everyone after a 429."""
+    any window of one second plus a margin, and a pause for everyone after a 429.
+
+    Above 100/s starts come in small bursts (rate // 50 at once, every 20 ms), so the calls
+    starting together are marked `sending` in one write."""
 
     CATCH_UP = 0.05
 
     def __init__(self, rate: int) -> None:
         self.rate = rate
-        self.interval = 1.0 / rate
+        self.burst = max(1, rate // 50)
+        self.used = 0  # starts given in the current burst
+        self.interval = self.burst / rate
         self.starts: deque[float] = deque(maxlen=rate)
+        self.sent: deque[float] = deque(maxlen=rate)  # when requests actually went
         self.next_at = 0.0
         self.paused_until = 0.0
         self.closed = False  # the engine is stopping: nobody waits for a slot any more
@@ -133,7 +147,20 @@ class Pacer:
                     break
                 await asyncio.sleep(target - now)
             self.starts.append(now)
-            self.next_at = max(target, now - self.CATCH_UP) + self.interval
+            self.used += 1
+            if self.used >= self.burst:
+                self.used = 0
+                self.next_at = max(target, now - self.CATCH_UP) + self.interval
+
+    async def admit(self) -> None:
+        """Right before the request goes (after its `sending` mark, which takes a moment of
+        its own): never more than `rate` requests in any window, counted where they go."""
+        while not self.closed:
+            now = time.monotonic()
+            if len(self.sent) < self.rate or self.sent[0] + WINDOW + WINDOW_MARGIN <= now:
+                self.sent.append(now)
+                return
+            await asyncio.sleep(self.sent[0] + WINDOW + WINDOW_MARGIN - now)
 
 
 class Engine:
@@ -143,13 +170,20 @@ class Engine:
         self.services = services
         self.rate = services.settings.broadcast_rate
         self.pacer = Pacer(self.rate)
-        self.batch = max(1, self.rate // 10)  # claimed per pass: a tenth of a second
-        # deliveries marked `sending` at once (waiting for their slot or at Telegram): what a
-        # kill -9 can leave uncertain; half a second of sending hides slow round trips
+        self.batch = max(1, self.rate // 10)  # taken per pass: a tenth of a second
+        # deliveries taken from the queue at once (held in memory, still `queued` in the
+        # database until their call starts); half a second of sending hides slow round trips
         self.window = max(2, self.rate // 2)
         # API calls at once: httpx keeps a connection per concurrent call and scans them all
-        # for every request, so an unbounded number costs CPU without adding throughput
-        self.calls = asyncio.Semaphore(max(8, self.rate // 8))
+        # for every request, so an unbounded number costs CPU without adding throughput.
+        # Only a call holding this is marked `sending`: what a kill -9 can leave uncertain.
+        self.concurrency = max(8, self.rate // 8)
+        self.calls = asyncio.Semaphore(self.concurrency)
+        self.reserved: set[int] = set()  # delivery ids held by a task, until recorded
+        self.to_mark: dict[int, list[int]] = {}  # a task's first row -> the rows its call sends
+        self._marks: list[tuple[list[int], asyncio.Future[set[int]]]] = []
+        self._marker: asyncio.Task[None] | None = None
+        self._recording: set[int] = set()  # delivery ids of outcomes being written
         self.chat_free_at: dict[int, float] = {}
         self.retry_at: dict[int, float] = {}
         self.busy_chats: set[int] = set()
@@ -234,9 +268,11 @@ class Engine:
             return
         self.wakeup.clear()
         db, clock = self.services.db, self.services.clock
-        rows = await db.read(deliveries.ready, clock.now(), 4 * self.batch + 100)
+        limit = self.window + 4 * self.batch + 100  # rows held by tasks are still `queued`
+        rows = await db.read(deliveries.ready, clock.now(), limit)
         if self.closing:
             return
+        rows = [row for row in rows if row.id not in self.reserved]
         now = time.monotonic()
         picked: list[Ready] = []
         chats: set[int] = set()
@@ -262,19 +298,56 @@ class Engine:
         for row in rows:  # a person's held broadcasts go out together, as one digest
             if row.held and row.chat_id in digest_chats:
                 held.setdefault(row.chat_id, []).append(row)
-        wanted = {r.id for r in picked} | {r.id for group in held.values() for r in group}
-        claimed = set(await db.write(deliveries.claim, sorted(wanted), clock.now()))
-        for row in picked:
-            if row.id not in claimed:
-                continue
+        for row in picked:  # marked `sending` by the task, when its call is about to start
             self.busy_chats.add(row.chat_id)
+            group = held.get(row.chat_id, [row]) if row.held else [row]
+            self.reserved.update(r.id for r in group)
+            self.to_mark[row.id] = [r.id for r in group]
             if row.held:
-                group = [r for r in held.get(row.chat_id, [row]) if r.id in claimed]
                 task = asyncio.create_task(self._send_digest(group))
             else:
                 task = asyncio.create_task(self._send(row))
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
+
+    # ---- marking `sending`, just before a call starts -----------------------------------------
+    async def _begin(self, row: Ready) -> None:
+        """Mark the row (or the digest it leads) `sending`: called once its call holds a
+        pacing slot. Calls starting together share one write (the marker task)."""
+        ids = self.to_mark.pop(row.id, None)
+        if ids is None:  # already marked (a photo then its text: two calls, one delivery)
+            return
+        for other in ids:
+            self.to_mark.pop(other, None)
+        future: asyncio.Future[set[int]] = asyncio.get_running_loop().create_future()
+        self._marks.append((ids, future))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_loop(), name="delivery-mark")
+        try:
+            claimed = await future
+        except Exception as exc:
+            raise _NotStarted from exc
+        if row.id not in claimed:
+            raise _NotStarted
+
+    async def _mark_loop(self) -> None:
+        db, clock = self.services.db, self.services.clock
+        for _ in range(self.pacer.burst):  # the other calls of this burst take their slots
+            await asyncio.sleep(0)
+        while self._marks:
+            batch, self._marks = self._marks, []
+            wanted = sorted({i for ids, _ in batch for i in ids})
+            try:
+                claimed = set(await db.write(deliveries.claim, wanted, clock.now()))
+            except Exception as exc:  # e.g. busy: those deliveries stay queued, tried again
+                log.warning("could not mark deliveries sending: %s", type(exc).__name__)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(claimed)
 
     # ---- one delivery -------------------------------------------------------------------------
     async def _rendering(self, row: Ready) -> Rendering | None:
@@ -299,6 +372,10 @@ class Engine:
                 raise _Stopped
             if self.closing:
                 raise _Closing
+            await self._begin(row)
+            if self.pacer.paused_until > time.monotonic():  # a 429 arrived during the mark
+                await self.pacer.slot()
+            await self.pacer.admit()
             self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
             if self.application.bot.rate_limiter is not None:
                 kw["rate_limit_args"] = ENGINE_CALL
@@ -355,7 +432,7 @@ class Engine:
             return await action()
         except _Stopped:
             return Outcome(row.id, "cancelled", row.chat_id, "stopped")
-        except _Closing:  # never reached Telegram: back to the queue for the next start
+        except (_Closing, _NotStarted):  # never reached Telegram: still queued (or settled)
             return Outcome(row.id, "queued", row.chat_id, retry=True)
         except RetryAfter as exc:
             seconds = exc.retry_after
@@ -398,13 +475,15 @@ class Engine:
             self._done(await self._attempt(row, lambda: self._deliver_one(row)))
         finally:
             self.busy_chats.discard(row.chat_id)
+            self._release([row])
 
     async def _send_digest(self, rows: list[Ready]) -> None:
         """Broadcasts held for one person's daily-digest time: one message when they are all
         plain text and fit, else one after another."""
         try:
             combined = await self._combined(rows)
-            if combined is None:
+            if combined is None:  # one after another: each marked `sending` at its own call
+                self.to_mark.update({row.id: [row.id] for row in rows})
                 for row in rows:
                     self._done(await self._attempt(row, lambda row=row: self._deliver_one(row)))
                 return
@@ -421,6 +500,16 @@ class Engine:
                 self._done(replace(outcome, delivery_id=row.id))
         finally:
             self.busy_chats.discard(rows[0].chat_id)
+            self._release(rows)
+
+    def _release(self, rows: list[Ready]) -> None:
+        """A task ended: rows it gave no outcome for (it failed before any call) were never
+        marked and are free to be taken again; the others are freed once recorded."""
+        reported = {o.delivery_id for o in self.outcomes} | self._recording
+        for row in rows:
+            self.to_mark.pop(row.id, None)
+            if row.id not in reported:
+                self.reserved.discard(row.id)
 
     async def _combined(self, rows: list[Ready]) -> str | None:
         if len(rows) < 2:
@@ -470,6 +559,7 @@ class Engine:
         photos, self.photos = self.photos, []
         stops, self.stops = self.stops, {}
         now = self.services.clock.now()
+        self._recording = {o.delivery_id for o in outcomes}
 
         def record(conn: Any) -> list[int]:
             touched = set(deliveries.finish(conn, outcomes, now))
@@ -487,7 +577,10 @@ class Engine:
             self.photos[:0] = photos
             self.stops = {**stops, **self.stops}
             raise
+        finally:
+            self._recording = set()
         for outcome in outcomes:
+            self.reserved.discard(outcome.delivery_id)
             if outcome.status != "queued":
                 self.retry_at.pop(outcome.delivery_id, None)
         await self._settle(touched)

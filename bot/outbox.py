@@ -200,15 +200,23 @@ async def notify(
 
 
 async def notify_board(
-    application: AnyApplication, render: Render, *, kind: str, exclude: Sequence[int] = ()
+    application: AnyApplication,
+    render: Render,
+    *,
+    kind: str,
+    exclude: Sequence[int] = (),
+    discreet: bool = False,
 ) -> int:
-    """Tell every board member except the internal person ids in `exclude`."""
+    """Tell every board member except the internal person ids in `exclude`. A `discreet`
+    notification (an anonymous report, its follow-ups) stores only the day and its rows are
+    deleted once final, so its time cannot be joined with anything kept about residents."""
 
     def board(conn: Any) -> list[int]:
         return [p.id for p in people.board_members(conn) if p.id not in exclude]
 
     return await enqueue(
-        application, board, render_all(application, render), kind=kind, topic=None,
+        application, board, render_all(application, render),
+        kind=deliveries.discreet(kind) if discreet else kind, topic=None,
         author_id=None, wait=NOTIFY_WAIT, count_delivered=True,
     )  # fmt: skip
 

@@ -29,6 +29,7 @@ from bot.keyboards import column
 from bot.logs import current_update
 from storage import people
 from storage.audit import NotBoard
+from storage.rows import day_iso
 
 log = logging.getLogger(__name__)
 
@@ -96,32 +97,28 @@ async def identify(update: object, context: BKMContext) -> None:
     await sync_menu(context)
 
 
-SEEN_EVERY = 60.0  # seconds: `last_seen_at` of a person writing on is refreshed at most this often
 SEEN_REMEMBERED = 10_000  # people kept in memory before the stale ones are forgotten
 
 
 async def _seen(user: User, context: BKMContext) -> people.Person:
     """The person writing, recorded as seen.
 
-    The write (a transaction) happens on first contact, when their name or client language
-    changed, and at most once a minute otherwise (remembered in memory, per process); in
-    between one read gets the person, so a role or language changed a moment ago counts.
+    `last_seen_at` is kept to the day, so the write (a transaction) happens on first contact,
+    when their name or client language changed, and on their first update of a (UTC) day
+    (remembered in memory, per process); in between one read gets the person, so a role or
+    language changed a moment ago counts, and a chat marked unreachable is cleared at once.
     """
     settings = context.settings
     display_name = (user.first_name or "")[:64] or None
     now = context.clock.now()
-    stamp = now.timestamp()
-    recent: dict[int, tuple[str | None, str | None, float]] = context.bot_data.setdefault(
+    today = day_iso(now)
+    recent: dict[int, tuple[str | None, str | None, str]] = context.bot_data.setdefault(
         "recently_seen", {}
     )
     remembered = recent.get(user.id)
-    if (
-        remembered is not None
-        and remembered[:2] == (display_name, user.language_code)
-        and 0 <= stamp - remembered[2] < SEEN_EVERY
-    ):
-        person = await context.db.read(people.by_telegram_id, user.id)
-        if person is not None:
+    if remembered is not None and remembered == (display_name, user.language_code, today):
+        person, unreachable = await context.db.read(people.by_telegram_id_marked, user.id)
+        if person is not None and not unreachable:
             return person
     person = await context.db.write(
         people.seen,
@@ -132,11 +129,11 @@ async def _seen(user: User, context: BKMContext) -> people.Person:
         now=now,
     )
     if len(recent) >= SEEN_REMEMBERED:
-        for key in [k for k, (_n, _l, at) in recent.items() if not 0 <= stamp - at < SEEN_EVERY]:
+        for key in [k for k, (_n, _l, day) in recent.items() if day != today]:
             del recent[key]
         if len(recent) >= SEEN_REMEMBERED:
             recent.clear()
-    recent[user.id] = (display_name, user.language_code, stamp)
+    recent[user.id] = (display_name, user.language_code, today)
     return person
 
 

@@ -299,9 +299,15 @@ async def tell_reporter(application: AnyApplication, grievance: Grievance, rende
 
 
 async def tell_board(
-    application: AnyApplication, render: Any, *, exclude: list[int], kind: str
+    application: AnyApplication,
+    render: Any,
+    *,
+    exclude: list[int],
+    kind: str,
+    discreet: bool = False,
 ) -> None:
-    await outbox.notify_board(application, render, kind=kind, exclude=exclude)
+    """`discreet` for what an anonymous reporter just did (filing, /cek): no time is kept."""
+    await outbox.notify_board(application, render, kind=kind, exclude=exclude, discreet=discreet)
 
 
 async def tell_escalation_chat(application: AnyApplication, grievance: Grievance) -> None:

@@ -382,7 +382,11 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
         )
 
     await tell_board(
-        context.application, render, exclude=changed.excluded, kind="grievance.follow"
+        context.application,
+        render,
+        exclude=changed.excluded,
+        kind="grievance.follow",
+        discreet=grievance.anonymous,
     )
     return END
 

@@ -417,6 +417,7 @@ async def submit(update: Update, context: BKMContext) -> int | None:
         render,
         exclude=[*data.get("exclude", []), person.id] if on_behalf else data.get("exclude", []),
         kind="grievance.filed",
+        discreet=anonymous and not on_behalf,
     )
     return flows.END
 

@@ -1,9 +1,9 @@
 """The delivery queue: one row per message and chat, sent at most once.
 
-A row is `queued`, marked `sending` in the database before its API call and `sent` (or
-`failed`, `unreachable`) after. Rows found in `sending` at start become `uncertain`: they
-may or may not have reached the person, so they are counted and offered for resending,
-never resent by themselves.
+A row is `queued`, marked `sending` in the database when its API call is about to start
+(not while it waits for its turn) and `sent` (or `failed`, `unreachable`) after. Rows
+found in `sending` at start become `uncertain`: they may or may not have reached the
+person, so they are counted and offered for resending, never resent by themselves.
 """
 
 from __future__ import annotations
@@ -14,10 +14,67 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage import audit
-from storage.rows import dumps, from_iso, iso, loads
+from storage.rows import day_iso, dumps, from_iso, iso, loads
 
 NOTIFICATION, BROADCAST = 0, 1
 FINAL = ("sent", "failed", "unreachable", "uncertain", "cancelled")
+# A discreet message (the board told of an anonymous report or its follow-up): its rows
+# carry the day, never the time, and are deleted at any final status.
+DISCREET = "discreet:"
+_DISCREET_IDS = "SELECT id FROM outbox_messages WHERE kind LIKE 'discreet:%'"
+# updated_at of a delivery row: the day for a discreet message, else the moment
+_STAMP = (
+    "CASE WHEN (SELECT m.kind FROM outbox_messages m WHERE m.id = deliveries.message_id)"
+    " LIKE 'discreet:%' THEN :day ELSE :stamp END"
+)
+
+
+def discreet(kind: str) -> str:
+    """The kind of a message that must not keep when it was sent."""
+    return kind if kind.startswith(DISCREET) else DISCREET + kind
+
+
+def _stamps(now: datetime) -> dict[str, str]:
+    return {"day": day_iso(now), "stamp": iso(now)}
+
+
+def purge_discreet(conn: sqlite3.Connection, message_ids: Iterable[int] | None = None) -> int:
+    """Delete discreet deliveries at a final status, the renderings of discreet messages with
+    none left, and those messages, except the newest message of all: deleting it would give
+    its id to the next message (no AUTOINCREMENT) while the engine still knows the old one.
+    It holds only its kind and day, and goes at the next purge after a newer message.
+    `message_ids` limits the work to those messages (None: every discreet message)."""
+    if message_ids is None:
+        found = [r[0] for r in conn.execute(_DISCREET_IDS)]
+    else:
+        found = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM outbox_messages WHERE kind LIKE 'discreet:%'"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (dumps(sorted(set(message_ids))),),
+            )
+        ]
+    if not found:
+        return 0
+    ids = dumps(found)
+    final = ", ".join(f"'{status}'" for status in FINAL)
+    gone = conn.execute(
+        f"DELETE FROM deliveries WHERE status IN ({final})"
+        " AND message_id IN (SELECT value FROM json_each(?))",
+        (ids,),
+    ).rowcount
+    empty = (
+        "SELECT value FROM json_each(?) WHERE NOT EXISTS"
+        " (SELECT 1 FROM deliveries d WHERE d.message_id = value)"
+    )
+    conn.execute(f"DELETE FROM outbox_renderings WHERE message_id IN ({empty})", (ids,))
+    conn.execute(
+        f"DELETE FROM outbox_messages WHERE id IN ({empty})"
+        " AND id < (SELECT MAX(id) FROM outbox_messages)",
+        (ids,),
+    )
+    return gone
 
 
 @dataclass(frozen=True)
@@ -98,13 +155,16 @@ def enqueue(
 ) -> tuple[int, int]:
     """Store a message and one delivery per chat; returns (message id, deliveries queued).
 
-    A chat that answered 403 and has not written to the bot since is recorded
-    `unreachable` at once, so the figures account for everyone.
+    A chat that answered 403 and has not written to the bot since (writing clears the mark,
+    storage.people.seen) is recorded `unreachable` at once, so the figures account for
+    everyone. A discreet kind (`discreet()`) stores the day instead of the moment.
     """
+    hidden = kind.startswith(DISCREET)
+    stamp = day_iso(now) if hidden else iso(now)
     message_id = conn.execute(
         "INSERT INTO outbox_messages (kind, topic, author_id, broadcast_id, created_at)"
         " VALUES (?, ?, ?, ?, ?) RETURNING id",
-        (kind, topic, author_id, broadcast_id, iso(now)),
+        (kind, topic, author_id, broadcast_id, stamp),
     ).fetchone()[0]
     wanted = list(recipients)
     used = {r.language for r in wanted}
@@ -125,13 +185,10 @@ def enqueue(
             ),
         )
     priority = NOTIFICATION if topic is None else BROADCAST
-    stamp = iso(now)
     conn.executemany(
         "INSERT INTO deliveries (message_id, chat_id, person_id, language, priority, status,"
         " not_before, updated_at) SELECT ?, ?, ?, ?, ?,"
-        " CASE WHEN EXISTS (SELECT 1 FROM unreachable_chats u"
-        "   LEFT JOIN people p ON p.telegram_id = u.chat_id"
-        "   WHERE u.chat_id = ? AND (p.last_seen_at IS NULL OR p.last_seen_at <= u.since))"
+        " CASE WHEN EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = ?)"
         " THEN 'unreachable' ELSE 'queued' END, ?, ?"
         " ON CONFLICT (message_id, chat_id) DO NOTHING",
         [
@@ -157,6 +214,7 @@ def enqueue(
             "UPDATE outbox_messages SET status = 'done', finished_at = ? WHERE id = ?",
             (stamp, message_id),
         )
+    purge_discreet(conn)  # this one if it is done already, and an older one it follows
     return message_id, queued
 
 
@@ -189,15 +247,16 @@ def remember_photo(conn: sqlite3.Connection, message_id: int, language: str, fil
 def recover(conn: sqlite3.Connection, now: datetime) -> int:
     """At start: rows left `sending` by a stopped process become `uncertain`."""
     rows = conn.execute(
-        "UPDATE deliveries SET status = 'uncertain', updated_at = ?,"
+        f"UPDATE deliveries SET status = 'uncertain', updated_at = {_STAMP},"
         " error = 'interrupted while sending' WHERE status = 'sending' RETURNING message_id",
-        (iso(now),),
+        _stamps(now),
     ).fetchall()
     for message_id in {r[0] for r in rows}:
         conn.execute(
             "UPDATE outbox_messages SET reported_at = NULL WHERE id = ? AND author_id IS NOT NULL",
             (message_id,),
         )
+    purge_discreet(conn)
     return len(rows)
 
 
@@ -234,66 +293,72 @@ def unsent(conn: sqlite3.Connection, message_id: int, now: datetime) -> int:
 
 
 def claim(conn: sqlite3.Connection, ids: Sequence[int], now: datetime) -> list[int]:
-    """Mark deliveries `sending` (before their API calls); returns those that were queued."""
-    stamp = iso(now)
+    """Mark deliveries `sending`, just before their API calls start; returns those that were
+    still queued (the others were cancelled meanwhile and are not sent)."""
     claimed = conn.execute(
-        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?"
-        " WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?))"
+        f"UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = {_STAMP}"
+        " WHERE status = 'queued' AND id IN (SELECT value FROM json_each(:ids))"
         " RETURNING id, message_id",
-        (stamp, dumps(list(ids))),
+        {**_stamps(now), "ids": dumps(list(ids))},
     ).fetchall()
     conn.execute(
-        "UPDATE outbox_messages SET started_at = ? WHERE started_at IS NULL"
-        " AND id IN (SELECT value FROM json_each(?))",
-        (stamp, dumps(sorted({r[1] for r in claimed}))),
+        "UPDATE outbox_messages SET started_at = CASE WHEN kind LIKE 'discreet:%' THEN :day"
+        " ELSE :stamp END WHERE started_at IS NULL AND id IN (SELECT value FROM json_each(:ids))",
+        {**_stamps(now), "ids": dumps(sorted({r[1] for r in claimed}))},
     )
     return [r[0] for r in claimed]
 
 
 def finish(conn: sqlite3.Connection, outcomes: Sequence[Outcome], now: datetime) -> list[int]:
-    """Record what the API said; returns the message ids touched."""
-    stamp = iso(now)
+    """Record what the API said; returns the message ids touched. Discreet deliveries at a
+    final status are deleted in the same transaction."""
+    stamps = _stamps(now)
     touched: set[int] = set()
     for outcome in outcomes:
+        values = {**stamps, "id": outcome.delivery_id, "error": outcome.error}
         if outcome.status == "queued":
             row = conn.execute(
-                "UPDATE deliveries SET status = 'queued', error = ?, updated_at = ?,"
-                " attempts = attempts - ? WHERE id = ? AND status = 'sending'"
+                f"UPDATE deliveries SET status = 'queued', error = :error, updated_at = {_STAMP},"
+                " attempts = attempts - :back WHERE id = :id AND status = 'sending'"
                 " RETURNING message_id",
-                (outcome.error, stamp, 1 if outcome.retry else 0, outcome.delivery_id),
+                {**values, "back": 1 if outcome.retry else 0},
             ).fetchone()
-        else:
+        else:  # still `queued` when it failed before its call (e.g. no rendering)
             row = conn.execute(
-                "UPDATE deliveries SET status = ?, error = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'sending' RETURNING message_id",
-                (outcome.status, outcome.error, stamp, outcome.delivery_id),
+                f"UPDATE deliveries SET status = :status, error = :error, updated_at = {_STAMP}"
+                " WHERE id = :id AND status IN ('sending', 'queued') RETURNING message_id",
+                {**values, "status": outcome.status},
             ).fetchone()
         if row is not None:
             touched.add(row[0])
         if outcome.status == "unreachable" and outcome.chat_id:
+            # the day only: the mark lasts until the person writes again (storage.people.seen)
             conn.execute(
                 "INSERT INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, ?)"
                 " ON CONFLICT (chat_id) DO UPDATE SET since = excluded.since,"
                 " reason = excluded.reason",
-                (outcome.chat_id, stamp, outcome.error or "forbidden"),
+                (outcome.chat_id, stamps["day"], outcome.error or "forbidden"),
             )
             others = conn.execute(
-                "UPDATE deliveries SET status = 'unreachable', error = ?, updated_at = ?"
-                " WHERE chat_id = ? AND status = 'queued' RETURNING message_id",
-                (outcome.error, stamp, outcome.chat_id),
+                f"UPDATE deliveries SET status = 'unreachable', error = :error,"
+                f" updated_at = {_STAMP} WHERE chat_id = :chat AND status = 'queued'"
+                " RETURNING message_id",
+                {**values, "chat": outcome.chat_id},
             ).fetchall()
             touched.update(r[0] for r in others)
+    purge_discreet(conn, touched)
     return sorted(touched)
 
 
 def stop(conn: sqlite3.Connection, message_id: int, now: datetime, reason: str) -> int:
     """Telegram refused the content (400): cancel what has not gone yet."""
     cancelled = conn.execute(
-        "UPDATE deliveries SET status = 'cancelled', error = ?, updated_at = ?"
-        " WHERE message_id = ? AND status = 'queued'",
-        (reason, iso(now), message_id),
+        f"UPDATE deliveries SET status = 'cancelled', error = :reason, updated_at = {_STAMP}"
+        " WHERE message_id = :id AND status = 'queued'",
+        {**_stamps(now), "reason": reason, "id": message_id},
     ).rowcount
     conn.execute("UPDATE outbox_messages SET status = 'stopped' WHERE id = ?", (message_id,))
+    purge_discreet(conn, [message_id])
     return cancelled
 
 
@@ -345,7 +410,7 @@ def settle(conn: sqlite3.Connection, message_ids: Iterable[int], now: datetime) 
         found = _figures(conn, message_id, now)
         if found is None or found.waiting - found.held > 0:
             continue
-        stamp = iso(now)
+        stamp = day_iso(now) if found.kind.startswith(DISCREET) else iso(now)
         row = conn.execute(
             "UPDATE outbox_messages SET finished_at = ?,"
             " status = CASE status WHEN 'active' THEN 'done' ELSE status END"
@@ -448,6 +513,7 @@ def erase_person(conn: sqlite3.Connection, person_id: int) -> None:
         (person_id,),
     )
     conn.execute("UPDATE deliveries SET chat_id = -id WHERE person_id = ?", (person_id,))
+    purge_discreet(conn)
 
 
 def merge_people(conn: sqlite3.Connection, keep: int, drop: int) -> None:

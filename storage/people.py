@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage import audit
-from storage.rows import iso
+from storage.rows import day_iso
 
 
 class Role(StrEnum):
@@ -81,7 +81,9 @@ def seen(
 ) -> Person:
     """Record that a Telegram user wrote to the bot; create them on first contact.
 
-    `language` is used only when the person is new. One statement.
+    `language` is used only when the person is new. `created_at` and `last_seen_at` are kept
+    to the day (an anonymous reporter is one of everyone active that day, never matched by
+    the minute). Writing to the bot also clears an "unreachable" mark on their chat.
     """
     row = conn.execute(
         "INSERT INTO people (telegram_id, display_name, client_language, language,"
@@ -89,9 +91,27 @@ def seen(
         " ON CONFLICT (telegram_id) DO UPDATE SET display_name = excluded.display_name,"
         " client_language = excluded.client_language, last_seen_at = excluded.last_seen_at"
         " RETURNING *",
-        (telegram_id, display_name, client_language, language, iso(now), iso(now)),
+        (telegram_id, display_name, client_language, language, day_iso(now), day_iso(now)),
     ).fetchone()
+    reachable_again(conn, telegram_id)
     return _person(row)
+
+
+def reachable_again(conn: sqlite3.Connection, telegram_id: int) -> None:
+    """The person wrote to the bot: their chat is reachable again (see storage.deliveries)."""
+    conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (telegram_id,))
+
+
+def by_telegram_id_marked(
+    conn: sqlite3.Connection, telegram_id: int
+) -> tuple[Person | None, bool]:
+    """The person, and whether their chat is marked unreachable (one read)."""
+    row = conn.execute(
+        "SELECT p.*, EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = p.telegram_id)"
+        " AS unreachable FROM people p WHERE p.telegram_id = ?",
+        (telegram_id,),
+    ).fetchone()
+    return (None, False) if row is None else (_person(row), bool(row["unreachable"]))
 
 
 def by_id(conn: sqlite3.Connection, person_id: int) -> Person | None:
@@ -130,7 +150,7 @@ def ensure_board(conn: sqlite3.Connection, telegram_ids: frozenset[int], now: da
             person_id = conn.execute(
                 "INSERT INTO people (telegram_id, role, language, created_at)"
                 " VALUES (?, 'pengurus', 'id', ?) RETURNING id",
-                (telegram_id, iso(now)),
+                (telegram_id, day_iso(now)),
             ).fetchone()[0]
             before = None
         elif row["role"] != Role.BOARD:
@@ -167,7 +187,7 @@ def register_in_person(
     row = conn.execute(
         "INSERT INTO people (full_name, rt, rw, gender, role, registered_by, language,"
         " created_at) VALUES (?, ?, ?, ?, 'anggota', ?, 'id', ?) RETURNING *",
-        (full_name, rt, rw, gender, board_id, iso(now)),
+        (full_name, rt, rw, gender, board_id, day_iso(now)),
     ).fetchone()
     person = _person(row)
     audit.record(

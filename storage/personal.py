@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from storage import audit, polls
-from storage.rows import iso
+from storage.rows import day_iso, iso
 
 ERASED_FIELDS = (
     "telegram_id", "display_name", "full_name", "rt", "rw", "gender", "client_language",
@@ -162,11 +162,12 @@ def merge(conn: sqlite3.Connection, keep: int, drop: int) -> None:
 
 
 def inactive_since(conn: sqlite3.Connection, cutoff: datetime) -> list[int]:
-    """People not erased, not on the board, with no activity since cutoff."""
+    """People not erased, not on the board, with no activity since cutoff. Their last
+    contact is kept to the day: someone seen on the cutoff's day is kept."""
     rows = conn.execute(
         "SELECT id FROM people WHERE erased_at IS NULL AND role != 'pengurus'"
         " AND COALESCE(last_seen_at, created_at) < ? ORDER BY id",
-        (iso(cutoff),),
+        (day_iso(cutoff),),
     ).fetchall()
     return [r[0] for r in rows]
 

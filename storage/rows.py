@@ -14,6 +14,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def day_iso(moment: datetime) -> str:
+    """The UTC day of a moment, stored as its midnight: for times that must not say more
+    than the day (people's first and last contact, anonymous notifications)."""
+    return iso(moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+
+
 def from_iso(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
