@@ -53,7 +53,22 @@ async def answer(
         return
     context.answered = True
     answered.add(query.id)
-    await query.answer(text, show_alert=alert)
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        if not is_expired_query(exc):
+            raise
+        # a press Telegram no longer takes an answer for (it waited too long behind others,
+        # or is forged): not the bot's fault, so not an error and no alert; the handler goes on
+        log.info("update %s: the press could not be answered any more", update.update_id)
+
+
+def is_expired_query(error: object) -> bool:
+    """Telegram's answer to a callback query answered too late, or with an unknown id."""
+    message = str(error).lower()
+    return isinstance(error, BadRequest) and (
+        "query is too old" in message or "query id is invalid" in message
+    )
 
 
 async def answer_leftover(
@@ -258,8 +273,10 @@ def board_conversations(
 
 
 def board_flow_names(application: Application[Any, Any, Any, Any, Any, Any]) -> list[str]:
-    """The names of every board flow (conversation and draft names alike)."""
-    return [c.name for c in board_conversations(application) if c.name]
+    """The names of every board-only flow (conversation and draft names alike). Flows that
+    residents use too (`board_step`: /lapor, /usul) are not listed: a demoted person's own
+    report or proposal is theirs to finish; one filed on behalf ends at its next step."""
+    return [c.name for c in board_conversations(application) if c.name and c.board_step is None]
 
 
 def forget_board_flows(
@@ -271,6 +288,8 @@ def forget_board_flows(
     if telegram_id is None:
         return
     for conversation in board_conversations(application):
+        if conversation.board_step is not None:
+            continue  # a resident flow too: its step check ends an on-behalf draft
         for key in [k for k in conversation._conversations if k and k[-1] == telegram_id]:
             conversation._conversations.pop(key, None)
 

@@ -37,6 +37,7 @@ from handlers import budget_text as text
 from handlers.core import stale_button
 from storage import budget
 from storage import flows as flow_rows
+from storage.people import Role
 
 IMPORT = "budget_import"
 PROBLEM_PAGES = 3  # more problems than fit here go as an attached list too
@@ -152,7 +153,7 @@ async def import_confirm(update: Update, context: BKMContext) -> int | None:
 
     def apply(conn: Any) -> budget.ImportReport:
         report = budget.apply_import(
-            conn, lines, now=now, actor_id=person.id, actor_role=person.role.value
+            conn, lines, now=now, actor_id=person.id, actor_role=Role.BOARD.value
         )
         flow_rows.end(conn, person_id=person.id, flow=IMPORT, conversation_key=key, keep=False)
         return report

@@ -20,7 +20,14 @@ from telegram.ext import (
 )
 
 from bot import alerts, flows, menus
-from bot.access import answer, ask_again, is_stale_edit, reply, tell_no_longer_board
+from bot.access import (
+    answer,
+    ask_again,
+    is_expired_query,
+    is_stale_edit,
+    reply,
+    tell_no_longer_board,
+)
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
@@ -270,9 +277,10 @@ async def on_error(update: object, context: BKMContext) -> None:
         "-",
     )
     update_id = update.update_id if isinstance(update, Update) else "-"
-    if is_stale_edit(error):
-        # An old or deleted message could not be edited (anyone can press old buttons): not
-        # an error, not counted toward the board's alert; the press is answered.
+    if is_stale_edit(error) or is_expired_query(error):
+        # An old or deleted message could not be edited, or a press could not be answered
+        # any more (anyone can press old buttons): not an error, not counted toward the
+        # board's alert; the press is answered where Telegram still takes it.
         log.info("update %s in %s: the message to edit is gone or unchanged", update_id, handler)
         if isinstance(update, Update):
             try:

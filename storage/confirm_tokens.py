@@ -3,6 +3,9 @@
 A token is issued by the step that shows the confirm button and consumed by the press, in
 the same transaction as the destructive write: consumed means marked used where the person,
 the action and the object match, it has not expired and was not used. No row: refuse.
+Where the destructive step is a typed reason (revoke, the rejections, close early) the press
+that asks for the reason consumes it, and the reason then acts only on the object that
+press saved in the flow's draft.
 """
 
 from __future__ import annotations

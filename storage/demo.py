@@ -25,6 +25,10 @@ HOUSEKEEPING = frozenset(
         "outbox_messages",
         "outbox_renderings",
         "deliveries",
+        "confirm_tokens",
+        "unreachable_chats",
+        "subscription_prefs",
+        "subscription_off",
     }
 )
 

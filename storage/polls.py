@@ -294,11 +294,12 @@ NOT_QUALIFIED = "not_qualified"  # on it, but no longer a member (of the poll's 
 
 def qualifies(conn: sqlite3.Connection, poll: Poll, person_id: int) -> bool:
     """Whether the person holds now what the poll's audience requires: an account not merged
-    away; for members' polls the membership; for an RW's poll the membership in that RW."""
+    away and not erased; for members' polls the membership; for an RW's poll the membership
+    in that RW."""
     row = conn.execute(
-        "SELECT role, rw, merged_into FROM people WHERE id = ?", (person_id,)
+        "SELECT role, rw, merged_into, erased_at FROM people WHERE id = ?", (person_id,)
     ).fetchone()
-    if row is None or row["merged_into"] is not None:
+    if row is None or row["merged_into"] is not None or row["erased_at"] is not None:
         return False
     if poll.audience == "residents":
         return True

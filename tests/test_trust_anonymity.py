@@ -235,3 +235,58 @@ async def test_no_stored_or_logged_time_joins_an_anonymous_report_to_its_reporte
     for created, seen in rows(settings.database, "SELECT created_at, last_seen_at FROM people"):
         for value in (created, seen):
             assert value is None or not finer_than_the_day(datetime.fromisoformat(value)), value
+
+
+def test_the_upgrade_brings_times_stored_before_it_to_the_day(tmp_path: Path) -> None:
+    """A kept database (or a backup made after the upgrade) holds no finer time either:
+    people's first and last contact and the unreachable marks become days, and the board's
+    old notifications of reports, which cannot say whether a report was anonymous, become
+    discreet and go once final."""
+    from storage import migrate
+    from storage.db import connect_sync
+
+    path = tmp_path / "kept.sqlite3"
+    conn = connect_sync(path)
+    conn.row_factory = None  # plain tuples
+    migrate.apply(conn, None, migrate.available()[:10])  # the schema before the upgrade
+    moment = "2026-12-03T09:41:17.123456+00:00"
+    conn.execute(
+        "INSERT INTO people (telegram_id, display_name, language, created_at, last_seen_at)"
+        " VALUES (7, 'Warga', 'id', ?, ?)",
+        (moment, moment),
+    )
+    conn.execute("INSERT INTO unreachable_chats VALUES (7, ?, 'blocked')", (moment,))
+    for kind in ("grievance.filed", "grievance.follow", "membership.decided", "grievance.filed"):
+        message = conn.execute(
+            "INSERT INTO outbox_messages (kind, status, created_at, started_at, finished_at)"
+            " VALUES (?, 'done', ?, ?, ?) RETURNING id",
+            (kind, moment, moment, moment),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO outbox_renderings (message_id, language, text) VALUES (?, 'id', 'x')",
+            (message,),
+        )
+        conn.execute(
+            "INSERT INTO deliveries (message_id, chat_id, language, status, updated_at)"
+            " VALUES (?, 7, 'id', 'sent', ?)",
+            (message, moment),
+        )
+    migrate.apply(conn, path)
+    day = "2026-12-03T00:00:00+00:00"
+    assert conn.execute("SELECT created_at, last_seen_at FROM people").fetchall() == [(day, day)]
+    assert conn.execute("SELECT since FROM unreachable_chats").fetchall() == [(day,)]
+    kept = conn.execute("SELECT id, kind, created_at FROM outbox_messages ORDER BY id").fetchall()
+    # the named kind keeps its row; of the report notifications only the newest message of
+    # all stays (its id must not be reused), with its day and no deliveries
+    assert [(k, c) for _, k, c in kept] == [
+        ("membership.decided", moment),
+        ("discreet:grievance.filed", day),
+    ]
+    newest = kept[-1][0]
+    assert conn.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE message_id = ?", (newest,)
+    ).fetchone() == (0,)
+    assert conn.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE updated_at LIKE '%09:41%'"
+    ).fetchone() == (1,)  # the named notification's own delivery only
+    conn.close()

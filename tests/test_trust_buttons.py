@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Settings
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall
+from tests.conftest import BOARD_ID
 
 PERSON = 880001
 OTHER = 880002
@@ -134,6 +135,36 @@ async def forged_presses(bot: Simulator) -> None:
     ids = await presses(bot, PERSON, FORGED) + await presses(bot, OTHER, FORGED)
     got = answers(bot.api.calls[before:])
     assert {query: got[query] for query in ids} == dict.fromkeys(ids, 1)
+
+
+async def test_presses_telegram_no_longer_takes_an_answer_for_raise_no_alert(
+    bot: Simulator, settings: Settings
+) -> None:
+    """A press that waited too long (or carries an unknown query id) cannot be answered:
+    Telegram says "query is too old". Anyone can cause that; it is not the bot's fault, so
+    no apology, no board alert, and what the press asked for still happens."""
+    await bot.send(BOARD_ID, "/start")
+    before = len(bot.api.calls)
+    for stranger in range(880101, 880107):  # more than the alert's threshold
+        await bot.send(stranger, "/bahasa")
+        found = bot.api.last_buttons(stranger)
+        assert found is not None
+        message_id, buttons = found
+        [data] = [b["callback_data"] for b in buttons if b["callback_data"] == "lang:en"]
+        update = bot.api.callback_update(stranger, stranger, message_id, data)
+        bot.api._open_queries.discard(str(update["callback_query"]["id"]))  # too old now
+        await bot.submit(update)
+        await bot.settle()
+    calls = bot.api.calls[before:]
+    assert not [c for c in calls if c.chat_id == BOARD_ID]
+    assert "Maaf, terjadi kesalahan" not in texts(calls)
+    assert "Sorry, something went wrong" not in texts(calls)
+    with sqlite3.connect(settings.database) as conn:
+        assert conn.execute("SELECT key FROM ops_state WHERE key LIKE 'alert:%'").fetchall() == []
+        languages = conn.execute(
+            "SELECT DISTINCT language FROM people WHERE telegram_id BETWEEN 880101 AND 880106"
+        ).fetchall()
+    assert languages == [("en",)]
 
 
 # ---- item 9: presses that mean the same twice -----------------------------------------------
