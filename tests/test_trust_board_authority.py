@@ -311,3 +311,25 @@ async def test_a_demoted_member_cannot_reject_a_membership_application_by_reason
     finally:
         conn.close()
     assert not [c for c in sim.api.calls if c.chat_id == applicant and "ditolak" in c.text]
+
+
+async def test_demotion_keeps_the_persons_own_report_in_progress(
+    sim: Simulator, settings: Settings
+) -> None:
+    """Only board tasks end: a report the demoted person was writing for themselves is
+    theirs to finish (a flow residents use too ends only when it was filed on behalf)."""
+    description = "Lampu jalan di gang kami mati sudah seminggu, mohon diperbaiki."
+    await sim.send(DEMOTED, "/lapor")
+    await sim.press(DEMOTED, "Infrastruktur")
+    await sim.send(DEMOTED, description)
+    await demote_in_chat(sim)
+    await sim.press(DEMOTED, "Lewati")  # what they expect
+    await sim.send(DEMOTED, "RT 2 RW 1")
+    await sim.press(DEMOTED, "Lewati")  # no photo
+    await sim.press(DEMOTED, "Terbuka")
+    await sim.press(DEMOTED, "Ya, tampilkan")
+    sent = await sim.press(DEMOTED, "Kirim")
+    assert "LPR-" in texts(sent, DEMOTED)
+    assert raw_rows(settings.database, "SELECT description, filed_by FROM grievances") == [
+        (description, None)
+    ]
