@@ -9,6 +9,7 @@ package), not by calling the bot's rules.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ import pytest
 from bot import scheduling
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.recurrence import Recurrence, next_firing
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from tests.conftest import BOARD_ID
@@ -185,3 +187,22 @@ async def test_this_months_grievance_counts_follow_the_apps_clock(
         await file_report(bot, RESIDENT)
         shown = "\n".join(c.text for c in await bot.send(RESIDENT, "/transparansi"))
     assert "Bulan ini: diterima 1," in shown and "Tahun ini: diterima 1," in shown
+
+
+@pytest.mark.parametrize("day", [1, 29, 30, 31])
+@pytest.mark.parametrize("at", [time(0, 0), time(8, 0), time(23, 59)])
+def test_monthly_and_daily_recurrence_from_any_start(clock: FakeClock, day: int, at: time) -> None:
+    """A monthly day past a month's end fires on its last day; a year boundary, a leap
+    February and a time of day after "now" all give the first firing after now."""
+    now = clock.now()
+    firings = []
+    year, month = now.astimezone(WIB).year, now.astimezone(WIB).month
+    for _ in range(3):
+        last = calendar.monthrange(year, month)[1]
+        firings.append(local(date(year, month, min(day, last)), at))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    expected = min(f for f in firings if f > now)
+    assert next_firing(Recurrence("monthly", at, day=day), now, WIB) == expected
+    today = now.astimezone(WIB).date()
+    daily = min(f for f in (local(today + timedelta(days=n), at) for n in range(3)) if f > now)
+    assert next_firing(Recurrence("daily", at), now, WIB) == daily
