@@ -355,7 +355,7 @@ def possible(grievance: Grievance, op: str) -> bool:
 
 @board_only
 @private_only("admin")
-async def begin_text(update: Update, context: BKMContext) -> int:
+async def begin_text(update: Update, context: BKMContext) -> int | None:
     """grv:do:<op>:<id>: ask for the reason, the answer or the reply, then apply it."""
     op, _, raw = _data(update).removeprefix("grv:do:").partition(":")
     if op == "reject":  # grv:do:reject:<id>:<one-time token>
@@ -376,7 +376,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         try:
             await confirm.consume(update, context, confirm.GRIEVANCE_REJECT, grievance.id)
         except confirm.Refused:
-            return flows.END
+            return None  # a step of this flow that was waiting keeps waiting
     await answer(update, context)
     tr = context.tr
     questions = {

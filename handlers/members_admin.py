@@ -211,7 +211,7 @@ def _asker(step: Step, question: str, action: str | None = None) -> Any:
 
     @board_only
     @private_only("admin")
-    async def begin(update: Update, context: BKMContext) -> int:
+    async def begin(update: Update, context: BKMContext) -> int | None:
         person = await target_member(update, context, -1 if action is None else -2)
         if person is None:
             return flows.END
@@ -219,7 +219,7 @@ def _asker(step: Step, question: str, action: str | None = None) -> Any:
             try:
                 await confirm.consume(update, context, action, person.id)
             except confirm.Refused:
-                return flows.END
+                return None  # a step of this flow that was waiting keeps waiting
         await answer(update, context)
         await flows.save_step(update, context, FLOW, step, {"person_id": person.id})
         await reply(update, context, card(context.tr, person) + "\n\n" + context.tr._(question))

@@ -373,7 +373,7 @@ async def approve(update: Update, context: BKMContext) -> None:
 
 @board_only
 @private_only("admin")
-async def reject_begin(update: Update, context: BKMContext) -> int:
+async def reject_begin(update: Update, context: BKMContext) -> int | None:
     query = update.callback_query
     assert query is not None
     application_id = _application_id(update, 2)
@@ -386,7 +386,7 @@ async def reject_begin(update: Update, context: BKMContext) -> int:
     try:  # the list's one-time token; the typed reason rejects only the draft's application
         await confirm.consume(update, context, confirm.MEMBERSHIP_REJECT, application.id)
     except confirm.Refused:
-        return flows.END
+        return None  # a step of this flow that was waiting keeps waiting
     await answer(update, context)
     await flows.save_step(update, context, REJECT, Step.REASON, {"application_id": application.id})
     await reply(

@@ -204,7 +204,7 @@ async def choose_to_close(update: Update, context: BKMContext) -> None:
 
 @board_only
 @private_only("admin")
-async def close_begin(update: Update, context: BKMContext) -> int:
+async def close_begin(update: Update, context: BKMContext) -> int | None:
     poll_id = poll_id_from(update)
     poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
     if poll is None or not poll.is_open:
@@ -213,7 +213,7 @@ async def close_begin(update: Update, context: BKMContext) -> int:
     try:  # the chooser's one-time token; the typed reason closes only the draft's poll
         await confirm.consume(update, context, confirm.POLL_CLOSE, poll.id)
     except confirm.Refused:
-        return flows.END
+        return None  # a step of this flow that was waiting keeps waiting
     await answer(update, context)
     await flows.save_step(update, context, CLOSE_FLOW, Step.REASON, {"poll_id": poll.id})
     await reply(

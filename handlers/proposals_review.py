@@ -107,7 +107,7 @@ def _transition_args(update: Update) -> tuple[int, Status, Status] | None:
 
 @board_only
 @private_only("tinjau")
-async def transition_pressed(update: Update, context: BKMContext) -> int:
+async def transition_pressed(update: Update, context: BKMContext) -> int | None:
     """A status button: done at once, or asking for the reason / the board's plan first."""
     args = _transition_args(update)
     found = await context.db.read(proposals.get, args[0]) if args else None
@@ -121,7 +121,7 @@ async def transition_pressed(update: Update, context: BKMContext) -> int:
         try:
             await confirm.consume(update, context, confirm.PROPOSAL_REJECT, proposal_id)
         except confirm.Refused:
-            return flows.END
+            return None  # a step of this flow that was waiting keeps waiting
     tr = context.tr
     data = {"id": proposal_id, "target": target.value, "expected": current.value}
     if needs_reason(target):

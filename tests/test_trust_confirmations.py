@@ -382,6 +382,29 @@ async def test_a_forged_grievance_rejection_starts_nothing(
     assert rows(settings.database, "SELECT status FROM grievances") == [("ditolak",)]
 
 
+async def test_a_forged_press_leaves_the_step_the_board_member_was_at(
+    bot: Simulator, settings: Settings
+) -> None:
+    """A refused press (forged, replayed or expired) changes nothing at all: the note the
+    board member was asked for on another report is still the answer to that question."""
+    await bot.send(BOARD_ID, "/start")
+    first = reference(await file_report(bot, RESIDENT))
+    await file_report(bot, RESIDENT)
+    [(other, other_ref)] = rows(
+        settings.database, "SELECT id, ref FROM grievances WHERE ref != ?", first
+    )
+    await bot.send(BOARD_ID, "/pengaduan")
+    await bot.press(BOARD_ID, first)
+    await bot.press(BOARD_ID, "Verifikasi")  # asks for a note on the first report
+    calls = await bot.press_data(BOARD_ID, f"grv:do:reject:{other}:forged12345", 1)
+    assert NO_LONGER_VALID in answers(calls)
+    await bot.send(BOARD_ID, "Sudah dicek ke lokasi.")
+    assert rows(settings.database, "SELECT ref, status FROM grievances ORDER BY id") == [
+        (first, "diverifikasi"),
+        (other_ref, "diterima"),
+    ]
+
+
 async def test_a_forged_proposal_rejection_starts_nothing(
     bot: Simulator, settings: Settings
 ) -> None:
