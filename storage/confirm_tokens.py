@@ -39,25 +39,6 @@ def issue(
     )
 
 
-def consume(
-    conn: sqlite3.Connection,
-    *,
-    token: str,
-    person_id: int,
-    action: str,
-    object_id: str,
-    now: datetime,
-) -> bool:
-    """Mark the token used if it was issued to this person for this action and object, is
-    not expired and not used yet; whether it was."""
-    cursor = conn.execute(
-        "UPDATE confirm_tokens SET used_at = ? WHERE token = ? AND person_id = ? AND action = ?"
-        " AND object_id = ? AND expires_at > ? AND used_at IS NULL",
-        (iso(now), token, person_id, action, object_id, iso(now)),
-    )
-    return cursor.rowcount == 1
-
-
 def require(
     conn: sqlite3.Connection,
     *,
@@ -67,8 +48,13 @@ def require(
     object_id: str,
     now: datetime,
 ) -> None:
-    """consume, or raise NotConfirmed (the caller's transaction then rolls back)."""
-    if not consume(
-        conn, token=token, person_id=person_id, action=action, object_id=object_id, now=now
-    ):
+    """Mark the token used if it was issued to this person for this action and object, is
+    not expired and not used yet; else raise NotConfirmed (the caller's transaction then
+    rolls back)."""
+    cursor = conn.execute(
+        "UPDATE confirm_tokens SET used_at = ? WHERE token = ? AND person_id = ? AND action = ?"
+        " AND object_id = ? AND expires_at > ? AND used_at IS NULL",
+        (iso(now), token, person_id, action, object_id, iso(now)),
+    )
+    if cursor.rowcount != 1:
         raise NotConfirmed

@@ -44,17 +44,12 @@ def purge_discreet(conn: sqlite3.Connection, message_ids: Iterable[int] | None =
     its id to the next message (no AUTOINCREMENT) while the engine still knows the old one.
     It holds only its kind and day, and goes at the next purge after a newer message.
     `message_ids` limits the work to those messages (None: every discreet message)."""
-    if message_ids is None:
-        found = [r[0] for r in conn.execute(_DISCREET_IDS)]
-    else:
-        found = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM outbox_messages WHERE kind LIKE 'discreet:%'"
-                " AND id IN (SELECT value FROM json_each(?))",
-                (dumps(sorted(set(message_ids))),),
-            )
-        ]
+    query = _DISCREET_IDS
+    params: tuple[str, ...] = ()
+    if message_ids is not None:
+        query += " AND id IN (SELECT value FROM json_each(?))"
+        params = (dumps(sorted(set(message_ids))),)
+    found = [r[0] for r in conn.execute(query, params)]
     if not found:
         return 0
     ids = dumps(found)
@@ -214,7 +209,9 @@ def enqueue(
             "UPDATE outbox_messages SET status = 'done', finished_at = ? WHERE id = ?",
             (stamp, message_id),
         )
-    purge_discreet(conn)  # this one if it is done already, and an older one it follows
+    # this one if it is done already, and the one before it (the newest until now, kept
+    # only for that: ids are max + 1, so it is message_id - 1): index lookups, no scan
+    purge_discreet(conn, (message_id - 1, message_id))
     return message_id, queued
 
 
