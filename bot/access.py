@@ -19,9 +19,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import BKMContext
-from storage import drafts, people
-from storage import flows as flow_rows
+from storage import people
 from storage.audit import NotBoard
+from storage.flows import drafts
+from storage.flows import steps as flow_rows
 
 R = TypeVar("R")
 Callback = Callable[[Update, BKMContext], Awaitable[Any]]
@@ -322,7 +323,7 @@ def private_only(start_payload: str) -> Callable[[Callback], Callback]:
 
 # Telegram's answers to an edit of a message that is old, deleted or already as asked. A
 # press on an old button meets them routinely: not an error (never counted toward the board's
-# repeated-errors alert, see handlers.core.on_error).
+# repeated-errors alert, see handlers.start.on_error).
 STALE_EDIT = (
     "message to edit not found",
     "message can't be edited",
@@ -351,3 +352,10 @@ async def remove_buttons(update: Update) -> bool:
             raise
         return False
     return True
+
+
+async def stale_button(update: Update, context: BKMContext) -> None:
+    """A button from an old message, or forged callback data: say so, do nothing."""
+    query = update.callback_query
+    if query is not None:
+        await answer(update, context, context.tr._("This button is no longer valid."), alert=True)

@@ -26,8 +26,8 @@ from bot.i18n import load_translators
 from bot.persistence import SQLitePersistence
 from bot.processor import PerPersonUpdateProcessor
 from bot.services import Services
-from handlers import core
-from handlers.broadcasts_report import start as delivery_start
+from handlers import start as core
+from handlers.broadcasts.report import start as delivery_start
 from storage.db import Database
 
 log = logging.getLogger(__name__)

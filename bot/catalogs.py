@@ -1,6 +1,6 @@
 """Keep the catalogs in step with the source: `python -m bot.catalogs` extracts and updates.
 
-Extraction reads bot/ and handlers/ for _(), N_() and ngettext(); messages.pot is rewritten
+Extraction reads bot/, handlers/ and rules/ for _(), N_() and ngettext(); messages.pot is rewritten
 and each language's .po is updated from it (new entries empty, obsolete ones dropped).
 The tests call `extract()` to fail when the committed catalog is stale.
 """
@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import DOMAIN, LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("bot", "handlers")
+SOURCES = ("bot", "handlers", "rules")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 POT = ROOT / "locales" / f"{DOMAIN}.pot"
 

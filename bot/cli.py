@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit":
         return _audit_verify(settings)
     if args.command == "budget":
-        from bot.budget_cli import import_file
+        from handlers.budget.cli import import_file
 
         return import_file(settings, args.file)
     return 2
@@ -175,8 +175,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, kind: str) -> int:
-    from bot import csv_safe
     from bot.features import discover
+    from rules import csv_safe
     from storage import migrate
     from storage.db import connect_sync
 

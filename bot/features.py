@@ -94,7 +94,7 @@ class DemoSeeder:
 @dataclass(frozen=True)
 class Exporter:
     """A `bkm-bot export KIND`: header and rows, never personal data beyond the public.
-    The CLI writes them through `bot.csv_safe` (text cells safe to open in a spreadsheet)."""
+    The CLI writes them through `rules.csv_safe` (text cells safe to open in a spreadsheet)."""
 
     kind: str
     header: tuple[str, ...]
@@ -198,8 +198,34 @@ class Registry:
         return [c for c in self.commands if role.at_least(c.role)]
 
 
+def combine(name: str, order: int, *parts: Feature) -> Feature:
+    """One feature from the parts its package's modules declare (each module its `PART`),
+    in the order given: handlers, commands, menus and sections keep the parts' order."""
+
+    def handlers() -> list[BaseHandler[Any, Any, Any]]:
+        return [handler for part in parts for handler in part.handlers()]
+
+    def joined(attribute: str) -> tuple[Any, ...]:
+        return tuple(item for part in parts for item in getattr(part, attribute))
+
+    return Feature(
+        name=name,
+        order=order,
+        handlers=handlers,
+        commands=joined("commands"),
+        main_menu=joined("main_menu"),
+        transparency=joined("transparency"),
+        digest=joined("digest"),
+        admin_menu=joined("admin_menu"),
+        demo=joined("demo"),
+        exports=joined("exports"),
+        schedules=joined("schedules"),
+        personal_data=joined("personal_data"),
+    )
+
+
 def discover(package: str = "handlers") -> Registry:
-    """Import every module of the handlers package and collect its FEATURE."""
+    """Import every feature package of handlers/ and collect the FEATURE of its __init__."""
     root = importlib.import_module(package)
     found = []
     for info in pkgutil.iter_modules(root.__path__):

@@ -18,8 +18,10 @@ from bot.access import reply
 from bot.context import BKMContext
 from bot.logs import current_update
 from bot.persistence import conversation_key
-from storage import conversations, drafts, flows
-from storage.drafts import Draft
+from storage.flows import drafts
+from storage.flows import states as conversations
+from storage.flows import steps as flows
+from storage.flows.drafts import Draft
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 END = ConversationHandler.END

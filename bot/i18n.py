@@ -20,17 +20,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
+from rules.messages import N_ as N_
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DOMAIN = "messages"
 
 # Babel locales with the Indonesian territory, so English readers also see "Rp".
 BABEL_LOCALE = {"id": "id_ID", "en": "en_ID"}
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
 
 
 @dataclass(frozen=True)

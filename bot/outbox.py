@@ -27,7 +27,7 @@ from telegram.ext import Application
 from bot import delivery
 from bot.context import services_of
 from bot.i18n import Translator
-from bot.recurrence import next_daily
+from rules.recurrence import next_daily
 from storage import deliveries, people, subscriptions
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from storage import conversations
+from storage.flows import states as conversations
 
 if TYPE_CHECKING:
     from bot.services import Services

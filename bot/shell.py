@@ -21,8 +21,9 @@ from bot.flows import UPDATE_KEY
 from bot.simulator import GROUP_CHAT_ID, NoSuchButton, Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from bot.transport.offline import OfflineTransport
-from storage import demo as demo_data
-from storage import drafts, ops
+from storage import ops
+from storage.demo import people as demo_data
+from storage.flows import drafts
 
 # The newest update id a shell run handed out, kept in the database (ops_state): the next
 # run on the same file numbers its updates after it, and after every update id a flow step

@@ -7,7 +7,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit, flows, polls
+from storage import audit, polls
+from storage.flows import steps as flows
 from storage.people import Person, Role, _person, by_id
 from storage.rows import iso
 

@@ -45,7 +45,7 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class LineInput:
-    """One budget line as a file states it (validated by bot.budget_import)."""
+    """One budget line as a file states it (validated by handlers.budget.spreadsheet)."""
 
     year: int
     program: str

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.tally import marks_of, positions_of
+from rules.tally import marks_of, positions_of
 from storage.polls import (
     cast,
     close,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.tally import BLANK, positions_of
+from rules.tally import BLANK, positions_of
 from storage import audit, schedules
 from storage.rows import from_iso, iso
 from storage.schedules import Schedule

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.proposal_status import (
+from rules.proposal_status import (
     PROGRESS_OPEN,
     REVIEW_QUEUE,
     Actor,

@@ -9,9 +9,9 @@ from babel.numbers import format_currency, format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.amounts import parse_amount
 from bot.i18n import load_translators
-from bot.validate import Invalid
+from rules.amounts import parse_amount
+from rules.validate import Invalid
 
 TR = load_translators(ZoneInfo("Asia/Jakarta"))
 

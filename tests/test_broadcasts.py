@@ -14,9 +14,9 @@ import pytest
 from bot import scheduling
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.recurrence import Recurrence, next_digest, next_firing, previous_month
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
+from rules.recurrence import Recurrence, next_digest, next_firing, previous_month
 from storage import broadcasts, subscriptions
 from storage.db import connect_sync
 from tests.conftest import BOARD_ID

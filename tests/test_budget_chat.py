@@ -16,12 +16,12 @@ from bot.context import services_of
 from bot.features import discover
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from bot.transport.fake_api import ApiCall
-from handlers.budget import proposal_budget_text
+from handlers.budget.ask import proposal_budget_text
 from storage import budget, migrate
 from storage.budget import LineInput
-from storage.budget_demo import seed_demo
 from storage.db import connect_sync, in_transaction
-from storage.demo import seed_people
+from storage.demo.budget import seed_demo
+from storage.demo.people import seed_people
 from tests.conftest import BOARD_ID
 
 RESIDENT = 301

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from bot.budget_import import MAX_TEXT, parse, write_csv
 from bot.i18n import load_translators
-from bot.validate import clean_text
+from handlers.budget.spreadsheet import MAX_TEXT, parse, write_csv
+from rules.validate import clean_text
 from storage import budget, migrate
 from storage.budget import HEADER, LineInput
 from storage.db import configure, in_transaction
@@ -329,7 +329,7 @@ def test_realisation_entries_stay_and_conflicts_are_reported(conn: sqlite3.Conne
     )
     assert agreed.conflicts == [] and agreed.unchanged == 2
     blocks = "\n".join(
-        __import__("handlers.budget_text", fromlist=["x"]).report_blocks(
+        __import__("handlers.budget.view", fromlist=["x"]).report_blocks(
             TR["id"], report, applied=True
         )
     )

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.budget_query import Question, parse_question, parse_spent_on, suggestions
-from bot.validate import Invalid
+from rules.budget_query import Question, parse_question, parse_spent_on, suggestions
+from rules.validate import Invalid
 
 TODAY = date(2026, 11, 28)
 

@@ -20,9 +20,9 @@ import pytest
 from bot import scheduling
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.recurrence import Recurrence, next_firing
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
+from rules.recurrence import Recurrence, next_firing
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference, rows, to
 from tests.polls_support import add_people, create_poll

@@ -217,7 +217,7 @@ async def test_excluded_board_members_never_see_a_conduct_report(
     # nor see it in the export
     import sqlite3
 
-    from storage import grievance_registry as registry
+    from storage.grievances import registry
 
     conn = sqlite3.connect(settings.database)
     assert all(ref not in row for row in registry.export_rows(conn))

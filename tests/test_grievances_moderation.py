@@ -13,8 +13,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator, running
-from storage import audit, grievances, migrate
+from storage import audit, migrate
 from storage.db import connect_sync
+from storage.grievances import reports as grievances
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference, rows, texts, to
 

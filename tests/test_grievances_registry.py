@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.simulator import Simulator
-from storage import grievance_registry as registry
+from storage.grievances import registry
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference, rows, texts
 

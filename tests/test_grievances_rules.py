@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import workdays
-from bot.grievance_status import Action, Facts, Refused, Status, allowed, transition
+from rules import workdays
+from rules.grievance_status import Action, Facts, Refused, Status, allowed, transition
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)

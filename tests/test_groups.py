@@ -7,7 +7,8 @@ import pytest
 from bot.context import services_of
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from bot.transport.fake_api import BOT_USER, ApiCall
-from storage import drafts, people
+from storage import people
+from storage.flows import drafts
 
 RESIDENT = 660001
 DEEP_LINK = f"https://t.me/{BOT_USER['username']}?start=daftar"

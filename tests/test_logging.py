@@ -72,7 +72,7 @@ async def test_a_flow_and_a_failure_log_no_personal_data(
     failure = [line for line in text.splitlines() if f"update {update_id} failed in" in line]
     assert failure, text
     assert f"[update {update_id}]" in failure[0]  # the filter tags the record too
-    assert "core.py:help_command" in failure[0]  # and names the handler
+    assert "handlers/start/__init__.py:help_command" in failure[0]  # and names the handler
     assert "Traceback" in text  # logged with exc_info
 
     for secret in (FIRST_NAME, "Kusumawardhani", str(USER_ID), "reg:g:female", TOKEN, TOKEN[11:]):

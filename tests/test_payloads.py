@@ -90,10 +90,10 @@ async def test_payloads_through_every_free_text_step_of_proposals(
     """Title, description, location, cost, the board's cost, period, reasons, progress note,
     the hiding reference and reason, the resident's name when filing on behalf."""
     from bot.simulator import running
-    from bot.validate import clean_text
+    from rules.validate import clean_text
     from tests.proposal_helpers import make_members, texts
 
-    shown = clean_text(payload)  # direction overrides are dropped on the way in (bot.validate)
+    shown = clean_text(payload)  # direction overrides are dropped on the way in (rules.validate)
     bot = make_bot(settings, flood_limit=(10_000, 10))  # one board member sends many updates
     async with running(bot.application):
         before = tables(settings.database)

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.simulator import Simulator, running
-from bot.validate import clean_text
+from rules.validate import clean_text
 from storage import budget, migrate
 from storage.budget import LineInput
 from storage.db import connect_sync

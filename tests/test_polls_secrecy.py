@@ -17,7 +17,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import services_of
 from bot.simulator import Simulator
-from bot.tally import marks_of, mask_of
+from rules.tally import marks_of, mask_of
 from tests.conftest import BOARD_ID
 from tests.polls_support import add_people, create_poll, raw_rows, run_due
 

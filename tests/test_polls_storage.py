@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.features import discover
-from bot.tally import marks_of
+from rules.tally import marks_of
 from storage import poll_records, polls
 from storage.db import Database
 
@@ -132,7 +132,7 @@ async def test_merge_moves_a_vote_of_the_dropped_account(db: Database) -> None:
 
 
 async def test_demo_polls_and_the_export_link_no_secret_ballot(db: Database) -> None:
-    from storage import demo
+    from storage.demo import people as demo
 
     def scenario(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
         demo.seed_people(conn, NOW)

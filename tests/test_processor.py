@@ -20,7 +20,8 @@ from bot.processor import PerPersonUpdateProcessor
 from bot.simulator import Simulator
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
-from storage import drafts, people
+from storage import people
+from storage.flows import drafts
 
 ASK_NAME = "Siapa nama lengkap Anda (sesuai KTP)?"
 ASK_RTRW = "Anda tinggal di RT dan RW berapa?"

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.proposal_status import (
+from rules.proposal_status import (
     Actor,
     InvalidTransition,
     Status,

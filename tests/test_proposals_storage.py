@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.proposal_status import Actor, InvalidTransition, Status
+from rules.proposal_status import Actor, InvalidTransition, Status
 from storage import moderation, proposal_records, proposals
 from storage.db import Database
 

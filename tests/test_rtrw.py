@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rtrw import RtRw, parse_rtrw
+from rules.rtrw import RtRw, parse_rtrw
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import paper, pollform
-from bot.tally import marks_of, mask_of, percent, positions_of, positions_of_mask, tally
-from bot.validate import Invalid
+from rules import paper, pollform
+from rules.tally import marks_of, mask_of, percent, positions_of, positions_of_mask, tally
+from rules.validate import Invalid
 
 LABELS = ("A", "B", "C")
 

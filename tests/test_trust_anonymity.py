@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from bot.simulator import Simulator, running
 from storage import backup
-from storage.grievances import to_the_hour
+from storage.grievances.reports import to_the_hour
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import reference, rows, secret_code, texts, to
 from tests.test_grievances_anonymity import (

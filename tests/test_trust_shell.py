@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.budget_cli import import_file
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.shell import run_shell
+from handlers.budget.cli import import_file
 
 RECORDS = (
     "people",

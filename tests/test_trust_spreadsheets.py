@@ -21,12 +21,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from bot.budget_import import MAX_CELL, MAX_ROWS, parse
 from bot.config import Settings
 from bot.features import discover
 from bot.i18n import load_translators
 from bot.simulator import Simulator
 from bot.transport.fake_api import ApiCall
+from handlers.budget.spreadsheet import MAX_CELL, MAX_ROWS, parse
 from storage import audit, budget, migrate
 from storage.budget import LineInput
 from storage.db import connect_sync, in_transaction

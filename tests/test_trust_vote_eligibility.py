@@ -18,7 +18,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator
-from bot.tally import BLANK
+from rules.tally import BLANK
 from tests.conftest import BOARD_ID
 from tests.polls_support import add_people, create_poll, raw_rows, run_due, texts
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.validate import Invalid
-from bot.when import parse_duration, parse_future, parse_moment
+from rules.validate import Invalid
+from rules.when import parse_duration, parse_future, parse_moment
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # Saturday 28 November 2026, 21:13 in Jakarta

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from bot.config import Settings
 from bot.context import services_of
 from bot.simulator import Simulator
-from storage import budget, grievance_registry, grievances, moderation, polls
+from storage import budget, moderation, polls
 from storage.budget import LineInput
+from storage.grievances import registry as grievance_registry
+from storage.grievances import reports as grievances
 from tests.conftest import BOARD_ID
 from tests.grievance_steps import file_report, reference
 from tests.polls_support import add_people, create_poll

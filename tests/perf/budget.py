@@ -1,7 +1,7 @@
 """Budget: /anggaran over 10,000 lines and 50,000 realisation entries, and the import.
 
 - the database: a 10,000-line CSV (40 programs × activities, 12 RWs, every field and
-  source) imported through `bot.budget_import.parse` + `storage.budget.apply_import`,
+  source) imported through `handlers.budget.spreadsheet.parse` + `storage.budget.apply_import`,
   then 50,000 realisation entries spread over the lines (bulk SQL, totals kept in step);
 - "summary": `/anggaran` from distinct people (totals, per field, per source, the menu);
 - "keyword query": `/anggaran drainase RW 5` (filters, count and totals over every match,
@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application
-from bot.budget_import import parse
 from bot.config import Settings
 from bot.simulator import running
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
+from handlers.budget.spreadsheet import parse
 from storage import budget, migrate
 from storage.db import connect_sync, in_transaction
 from tests.perf.harness import BenchmarkError, Figure, People, Row, RunContext, Target, summary_ms

@@ -25,9 +25,9 @@ from bot.config import Settings
 from bot.context import services_of
 from bot.outbox import Outgoing
 from bot.simulator import running
-from bot.tally import BLANK, marks_of
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
+from rules.tally import BLANK, marks_of
 from storage import polls
 from storage.rows import iso
 from tests.perf.harness import (

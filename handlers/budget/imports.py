@@ -1,0 +1,229 @@
+"""/admin → Impor anggaran: a board member sends the CSV or XLSX file.
+
+Every bad row is listed and nothing changes; a good file shows the diff first (added,
+removed, changed, realisation conflicts) and is applied, whole, only when confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import html
+import io
+from enum import IntEnum
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+)
+from telegram.ext import filters as ptb_filters
+
+from bot import flows, outbox
+from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.context import BKMContext
+from bot.features import AdminItem, Feature
+from bot.i18n import N_, Translator
+from bot.keyboards import keyboard
+from bot.outbox import Outgoing
+from bot.paginate import paginate
+from handlers.budget import view as text
+from handlers.budget.spreadsheet import MAX_FILE_BYTES, Parsed, parse
+from storage import budget
+from storage.flows import steps as flow_rows
+from storage.people import Role
+
+IMPORT = "budget_import"
+PROBLEM_PAGES = 3  # more problems than fit here go as an attached list too
+
+
+class Step(IntEnum):
+    FILE = 1
+    CONFIRM_IMPORT = 2
+
+
+# ---- import ------------------------------------------------------------------------------------
+@board_only
+@private_only("admin")
+async def import_begin(update: Update, context: BKMContext) -> int:
+    await answer(update, context)
+    await flows.save_step(update, context, IMPORT, Step.FILE, {})
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "Send the budget file (CSV or XLSX) as a document. Columns: tahun, program, "
+            "kegiatan, bidang, sumber_dana, rw, ksm, anggaran; optional: realisasi, usulan, "
+            "disalurkan, kembali, tunggakan. The years in the file are replaced by its lines; "
+            "nothing changes until you confirm. Send /batal to stop."
+        ),
+    )
+    return Step.FILE
+
+
+async def _download(context: BKMContext, file_id: str) -> bytes:
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+async def _parse(content: bytes) -> Parsed:
+    return await asyncio.to_thread(parse, content)
+
+
+async def _tell_problems(update: Update, context: BKMContext, parsed: Parsed) -> None:
+    tr = context.tr
+    pages = paginate(text.problem_blocks(tr, parsed.problems))
+    for page in pages[:PROBLEM_PAGES]:
+        await reply(update, context, page)
+    if len(pages) > PROBLEM_PAGES or len(parsed.problems) > 150:
+        listing = "\n".join(p.text(tr) for p in parsed.problems).encode("utf-8")
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_document(
+            chat.id,
+            InputFile(io.BytesIO(listing), filename="masalah-impor.txt"),
+            caption=tr._("Every problem in the file, one per line."),
+        )
+    await reply(update, context, tr._("Fix the file and send it again, or send /batal."))
+
+
+@board_only
+async def import_file(update: Update, context: BKMContext) -> int | None:
+    """The file: check every row; show the problems, or the diff to confirm."""
+    assert update.message is not None
+    tr = context.tr
+    document = update.message.document
+    if document is None:
+        await reply(update, context, tr._("Please send the budget as a file (CSV or XLSX)."))
+        return None
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await reply(update, context, tr._("That file is too large (at most 20 MB)."))
+        return None
+    try:
+        content = await _download(context, document.file_id)
+    except TelegramError:
+        await reply(update, context, tr._("I could not download that file. Please send it again."))
+        return None
+    parsed = await _parse(content)
+    if not parsed.ok:
+        await _tell_problems(update, context, parsed)
+        return None
+    report = await context.db.read(budget.preview, parsed.lines)
+    # Parsed once: the confirm step applies these lines, it never reads the file again.
+    data = {"lines": [list(dataclasses.astuple(line)) for line in parsed.lines]}
+    await flows.save_step(update, context, IMPORT, Step.CONFIRM_IMPORT, data)
+    blocks = text.report_blocks(tr, report, applied=False)
+    if parsed.ignored_columns:
+        blocks.append(
+            tr._("Columns ignored: {columns}").format(
+                columns=html.escape(", ".join(parsed.ignored_columns))
+            )
+        )
+    pages = paginate(blocks)
+    for page in pages[:-1]:
+        await reply(update, context, page)
+    await reply(
+        update,
+        context,
+        pages[-1],
+        reply_markup=keyboard([[(tr._("Import"), "bud:imp:ok"), (tr._("Cancel"), "bud:imp:no")]]),
+    )
+    return Step.CONFIRM_IMPORT
+
+
+@board_only
+async def import_confirm(update: Update, context: BKMContext) -> int | None:
+    """Apply the file that was checked, whole, with the flow's end, in one transaction."""
+    tr = context.tr
+    draft = await flows.load(context, IMPORT)
+    if draft is None or not isinstance(draft.data.get("lines"), list):
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    lines = [budget.LineInput(*values) for values in draft.data["lines"]]
+    person = context.person
+    key = flows.conversation_key_of(update)
+    now = context.clock.now()
+
+    def apply(conn: Any) -> budget.ImportReport:
+        report = budget.apply_import(
+            conn, lines, now=now, actor_id=person.id, actor_role=Role.BOARD.value
+        )
+        flow_rows.end(conn, person_id=person.id, flow=IMPORT, conversation_key=key, keep=False)
+        return report
+
+    report = await context.db.write(apply)
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
+    for page in paginate(text.report_blocks(tr, report, applied=True)):
+        await reply(update, context, page)
+    await tell_other_board_members(context, report)
+    return flows.END
+
+
+async def tell_other_board_members(context: BKMContext, report: budget.ImportReport) -> None:
+    """Accountability: the rest of the board learns that the budget changed, and how much."""
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(text.report_blocks(tr, report, applied=True, show=0)[0])
+
+    await outbox.notify_board(
+        context.application, render, kind="budget.imported", exclude=[context.person.id]
+    )
+
+
+async def import_cancel(update: Update, context: BKMContext) -> int:
+    await answer(update, context)
+    await flows.end_flow(update, context, IMPORT, keep=False)
+    await reply(update, context, context.tr._("Cancelled. The budget was not changed."))
+    return flows.END
+
+
+async def import_text(update: Update, context: BKMContext) -> int | None:
+    await reply(update, context, context.tr._("Please send the budget as a file (CSV or XLSX)."))
+    return None
+
+
+async def confirm_reminder(update: Update, context: BKMContext) -> int | None:
+    await reply(update, context, context.tr._("Please choose one of the buttons."))
+    return None
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    text_only = ptb_filters.TEXT & ~ptb_filters.COMMAND
+    cancel = ["batal", "cancel"]
+    importing = BoardConversation(
+        name=IMPORT,
+        persistent=True,
+        entry_points=[CallbackQueryHandler(import_begin, pattern=r"^adm:budget_import$")],
+        states={
+            Step.FILE: [
+                MessageHandler(ptb_filters.Document.ALL, import_file),
+                MessageHandler(~ptb_filters.COMMAND, import_text),  # a photo, a text…
+            ],
+            Step.CONFIRM_IMPORT: [
+                CallbackQueryHandler(import_confirm, pattern=r"^bud:imp:ok$"),
+                CallbackQueryHandler(import_cancel, pattern=r"^bud:imp:no$"),
+                MessageHandler(ptb_filters.Document.ALL, import_file),
+                MessageHandler(text_only, confirm_reminder),
+            ],
+        },
+        fallbacks=[CommandHandler(cancel, import_cancel)],
+        allow_reentry=True,
+    )
+    return [importing]
+
+
+PART = Feature(
+    name="budget_admin",
+    order=41,
+    handlers=_handlers,
+    admin_menu=(AdminItem("budget_import", N_("Import budget"), order=40),),
+)

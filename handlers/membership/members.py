@@ -1,0 +1,453 @@
+"""/admin › Members: list and search, revoke, move RW, merge accounts, erase on request.
+
+Promotion and demotion (the member card's board buttons) are in handlers/board_roles.py.
+"""
+
+from __future__ import annotations
+
+import html
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import confirm, flows, outbox, personal
+from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.context import BKMContext
+from bot.features import AdminItem, Feature
+from bot.i18n import N_, Translator
+from bot.keyboards import column, keyboard
+from bot.outbox import Outgoing
+from rules.rtrw import RtRw, parse_rtrw
+from rules.validate import Invalid, clean_text, text_length
+from storage import board, people
+from storage.flows import steps as flow_rows
+from storage.people import Person
+
+FLOW = "members_admin"
+ROLE_LABELS = {"warga": N_("resident"), "anggota": N_("member"), "pengurus": N_("board member")}
+
+
+class Step(IntEnum):
+    SEARCH = 1
+    RTRW = 2
+    REASON = 3
+    MERGE = 4
+
+
+def tail_id(update: Update, position: int = -1) -> int | None:
+    data = update.callback_query.data if update.callback_query else None
+    parts = (data or "").split(":")
+    try:
+        tail = parts[position]
+    except IndexError:
+        return None
+    return int(tail) if tail.isdigit() and len(tail) < 12 else None
+
+
+def _line(tr: Translator, person: Person) -> str:
+    name = person.full_name or person.display_name or tr._("resident")
+    where = str(RtRw(person.rt, person.rw)) if person.rt and person.rw else "-"
+    return f"{name} · {where}"
+
+
+def card(tr: Translator, person: Person) -> str:
+    return tr._("<b>No. {id}</b>\nName: {name}\nAddress: {rtrw}\nRole: {role}").format(
+        id=person.id,
+        name=html.escape(person.full_name or person.display_name or "-"),
+        rtrw=str(RtRw(person.rt, person.rw)) if person.rt and person.rw else "-",
+        role=tr._(ROLE_LABELS[person.role.value]),
+    )
+
+
+async def _show_list(update: Update, context: BKMContext, query: str, offset: int) -> None:
+    tr = context.tr
+    found, total = await context.db.read(board.members, query, offset)
+    if not found:
+        text = tr._("No members found.")
+    else:
+        text = tr.ngettext("{n} member.", "{n} members.", total).format(n=tr.number(total))
+    buttons = [(_line(tr, p)[:60], f"mbr:v:{p.id}") for p in found]
+    if not query and offset + board.PAGE < total:
+        buttons.append((tr._("Next page"), f"mbr:p:{offset + board.PAGE}"))
+    buttons.append((tr._("Search by name"), "mbr:find"))
+    await reply(update, context, text, reply_markup=column(buttons))
+
+
+@board_only
+@private_only("admin")
+async def list_members(update: Update, context: BKMContext) -> None:
+    """/admin › Members: the first page, alphabetically."""
+    data = update.callback_query.data if update.callback_query else None
+    offset = (tail_id(update) or 0) if (data or "").startswith("mbr:p:") else 0
+    await answer(update, context)
+    await _show_list(update, context, "", offset)
+
+
+@board_only
+@private_only("admin")
+async def search_begin(update: Update, context: BKMContext) -> int:
+    await answer(update, context)
+    await flows.save_step(update, context, FLOW, Step.SEARCH, {})
+    await reply(update, context, context.tr._("Type a part of the member's name."))
+    return Step.SEARCH
+
+
+async def search_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    query = clean_text(update.message.text or "")[:64]
+    if len(query) < 2:
+        await reply(update, context, context.tr._("Please type at least 2 letters."))
+        return None
+    await flows.end_flow(update, context, FLOW, keep=False)
+    await _show_list(update, context, query, 0)
+    return flows.END
+
+
+async def target_member(update: Update, context: BKMContext, position: int = -1) -> Person | None:
+    person_id = tail_id(update, position)
+    person = await context.db.read(people.by_id, person_id) if person_id else None
+    if person is None or not person.is_member:
+        await stale_button(update, context)
+        return None
+    return person
+
+
+@board_only
+@private_only("admin")
+async def show_member(update: Update, context: BKMContext) -> None:
+    """A member's card with the actions the board may take."""
+    person = await target_member(update, context)
+    if person is None:
+        return
+    tr = context.tr
+    await answer(update, context)
+    revoke = "" if person.is_board else await confirm.issue(context, confirm.REVOKE, person.id)
+    rows = [
+        [(tr._("Move to another RT/RW"), f"mbr:mv:{person.id}")],
+        [(tr._("Merge another account into this one"), f"mbr:mg:{person.id}")],
+    ]
+    if person.is_board:
+        rows.append([(tr._("Take off the board"), f"mbr:dm:{person.id}")])
+    else:
+        rows.append([(tr._("Propose for the board"), f"mbr:pr:{person.id}")])
+        rows.append([(tr._("Revoke membership"), confirm.data(f"mbr:rv:{person.id}", revoke))])
+        rows.append([(tr._("Erase personal data (on request)"), f"mbr:er:{person.id}")])
+    await reply(update, context, card(tr, person), reply_markup=keyboard(rows))
+
+
+@board_only
+@private_only("admin")
+async def erase_ask(update: Update, context: BKMContext) -> None:
+    """A resident without Telegram asks the board in person to erase their data."""
+    person = await target_member(update, context)
+    if person is None or person.is_board:
+        await stale_button(update, context)
+        return
+    tr = context.tr
+    await answer(update, context)
+    token = await confirm.issue(context, confirm.ERASE_PERSON, person.id)
+    await reply(
+        update,
+        context,
+        card(tr, person)
+        + "\n\n"
+        + tr._(
+            "Erase this person's personal data at their request? Their records stay, "
+            "shown as “resident (erased)”. This cannot be undone."
+        ),
+        reply_markup=keyboard(
+            [
+                [
+                    (tr._("Erase"), confirm.data(f"mbr:erok:{person.id}", token)),
+                    (tr._("Cancel"), "mbr:x"),
+                ]
+            ]
+        ),
+    )
+
+
+@board_only
+@private_only("admin")
+async def erase_confirmed(update: Update, context: BKMContext) -> None:
+    person = await target_member(update, context, -2)
+    if person is None or person.is_board:
+        await stale_button(update, context)
+        return
+    try:
+        await confirm.write(
+            update,
+            context,
+            confirm.ERASE_PERSON,
+            person.id,
+            personal.erase_everything,
+            personal.parts(context.services.registry),
+            person.id,
+            context.clock.now(),
+            actor_id=context.person.id,
+            actor_role="pengurus",
+            reason="request_in_person",
+        )
+    except confirm.Refused:
+        return
+    await context.db.checkpoint()
+    await answer(update, context)
+    await reply(update, context, context.tr._("The personal data was erased."))
+
+
+# ---- typed answers: new RT/RW, revocation reason, the other account's number ----------------
+def _asker(step: Step, question: str, action: str | None = None) -> Any:
+    """The press that asks for a typed answer; with `action`, a destructive one: its button
+    carries a confirm token (bot/confirm.py), consumed here, and the typed answer acts only
+    on the member of the draft this press saves."""
+
+    @board_only
+    @private_only("admin")
+    async def begin(update: Update, context: BKMContext) -> int | None:
+        person = await target_member(update, context, -1 if action is None else -2)
+        if person is None:
+            return flows.END
+        if action is not None:
+            try:
+                await confirm.consume(update, context, action, person.id)
+            except confirm.Refused:
+                return None  # a step of this flow that was waiting keeps waiting
+        await answer(update, context)
+        await flows.save_step(update, context, FLOW, step, {"person_id": person.id})
+        await reply(update, context, card(context.tr, person) + "\n\n" + context.tr._(question))
+        return step
+
+    return begin
+
+
+move_begin = _asker(Step.RTRW, N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."))
+revoke_begin = _asker(
+    Step.REASON,
+    N_("Why is the membership revoked? The member is told this reason."),
+    confirm.REVOKE,
+)
+merge_begin = _asker(
+    Step.MERGE,
+    N_(
+        "Send the number (No.) of the other account of the same person. Its data and "
+        "activity move into this one; votes and endorsements are never counted twice."
+    ),
+)
+
+
+async def _draft(update: Update, context: BKMContext) -> dict[str, Any] | None:
+    draft = await flows.load(context, FLOW)
+    if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, context.tr._("That took too long. Please start again."))
+        return None
+    return dict(draft.data)
+
+
+async def move_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _draft(update, context)
+    if data is None:
+        return flows.END
+    parsed = parse_rtrw(update.message.text or "")
+    if parsed is None:
+        await reply(
+            update,
+            context,
+            context.tr._("I could not read that RT/RW. Write it like this: RT 3 RW 5, or 03/05."),
+        )
+        return None
+    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
+
+    def move_and_close(conn: Any) -> Person:
+        moved = board.move(
+            conn, person_id=data["person_id"], board_id=board_id, rt=parsed.rt, rw=parsed.rw,
+            now=now,
+        )  # fmt: skip
+        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return moved
+
+    try:
+        moved = await context.db.write(move_and_close)
+    except board.NotFound:
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, context.tr._("That member no longer exists."))
+        return flows.END
+    await reply(update, context, context.tr._("Moved.") + "\n" + card(context.tr, moved))
+    return flows.END
+
+
+async def revoke_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _draft(update, context)
+    if data is None:
+        return flows.END
+    try:
+        reason = text_length(update.message.text or "", 3, 500)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
+
+    def revoke_and_close(conn: Any) -> Person:
+        revoked = board.revoke(
+            conn, person_id=data["person_id"], board_id=board_id, reason=reason, now=now
+        )
+        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return revoked
+
+    try:
+        revoked = await context.db.write(revoke_and_close)
+    except (board.NotFound, board.IsBoard):
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, context.tr._("That membership cannot be revoked now."))
+        return flows.END
+    await reply(update, context, context.tr._("Membership revoked. The person has been told."))
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._(
+                "The BKM board ended your membership.\nReason: {reason}\n"
+                "You can still use everything residents can, and apply again with /daftar."
+            ).format(reason=html.escape(reason))
+        )
+
+    await outbox.notify(context.application, [revoked.id], render, kind="membership.revoked")
+    return flows.END
+
+
+async def merge_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _draft(update, context)
+    if data is None:
+        return flows.END
+    tr = context.tr
+    raw = clean_text(update.message.text or "").lstrip("#").removeprefix("No.").strip()
+    other_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    keep_id = data["person_id"]
+
+    def both(conn: Any) -> tuple[Person, Person] | None:
+        if other_id is None:
+            return None
+        try:
+            return board.check_mergeable(conn, keep_id, other_id)
+        except (board.NotFound, board.SamePerson):
+            return None
+
+    found = await context.db.read(both)
+    if found is None:
+        await reply(
+            update, context, tr._("There is no other account with that number. Send a number.")
+        )
+        return None
+    keep, drop = found
+    await flows.end_flow(update, context, FLOW, keep=False)
+    token = await confirm.issue(context, confirm.MERGE, f"{keep.id}:{drop.id}")
+    await reply(
+        update,
+        context,
+        tr._(
+            "<b>Merge these accounts?</b>\nKeep:\n{keep}\n\nMerge into it and close:\n{drop}"
+        ).format(keep=card(tr, keep), drop=card(tr, drop)),
+        reply_markup=keyboard(
+            [
+                [
+                    (tr._("Merge"), confirm.data(f"mbr:mgok:{keep.id}:{drop.id}", token)),
+                    (tr._("Cancel"), "mbr:x"),
+                ]
+            ]
+        ),
+    )
+    return flows.END
+
+
+@board_only
+@private_only("admin")
+async def merge_confirmed(update: Update, context: BKMContext) -> None:
+    keep_id, drop_id = tail_id(update, -3), tail_id(update, -2)
+    if keep_id is None or drop_id is None:
+        await stale_button(update, context)
+        return
+    items = personal.parts(context.services.registry)
+    try:
+        await confirm.write(
+            update,
+            context,
+            confirm.MERGE,
+            f"{keep_id}:{drop_id}",
+            personal.merge_accounts,
+            items,
+            keep=keep_id,
+            drop=drop_id,
+            board_id=context.person.id,
+            now=context.clock.now(),
+        )
+    except confirm.Refused:
+        return
+    except (board.NotFound, board.SamePerson):
+        await stale_button(update, context)
+        return
+    await context.db.checkpoint()
+    await answer(update, context, context.tr._("Merged."))
+    merged = await context.db.read(people.by_id, keep_id)
+    assert merged is not None
+    await reply(update, context, context.tr._("Merged.") + "\n" + card(context.tr, merged))
+
+
+async def dismiss(update: Update, context: BKMContext) -> None:
+    await answer(update, context)
+    await reply(update, context, context.tr._("Nothing was changed."))
+
+
+async def cancel(update: Update, context: BKMContext) -> int:
+    await flows.end_flow(update, context, FLOW, keep=False)
+    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
+    return flows.END
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    conversation = BoardConversation(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            CallbackQueryHandler(search_begin, pattern=r"^mbr:find$"),
+            CallbackQueryHandler(move_begin, pattern=r"^mbr:mv:\d+$"),
+            CallbackQueryHandler(revoke_begin, pattern=r"^mbr:rv:\d+(:|$)"),
+            CallbackQueryHandler(merge_begin, pattern=r"^mbr:mg:\d+$"),
+        ],
+        states={
+            Step.SEARCH: [MessageHandler(TEXT, search_text)],
+            Step.RTRW: [MessageHandler(TEXT, move_text)],
+            Step.REASON: [MessageHandler(TEXT, revoke_text)],
+            Step.MERGE: [MessageHandler(TEXT, merge_text)],
+        },
+        fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
+        allow_reentry=True,
+    )
+    return [
+        conversation,
+        CallbackQueryHandler(list_members, pattern=r"^(adm:mlist|mbr:p:\d+)$"),
+        CallbackQueryHandler(show_member, pattern=r"^mbr:v:"),
+        CallbackQueryHandler(merge_confirmed, pattern=r"^mbr:mgok:"),
+        CallbackQueryHandler(dismiss, pattern=r"^mbr:x$"),
+        CallbackQueryHandler(erase_ask, pattern=r"^mbr:er:\d+$"),
+        CallbackQueryHandler(erase_confirmed, pattern=r"^mbr:erok:\d+(:|$)"),
+    ]
+
+
+PART = Feature(
+    name="members_admin",
+    order=11,
+    handlers=_handlers,
+    admin_menu=(AdminItem("mlist", N_("Members and board"), order=12),),
+)

@@ -1,0 +1,243 @@
+"""/admin › Hide public content: the board hides a proposal, grievance summary or progress
+note with a reason; the public then sees "disembunyikan oleh pengurus" and the reason.
+
+The one hiding mechanism: a feature whose board view has its own "Hide" button (proposals)
+asks `ask_reason` in its own conversation and finishes with `hide_with_reason`, so every hide
+is checked, stored (storage/moderation.py) and audited alike, from either place."""
+
+from __future__ import annotations
+
+import html
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import flows, moderation, outbox
+from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.context import BKMContext
+from bot.features import AdminItem, Feature
+from bot.i18n import N_, Translator
+from bot.keyboards import column
+from bot.moderation import Moderatable
+from bot.outbox import Outgoing
+from rules.validate import Invalid, clean_text, text_length
+from storage import moderation as rows
+from storage.flows import steps as flow_rows
+
+FLOW = "moderation_hide"
+KINDS_KEY = "moderation_kinds"
+REASON_MIN, REASON_MAX = 3, 300
+
+
+class Step(IntEnum):
+    REFERENCE = 1
+    REASON = 2
+
+
+def kinds(context: BKMContext) -> dict[str, Moderatable]:
+    found = context.bot_data.get(KINDS_KEY)
+    if found is None:
+        found = context.bot_data[KINDS_KEY] = moderation.discover()
+    return {kind.object_type: kind for kind in found}
+
+
+@board_only
+@private_only("admin")
+async def choose_kind(update: Update, context: BKMContext) -> None:
+    tr = context.tr
+    await answer(update, context)
+    available = kinds(context)
+    if not available:
+        await reply(update, context, tr._("There is no public content that can be hidden yet."))
+        return
+    await reply(
+        update,
+        context,
+        tr._("What do you want to hide from the public?"),
+        reply_markup=column([(tr._(k.label), f"mod:k:{t}") for t, k in available.items()]),
+    )
+
+
+@board_only
+@private_only("admin")
+async def kind_chosen(update: Update, context: BKMContext) -> int:
+    query = update.callback_query
+    kind = kinds(context).get((query.data or "").removeprefix("mod:k:") if query else "")
+    if kind is None:
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    await flows.save_step(update, context, FLOW, Step.REFERENCE, {"type": kind.object_type})
+    what = context.tr._(kind.label).lower()
+    if kind.example:
+        text = context.tr._("Send the number of the {what} to hide, e.g. {example}.")
+    else:
+        text = context.tr._("Send the number of the {what} to hide (e.g. as shown in the list).")
+    await reply(update, context, text.format(what=what, example=kind.example))
+    return Step.REFERENCE
+
+
+def ask_reason(context: BKMContext) -> str:
+    """The reason question, the same wherever a hide starts."""
+    return context.tr._(
+        'Why hide it? The public sees "hidden by the board" and this reason, so do not '
+        "repeat the personal or abusive content."
+    )
+
+
+async def hide_with_reason(
+    update: Update, context: BKMContext, *, flow: str, object_type: str, object_id: str
+) -> bool:
+    """The typed reason: checked, then the hide (audited once) and the end of `flow` in one
+    transaction, and the confirmation. False when the reason was refused (ask again)."""
+    assert update.message is not None
+    try:
+        reason = text_length(update.message.text or "", REASON_MIN, REASON_MAX)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return False
+    key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
+
+    def hide_and_close(conn: Any) -> bool:
+        done = rows.hide(
+            conn, object_type=object_type, object_id=object_id, reason=reason,
+            board_id=board_id, now=now,
+        )  # fmt: skip
+        flow_rows.end(conn, person_id=board_id, flow=flow, conversation_key=key, keep=False)
+        return done
+
+    await context.db.write(hide_and_close)
+    await reply(
+        update,
+        context,
+        context.tr._("Hidden. The public now sees: {text}").format(
+            text=moderation.hidden_text(context.tr, reason)
+        ),
+    )
+    await _tell_owners(context, object_type, object_id, reason, exclude=board_id)
+    return True
+
+
+async def _tell_owners(
+    context: BKMContext, object_type: str, object_id: str, reason: str, *, exclude: int
+) -> None:
+    """Whoever wrote the hidden content learns it was hidden, and why (a notification)."""
+    kind = kinds(context).get(object_type)
+    if kind is None or kind.owners is None:
+        return
+    owners = [p for p in await context.db.read(kind.owners, object_id) if p != exclude]
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._(
+                "The board hid your {what} {reference} from the public. Reason: {reason}\n"
+                "Ask the board if you think this is a mistake."
+            ).format(
+                what=tr._(kind.label).lower(),
+                reference=html.escape(object_id),
+                reason=html.escape(reason),
+            )
+        )
+
+    if owners:
+        await outbox.notify(context.application, owners, render, kind="moderation.hidden")
+
+
+async def abandoned(update: Update, context: BKMContext, flow: str) -> bool:
+    """True (flow ended, person told, nothing hidden) when a hiding step of `flow` was left
+    for another flow: the text that arrived now is not a hiding reason."""
+    draft = await flows.load(context, flow)
+    if draft is None or not await context.db.read(
+        rows.other_flow_since, context.person.id, flow, draft.updated_at
+    ):
+        return False
+    await flows.end_flow(update, context, flow, keep=False)
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "You started something else, so hiding was cancelled and nothing was hidden. "
+            "Please send your message again."
+        ),
+    )
+    return True
+
+
+async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
+    draft = await flows.load(context, FLOW)
+    if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, context.tr._("That took too long. Please start again."))
+        return None
+    if await abandoned(update, context, FLOW):
+        return None
+    return dict(draft.data)
+
+
+async def reference_text(update: Update, context: BKMContext) -> int | None:
+    assert update.message is not None
+    data = await _data(update, context)
+    if data is None:
+        return flows.END
+    kind = kinds(context).get(data["type"])
+    reference = clean_text(update.message.text or "")[:40]
+    object_id = await context.db.read(kind.find, reference) if kind and reference else None
+    if object_id is None:
+        await reply(update, context, context.tr._("I found nothing with that number. Try again."))
+        return None
+    data["id"] = object_id
+    await flows.save_step(update, context, FLOW, Step.REASON, data)
+    await reply(update, context, ask_reason(context))
+    return Step.REASON
+
+
+async def reason_text(update: Update, context: BKMContext) -> int | None:
+    data = await _data(update, context)
+    if data is None:
+        return flows.END
+    hidden = await hide_with_reason(
+        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
+    )
+    return flows.END if hidden else None
+
+
+async def cancel(update: Update, context: BKMContext) -> int:
+    await flows.end_flow(update, context, FLOW, keep=False)
+    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
+    return flows.END
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def _handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        BoardConversation(
+            name=FLOW,
+            persistent=True,
+            entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],
+            states={
+                Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
+                Step.REASON: [MessageHandler(TEXT, reason_text)],
+            },
+            fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(choose_kind, pattern=r"^adm:hide$"),
+    ]
+
+
+FEATURE = Feature(
+    name="moderation",
+    order=12,
+    handlers=_handlers,
+    admin_menu=(AdminItem("hide", N_("Hide public content"), order=40),),
+)

@@ -1,0 +1,513 @@
+"""The board's side of proposals: /tinjau, status changes with reasons, progress.
+
+Hiding a proposal or a progress note goes through the moderation seam (handlers/moderation.py,
+storage/moderation.py) from the detail view's buttons here or from /admin › Hide public content."""
+
+from __future__ import annotations
+
+import html
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import confirm, flows, outbox
+from bot.access import (
+    BoardConversation,
+    answer,
+    ask_again,
+    board_only,
+    private_only,
+    reply,
+    stale_button,
+)
+from bot.context import BKMContext
+from bot.i18n import Translator
+from bot.keyboards import keyboard
+from bot.outbox import Outgoing
+from handlers import moderation
+from handlers.proposals.browse import PAGE, id_from, list_line, list_markup
+from handlers.proposals.view import cost_text, shown_title, status_label
+from rules.amounts import parse_amount
+from rules.proposal_status import Actor, InvalidTransition, Status, needs_plan, needs_reason
+from rules.validate import Invalid, text_length
+from storage import proposals
+from storage.flows import steps as flow_rows
+
+FLOW = "proposal_review"
+
+
+class Step(IntEnum):
+    REASON = 1
+    COST = 2
+    PERIOD = 3
+    PERCENT = 4
+    NOTE = 5
+    PHOTO = 6
+    HIDE = 7
+
+
+# ---- the queue --------------------------------------------------------------------------------
+async def send_queue(update: Update, context: BKMContext, page: int = 0) -> None:
+    """/tinjau: baru and terverifikasi, "didukung warga" first, then the oldest."""
+    tr = context.tr
+    threshold = context.settings.endorsement_threshold
+    items, total = await context.db.read(
+        proposals.review_queue, threshold=threshold, offset=page * PAGE, limit=PAGE
+    )
+    if not total:
+        await reply(update, context, tr._("No proposals are waiting for review."))
+        return
+    pages = max(1, -(-total // PAGE))
+    text = (
+        tr.ngettext(
+            "<b>Review</b>: {n} proposal waits (page {page} of {pages}).",
+            "<b>Review</b>: {n} proposals wait (page {page} of {pages}).",
+            total,
+        ).format(n=total, page=page + 1, pages=pages)
+        + "\n\n"
+        + "\n\n".join(list_line(tr, p, threshold) for p in items)
+    )
+    await reply(
+        update,
+        context,
+        text,
+        reply_markup=list_markup(tr, items, page=page, pages=pages, nav="usl:q:{page}"),
+    )
+
+
+@board_only
+@private_only("tinjau")
+async def queue_page(update: Update, context: BKMContext) -> None:
+    page = id_from(update, 2)
+    if page is None:
+        await stale_button(update, context)
+        return
+    await send_queue(update, context, page)
+
+
+@board_only
+@private_only("tinjau")
+async def queue_command(update: Update, context: BKMContext) -> None:
+    await send_queue(update, context)
+
+
+# ---- status changes -----------------------------------------------------------------------------
+def _transition_args(update: Update) -> tuple[int, Status, Status] | None:
+    query = update.callback_query
+    parts = (query.data or "").split(":") if query else []
+    codes = {s.value for s in Status}
+    if len(parts) == 6 and parts[3] == Status.REJECTED.value:
+        parts = parts[:5]  # usl:t:<id>:ditolak:<from>:<one-time token>, checked on the press
+    if len(parts) != 5 or parts[3] not in codes or parts[4] not in codes:
+        return None
+    proposal_id = id_from(update, 2)
+    return None if proposal_id is None else (proposal_id, Status(parts[3]), Status(parts[4]))
+
+
+@board_only
+@private_only("tinjau")
+async def transition_pressed(update: Update, context: BKMContext) -> int | None:
+    """A status button: done at once, or asking for the reason / the board's plan first."""
+    args = _transition_args(update)
+    found = await context.db.read(proposals.get, args[0]) if args else None
+    if args is None or found is None or found.status is not args[2]:
+        await answer(
+            update, context, context.tr._("This proposal has changed; open it again."), alert=True
+        )
+        return flows.END
+    proposal_id, target, current = args
+    if target is Status.REJECTED:  # the detail view's token; the reason rejects the draft's one
+        try:
+            await confirm.consume(update, context, confirm.PROPOSAL_REJECT, proposal_id)
+        except confirm.Refused:
+            return None  # a step of this flow that was waiting keeps waiting
+    tr = context.tr
+    data = {"id": proposal_id, "target": target.value, "expected": current.value}
+    if needs_reason(target):
+        await answer(update, context)
+        await flows.save_step(update, context, FLOW, Step.REASON, data)
+        await reply(
+            update,
+            context,
+            tr._("Why? Your reason is shown publicly and sent to the proposer ({ref}).").format(
+                ref=found.reference
+            ),
+        )
+        return Step.REASON
+    if needs_plan(target):
+        await answer(update, context)
+        await flows.save_step(update, context, FLOW, Step.COST, data)
+        buttons = None
+        if found.estimated_cost:
+            label = tr._("Same as proposed: {cost}").format(cost=tr.money(found.estimated_cost))
+            buttons = keyboard([[(label, "usl:rc:same")]])
+        await reply(
+            update,
+            context,
+            tr._("The board's cost estimate for {ref}? For example 15 juta.").format(
+                ref=found.reference
+            ),
+            reply_markup=buttons,
+        )
+        return Step.COST
+    await apply_transition(update, context, data)
+    return flows.END
+
+
+async def apply_transition(
+    update: Update, context: BKMContext, data: dict[str, Any], *, close_flow: bool = False
+) -> bool:
+    """One transaction: the status change, its trail row and audit (and the flow's end)."""
+    board_id = context.person.id
+    key = flows.conversation_key_of(update)
+    now = context.clock.now()
+
+    def change(conn: Any) -> tuple[proposals.Proposal, proposals.Proposal]:
+        result = proposals.transition(
+            conn,
+            proposal_id=data["id"],
+            target=Status(data["target"]),
+            actor_id=board_id,
+            actor=Actor.BOARD,
+            now=now,
+            reason=data.get("reason"),
+            board_cost=data.get("cost"),
+            planned_period=data.get("period"),
+            expected=Status(data["expected"]),
+        )
+        if close_flow:
+            flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return result
+
+    tr = context.tr
+    try:
+        _, after = await context.db.write(change)
+    except (InvalidTransition, proposals.NotFound):
+        if close_flow:
+            await flows.end_flow(update, context, FLOW, keep=False)
+        await answer(
+            update, context, tr._("This proposal has changed; open it again."), alert=True
+        )
+        if update.callback_query is None:
+            await reply(update, context, tr._("This proposal has changed; open it again."))
+        return False
+    await answer(update, context)
+    await reply(
+        update,
+        context,
+        tr._("{ref} is now: {status}. The proposer has been told.").format(
+            ref=after.reference, status=status_label(tr, after.status)
+        ),
+    )
+    await tell_proposer(context, after, data.get("reason"))
+    return True
+
+
+async def tell_proposer(
+    context: BKMContext, proposal: proposals.Proposal, reason: str | None
+) -> None:
+    """A notification to the proposer, in their language, with the board's reason."""
+
+    def render(tr: Translator) -> Outgoing:
+        lines = [
+            tr._("Your proposal {ref} ({title}) is now: {status}.").format(
+                ref=proposal.reference,
+                title=html.escape(proposal.title),
+                status=status_label(tr, proposal.status),
+            )
+        ]
+        if reason:
+            lines.append(tr._("Reason: {reason}").format(reason=html.escape(reason)))
+        if proposal.status is Status.ACCEPTED:
+            lines.append(
+                tr._("Board's cost estimate: {cost}").format(
+                    cost=cost_text(tr, proposal.board_cost)
+                )
+            )
+            lines.append(
+                tr._("Planned for: {period}").format(
+                    period=html.escape(proposal.planned_period or "-")
+                )
+            )
+        if proposal.status is Status.REVISION:
+            lines.append(tr._('Open the proposal and press "Revise my proposal".'))
+        return Outgoing(
+            "\n".join(lines), buttons=(((tr._("View proposal"), f"usl:v:{proposal.id}"),),)
+        )
+
+    if proposal.proposer_id is not None:
+        await outbox.notify(
+            context.application, [proposal.proposer_id], render, kind="proposal.status"
+        )
+
+
+async def reason_given(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    assert update.message is not None
+    try:
+        data["reason"] = text_length(update.message.text or "", 5, 500)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    await apply_transition(update, context, data, close_flow=True)
+    return flows.END
+
+
+async def cost_given(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    tr = context.tr
+    if update.callback_query is not None:
+        found = await context.db.read(proposals.get, data["id"])
+        if found is None or not found.estimated_cost:
+            await stale_button(update, context)
+            return None
+        await answer(update, context)
+        data["cost"] = found.estimated_cost
+    else:
+        assert update.message is not None
+        try:
+            data["cost"] = parse_amount(
+                update.message.text or "", tr.language, ceiling=context.settings.cost_ceiling
+            )
+        except Invalid as exc:
+            await reply(update, context, exc.text(tr))
+            return None
+    await flows.save_step(update, context, FLOW, Step.PERIOD, data)
+    await reply(
+        update,
+        context,
+        tr._("When is it planned to be carried out? For example: Juli–Agustus 2027."),
+    )
+    return Step.PERIOD
+
+
+async def period_given(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    assert update.message is not None
+    try:
+        data["period"] = text_length(update.message.text or "", 3, 100)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    await apply_transition(update, context, data, close_flow=True)
+    return flows.END
+
+
+# ---- progress -----------------------------------------------------------------------------------
+@board_only
+@private_only("tinjau")
+async def progress_pressed(update: Update, context: BKMContext) -> int:
+    proposal_id = id_from(update, 2)
+    found = await context.db.read(proposals.get, proposal_id) if proposal_id else None
+    if found is None or found.status.value not in ("didanai", "dikerjakan"):
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    await flows.save_step(update, context, FLOW, Step.PERCENT, {"id": found.id})
+    await reply(
+        update,
+        context,
+        context.tr._("Progress of {ref}: how many percent is done (0 to 100)?").format(
+            ref=found.reference
+        ),
+    )
+    return Step.PERCENT
+
+
+async def percent_given(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    assert update.message is not None
+    text = (update.message.text or "").strip().rstrip("%").strip()
+    if not text.isdigit() or int(text) > 100:
+        await reply(update, context, context.tr._("Write a number from 0 to 100."))
+        return None
+    data["percent"] = int(text)
+    await flows.save_step(update, context, FLOW, Step.NOTE, data)
+    await reply(update, context, context.tr._("A short note on what was done?"))
+    return Step.NOTE
+
+
+async def note_given(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    assert update.message is not None
+    try:
+        data["note"] = text_length(update.message.text or "", 3, 1000)
+    except Invalid as exc:
+        await reply(update, context, exc.text(context.tr))
+        return None
+    await flows.save_step(update, context, FLOW, Step.PHOTO, data)
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Send one photo of the work, or skip."),
+        reply_markup=keyboard([[(tr._("Skip"), "usl:pp:skip")]]),
+    )
+    return Step.PHOTO
+
+
+async def progress_photo(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None:
+        return flows.END
+    photo = None
+    if update.message is not None and update.message.photo:
+        photo = update.message.photo[-1].file_id
+    await answer(update, context)
+    board_id = context.person.id
+    key = flows.conversation_key_of(update)
+    now = context.clock.now()
+
+    def post(conn: Any) -> tuple[proposals.Proposal, proposals.Progress, list[int]]:
+        proposal, note = proposals.add_progress(
+            conn,
+            proposal_id=data["id"],
+            author_id=board_id,
+            percent=data["percent"],
+            note=data["note"],
+            photo=photo,
+            now=now,
+        )
+        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return proposal, note, proposals.endorsers(conn, proposal.id)
+
+    tr = context.tr
+    try:
+        proposal, note, endorsers = await context.db.write(post)
+    except (proposals.NotFound, proposals.NotOpenForProgress):
+        await flows.end_flow(update, context, FLOW, keep=False)
+        await reply(update, context, tr._("This proposal has changed; open it again."))
+        return flows.END
+    await reply(
+        update,
+        context,
+        tr._("Progress posted on {ref}. The proposer and supporters are told.").format(
+            ref=proposal.reference
+        ),
+    )
+
+    def render(tr: Translator) -> Outgoing:
+        return Outgoing(
+            tr._("Progress on proposal {ref} ({title}): {percent}% done.\n{note}").format(
+                ref=proposal.reference,
+                title=shown_title(tr, proposal),  # supporters see what the public sees
+                percent=note.percent,
+                note=html.escape(note.note),
+            ),
+            buttons=(((tr._("View proposal"), f"usl:v:{proposal.id}"),),),
+            photo=note.photo,
+        )
+
+    people = [p for p in [proposal.proposer_id, *endorsers] if p is not None and p != board_id]
+    await outbox.notify(context.application, people, render, kind="proposal.progress")
+    return flows.END
+
+
+async def want_photo(update: Update, context: BKMContext) -> int | None:
+    await reply(update, context, context.tr._("Please send a photo, or press Skip."))
+    await ask_again(update, context, FLOW)
+    return None
+
+
+# ---- hiding: the moderation seam, asked from the detail view ------------------------------
+@board_only
+@private_only("tinjau")
+async def hide_pressed(update: Update, context: BKMContext) -> int:
+    """usl:h:USL-2026-0001 (the proposal) or usl:h:USL-2026-0001/2 (its second progress note):
+    checked again, then the reason is asked, as /admin › Hide public content does."""
+    query = update.callback_query
+    assert query is not None
+    key = (query.data or "").removeprefix("usl:h:")[:40]
+    found = await context.db.read(proposals.hideable, key)
+    if found is None:
+        await stale_button(update, context)
+        return flows.END
+    await answer(update, context)
+    object_type, object_id = found
+    await flows.save_step(update, context, FLOW, Step.HIDE, {"type": object_type, "id": object_id})
+    await reply(update, context, moderation.ask_reason(context))
+    return Step.HIDE
+
+
+async def hide_reason(update: Update, context: BKMContext) -> int | None:
+    data = await flows.current_draft(update, context, FLOW)
+    if data is None or await moderation.abandoned(update, context, FLOW):
+        return flows.END
+    hidden = await moderation.hide_with_reason(
+        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
+    )
+    return flows.END if hidden else None
+
+
+async def cancel(update: Update, context: BKMContext) -> int:
+    await flows.end_flow(update, context, FLOW, keep=False)
+    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
+    return flows.END
+
+
+async def want_text(update: Update, context: BKMContext) -> int | None:
+    await reply(update, context, context.tr._("Please write your answer as text."))
+    await ask_again(update, context, FLOW)
+    return None
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+NOT_TEXT = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
+        return [MessageHandler(TEXT, callback), MessageHandler(NOT_TEXT, want_text)]
+
+    review = BoardConversation(
+        name=FLOW,
+        persistent=True,
+        entry_points=[
+            CallbackQueryHandler(transition_pressed, pattern=r"^usl:t:"),
+            CallbackQueryHandler(progress_pressed, pattern=r"^usl:p:"),
+            CallbackQueryHandler(hide_pressed, pattern=r"^usl:h:"),
+        ],
+        states={
+            Step.REASON: typed(reason_given),
+            Step.COST: [
+                CallbackQueryHandler(cost_given, pattern=r"^usl:rc:same$"),
+                *typed(cost_given),
+            ],
+            Step.PERIOD: typed(period_given),
+            Step.PERCENT: typed(percent_given),
+            Step.NOTE: typed(note_given),
+            Step.HIDE: typed(hide_reason),
+            Step.PHOTO: [
+                MessageHandler(filters.PHOTO, progress_photo),
+                CallbackQueryHandler(progress_photo, pattern=r"^usl:pp:skip$"),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
+            ],
+        },
+        fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
+        allow_reentry=True,
+    )
+    return [
+        review,
+        CommandHandler(["tinjau", "review"], queue_command),
+        CommandHandler("start", queue_command, filters=filters.Regex(r"^/start tinjau$")),
+        CallbackQueryHandler(queue_command, pattern=r"^adm:review$"),
+        CallbackQueryHandler(queue_page, pattern=r"^usl:q:"),
+    ]
