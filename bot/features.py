@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.moderation import Moderatable
 from storage.people import Role
 
 if TYPE_CHECKING:
@@ -144,6 +145,8 @@ class Feature:
     exports: tuple[Exporter, ...] = ()
     schedules: tuple[ScheduledAction, ...] = ()
     personal_data: tuple[PersonalData, ...] = ()
+    # public content the board may hide (/admin › Hide public content; bot.moderation)
+    moderatable: tuple[Moderatable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,13 @@ class Registry:
     def personal_data(self) -> list[PersonalData]:
         return self._all("personal_data")
 
+    @property
+    def moderatable(self) -> dict[str, Moderatable]:
+        """Offered on /admin › Hide public content by feature name (as when each handlers
+        module was found on its own), then in the feature's order."""
+        by_name = sorted(self.features, key=lambda f: f.name)
+        return {kind.object_type: kind for f in by_name for kind in f.moderatable}
+
     def commands_for(self, role: Role) -> list[Command]:
         return [c for c in self.commands if role.at_least(c.role)]
 
@@ -221,6 +231,7 @@ def combine(name: str, order: int, *parts: Feature) -> Feature:
         exports=joined("exports"),
         schedules=joined("schedules"),
         personal_data=joined("personal_data"),
+        moderatable=joined("moderatable"),
     )
 
 

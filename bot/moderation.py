@@ -1,8 +1,8 @@
 """The moderation seam: what the board can hide from the public, and how it then reads.
 
 A feature whose public content the board may hide (a proposal, a grievance summary, a
-progress note) defines `MODERATABLE = (Moderatable(...), ...)` in its handlers module;
-/admin › Hide public content finds it there (like FEATURE). When rendering for the public
+progress note) lists it in its FEATURE (`Feature.moderatable`); /admin › Hide public
+content finds it in the registry. When rendering for the public
 the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
 `hidden_text(tr, reason)` instead of the content. A feature's own "Hide" button asks
 `handlers.moderation.ask_reason` and finishes with `handlers.moderation.hide_with_reason`.
@@ -11,8 +11,6 @@ the feature asks `storage.moderation.hidden(conn, object_type, ids)` and shows
 from __future__ import annotations
 
 import html
-import importlib
-import pkgutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,15 +29,6 @@ class Moderatable:
     example: str = ""  # what a reference looks like, e.g. "USL-2026-0001" (not translated)
     # Whom to tell that it was hidden, and why (e.g. the proposer): internal person ids.
     owners: Callable[[sqlite3.Connection, str], list[int]] | None = None
-
-
-def discover(package: str = "handlers") -> tuple[Moderatable, ...]:
-    root = importlib.import_module(package)
-    found: list[Moderatable] = []
-    for info in pkgutil.iter_modules(root.__path__):
-        module = importlib.import_module(f"{package}.{info.name}")
-        found.extend(getattr(module, "MODERATABLE", ()))
-    return tuple(found)
 
 
 def hidden_text(tr: Translator, reason: str) -> str:

@@ -26,8 +26,7 @@ JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
 def _claim_and_run(
     conn: sqlite3.Connection, schedule_id: int, now: datetime, actions: dict[str, ScheduledAction]
 ) -> tuple[Schedule, Any] | None:
-    row = conn.execute("SELECT kind FROM schedules WHERE id = ?", (schedule_id,)).fetchone()
-    if row is None or row["kind"] not in actions:
+    if schedules.kind_of(conn, schedule_id) not in actions:
         return None
     claimed = schedules.claim(conn, schedule_id, now)
     if claimed is None:

@@ -697,7 +697,10 @@ def close(
     reason: str | None = None,
 ) -> Poll | None:
     """Close an open poll (at its time by the system, or early by a board member with a
-    reason). Returns the closed poll, or None when it was already closed."""
+    reason). Returns the closed poll, or None when it was already closed. An early close
+    by someone not on the board now raises `audit.NotBoard`, nothing changed."""
+    if board_id is not None:
+        audit.check_board(conn, board_id)
     row = conn.execute(
         "UPDATE polls SET status = 'closed', closed_at = ?, closed_early = ?, close_reason = ?"
         " WHERE id = ? AND status = 'open' RETURNING id",

@@ -73,6 +73,12 @@ def due_ids(conn: sqlite3.Connection, now: datetime) -> list[int]:
     return [r[0] for r in rows]
 
 
+def kind_of(conn: sqlite3.Connection, schedule_id: int) -> str | None:
+    """The kind of a schedule row, or None when there is no such row."""
+    row = conn.execute("SELECT kind FROM schedules WHERE id = ?", (schedule_id,)).fetchone()
+    return None if row is None else str(row["kind"])
+
+
 def claim(conn: sqlite3.Connection, schedule_id: int, now: datetime) -> Schedule | None:
     """Mark a due row done in the caller's transaction; None if it was not (or no longer) due."""
     row = conn.execute(

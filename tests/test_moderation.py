@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 
+from bot.app import build_application
+from bot.clock import FakeClock
 from bot.config import Settings
+from bot.features import Feature, Registry, discover
 from bot.i18n import N_
 from bot.moderation import Moderatable, hidden_text
-from bot.simulator import Simulator
-from handlers.moderation import KINDS_KEY
+from bot.simulator import Simulator, running
+from bot.transport.fake_api import FakeBotAPI
+from bot.transport.offline import OfflineTransport
 from storage import moderation
 from tests.conftest import BOARD_ID
 
@@ -28,15 +35,36 @@ def find_note(conn: sqlite3.Connection, reference: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Settings) -> None:
+@asynccontextmanager
+async def bot_with(
+    features: tuple[Feature, ...], settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> AsyncIterator[Simulator]:
+    application = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=Registry(features)
+    )
+    async with running(application):
+        yield Simulator(application, api)
+
+
+NOTES = Feature(
+    "notes", 99, moderatable=(Moderatable("progress_note", N_("Progress note"), find_note),)
+)
+
+
+async def test_the_board_hides_a_note_with_a_reason(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
     conn = sqlite3.connect(settings.database)
     conn.execute("CREATE TABLE t_notes (id INTEGER PRIMARY KEY, text TEXT)")
     conn.execute("INSERT INTO t_notes VALUES (7, 'Jalan RT 3 sudah diaspal')")
     conn.commit()
     conn.close()
-    bot.application.bot_data[KINDS_KEY] = (
-        Moderatable("progress_note", N_("Progress note"), find_note),
-    )
+    features = (*(replace(f, moderatable=()) for f in discover().features), NOTES)
+    async with bot_with(features, settings, api, clock) as bot:
+        await hide_a_note(bot, settings)
+
+
+async def hide_a_note(bot: Simulator, settings: Settings) -> None:
 
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Sembunyikan konten publik")
@@ -61,7 +89,9 @@ async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Se
     assert "disembunyikan oleh pengurus" in hidden_text(tr, "alasan")
 
 
-async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
+async def test_residents_and_forged_kinds_are_refused(
+    bot: Simulator, settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
     await bot.send(PERSON, "/start")
     await bot.send(BOARD_ID, "/start")
     calls = await bot.press_data(PERSON, "adm:hide", 1)
@@ -72,6 +102,8 @@ async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
     offered = [b["text"] for c in calls for b in c.buttons]
     # found by discovery
     assert offered == ["Ringkasan pengaduan publik", "Usulan", "Catatan perkembangan usulan"]
-    bot.application.bot_data[KINDS_KEY] = ()  # a bot with no moderatable feature
-    calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
-    assert "Belum ada konten publik" in texts(calls)
+    await bot.application.stop()
+    features = tuple(replace(f, moderatable=()) for f in discover().features)
+    async with bot_with(features, settings, api, clock) as plain:  # no moderatable feature
+        calls = await plain.press_data(BOARD_ID, "adm:hide", 1)
+        assert "Belum ada konten publik" in texts(calls)

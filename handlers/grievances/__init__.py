@@ -238,7 +238,7 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
 
 # The board hides a public summary through the one moderation seam: /admin › Hide public
 # content, or the card's "Hide public summary" button (handlers/grievances_board.py).
-MODERATABLE = (
+_MODERATABLE = (
     Moderatable(
         actions.MODERATION_TYPE,
         N_("Public grievance summary"),
@@ -282,4 +282,5 @@ FEATURE = Feature(
             "grievances", registry.export_person, registry.erase_person, registry.merge_people
         ),
     ),
+    moderatable=_MODERATABLE,
 )

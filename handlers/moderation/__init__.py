@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot import flows, moderation, outbox
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
-from bot.context import BKMContext
+from bot.context import BKMContext, services_of
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column
@@ -33,7 +33,6 @@ from storage import moderation as rows
 from storage.flows import steps as flow_rows
 
 FLOW = "moderation_hide"
-KINDS_KEY = "moderation_kinds"
 REASON_MIN, REASON_MAX = 3, 300
 
 
@@ -43,10 +42,7 @@ class Step(IntEnum):
 
 
 def kinds(context: BKMContext) -> dict[str, Moderatable]:
-    found = context.bot_data.get(KINDS_KEY)
-    if found is None:
-        found = context.bot_data[KINDS_KEY] = moderation.discover()
-    return {kind.object_type: kind for kind in found}
+    return services_of(context.application).registry.moderatable
 
 
 @board_only

@@ -21,10 +21,7 @@ from bot.features import (
     Section,
 )
 from bot.i18n import N_, Translator
-from handlers.polls import create as polls_create
-from handlers.polls import paper as polls_paper
-from handlers.polls import results as polls_results
-from handlers.polls import vote as polls_vote
+from handlers.polls import close, create, paper, results, vote
 from rules.tally import percent
 from storage import poll_records
 from storage.db import Database
@@ -33,10 +30,11 @@ from storage.people import Role
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        *polls_create.handlers(),
-        *polls_paper.handlers(),
-        *polls_results.handlers(),
-        *polls_vote.handlers(),
+        *create.handlers(),
+        *paper.handlers(),
+        *results.handlers(),
+        *close.handlers(),
+        *vote.handlers(),
     ]
 
 
@@ -113,7 +111,7 @@ FEATURE = Feature(
     ),
     demo=(DemoSeeder(40, poll_records.seed_demo),),
     exports=(Exporter("polls", EXPORT_HEADER, poll_records.export_rows),),
-    schedules=polls_results.SCHEDULES,
+    schedules=results.SCHEDULES,
     personal_data=(
         PersonalData(
             "polls",

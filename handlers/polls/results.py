@@ -1,11 +1,11 @@
-"""Closing and results: the scheduled close (also at start when it fell due while the bot was
-down), an early close by the board with a reason, the 24-hour reminder, /hasil."""
+"""Results: the scheduled close (also at start when it fell due while the bot was down), the
+results sent to everyone invited, the 24-hour reminder, /hasil. The board's early close is
+in handlers/polls/close.py."""
 
 from __future__ import annotations
 
 import html
 import logging
-from enum import IntEnum
 from typing import Any
 
 from telegram import Update
@@ -14,12 +14,10 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
-from bot import confirm, flows, outbox
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot import outbox
+from bot.access import answer, reply, stale_button
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
 from bot.i18n import Translator
@@ -29,7 +27,6 @@ from bot.paginate import paginate
 from handlers.polls.view import (
     caption_text,
     chart,
-    offer_open_polls,
     poll_id_from,
     read_tally,
     receipt_blocks,
@@ -37,19 +34,11 @@ from handlers.polls.view import (
     shorten,
     tally_of,
 )
-from rules.validate import Invalid, text_length
 from storage import polls
-from storage.flows import steps as flow_rows
 from storage.polls import Poll
 from storage.schedules import Schedule
 
 log = logging.getLogger(__name__)
-
-CLOSE_FLOW = "poll_close"
-
-
-class Step(IntEnum):
-    REASON = 1
 
 
 # ---- results to everyone invited ------
@@ -187,100 +176,9 @@ async def show_results(update: Update, context: BKMContext) -> None:
             await reply(update, context, page)
 
 
-# ---- closing early ------
-@board_only
-@private_only("admin")
-async def choose_to_close(update: Update, context: BKMContext) -> None:
-    """adm:poll_close: the open polls, one button each."""
-    await offer_open_polls(
-        update,
-        context,
-        context.tr._("Which poll do you want to close early?"),
-        "pol:x:",
-        confirm.POLL_CLOSE,
-    )
-
-
-@board_only
-@private_only("admin")
-async def close_begin(update: Update, context: BKMContext) -> int | None:
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
-    if poll is None or not poll.is_open:
-        await answer(update, context, context.tr._("This poll is already closed."), alert=True)
-        return flows.END
-    try:  # the chooser's one-time token; the typed reason closes only the draft's poll
-        await confirm.consume(update, context, confirm.POLL_CLOSE, poll.id)
-    except confirm.Refused:
-        return None  # a step of this flow that was waiting keeps waiting
-    await answer(update, context)
-    await flows.save_step(update, context, CLOSE_FLOW, Step.REASON, {"poll_id": poll.id})
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "Closing poll {ref} early. Why? The reason is published with the results."
-        ).format(ref=poll.reference),
-    )
-    return Step.REASON
-
-
-async def close_reason(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    draft = await flows.load(context, CLOSE_FLOW)
-    if draft is None or flows.is_idle(context, draft):
-        await flows.end_flow(update, context, CLOSE_FLOW, keep=False)
-        await reply(update, context, context.tr._("That took too long. Start again from /admin."))
-        return flows.END
-    try:
-        reason = text_length(update.message.text or "", 3, 300)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    poll_id = int(draft.data["poll_id"])
-    board_id = context.person.id
-    key = flows.conversation_key_of(update)
-
-    def close_and_end(conn: Any) -> Poll | None:
-        closed = polls.close(
-            conn, poll_id, now=context.clock.now(), board_id=board_id, reason=reason
-        )
-        flow_rows.end(conn, person_id=board_id, flow=CLOSE_FLOW, conversation_key=key, keep=False)
-        return closed
-
-    closed = await context.db.write(close_and_end)
-    if closed is None:
-        await reply(update, context, context.tr._("This poll is already closed."))
-        return flows.END
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "Poll {ref} is closed. The results are being sent to everyone invited."
-        ).format(ref=closed.reference),
-    )
-    await announce(context.application, closed.id)
-    return flows.END
-
-
-async def close_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, CLOSE_FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. The poll stays open."))
-    return flows.END
-
-
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler(["hasil", "results"], list_results),
         CallbackQueryHandler(list_results, pattern=r"^menu:results$"),
         CallbackQueryHandler(show_results, pattern=r"^pol:r:"),
-        CallbackQueryHandler(choose_to_close, pattern=r"^adm:poll_close$"),
-        BoardConversation(
-            name=CLOSE_FLOW,
-            persistent=True,
-            entry_points=[CallbackQueryHandler(close_begin, pattern=r"^pol:x:")],
-            states={Step.REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, close_reason)]},
-            fallbacks=[CommandHandler(["batal", "cancel"], close_cancel)],
-            allow_reentry=True,
-        ),
     ]

@@ -158,7 +158,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 # Hidden through /admin › Hide public content or the detail view's buttons (one mechanism).
 # A progress note's number is the one shown before it in the proposal's detail view.
-MODERATABLE = (
+_MODERATABLE = (
     Moderatable(
         proposals.PROPOSAL_TYPE,
         N_("Proposal"),
@@ -207,4 +207,5 @@ FEATURE = Feature(
             proposal_records.merge_people,
         ),
     ),
+    moderatable=_MODERATABLE,
 )
