@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.i18n import N_
 from bot.moderation import Moderatable, hidden_text
 from bot.simulator import Simulator
-from handlers.moderation import KINDS_KEY
+from handlers.moderation import Memory
 from storage import moderation
 from tests.conftest import BOARD_ID
 
@@ -34,7 +34,7 @@ async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Se
     conn.execute("INSERT INTO t_notes VALUES (7, 'Jalan RT 3 sudah diaspal')")
     conn.commit()
     conn.close()
-    bot.application.bot_data[KINDS_KEY] = (
+    bot.application.services.memory(Memory).kinds = (
         Moderatable("progress_note", N_("Progress note"), find_note),
     )
 
@@ -57,7 +57,7 @@ async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Se
     ).fetchall()
     conn.close()
     assert (action, object_type, object_id) == ("moderation.hidden", "progress_note", "7")
-    tr = bot.application.bot_data["services"].tr("id")
+    tr = bot.application.services.tr("id")
     assert "disembunyikan oleh pengurus" in hidden_text(tr, "alasan")
 
 
@@ -72,6 +72,6 @@ async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
     offered = [b["text"] for c in calls for b in c.buttons]
     # found by discovery
     assert offered == ["Ringkasan pengaduan publik", "Usulan", "Catatan perkembangan usulan"]
-    bot.application.bot_data[KINDS_KEY] = ()  # a bot with no moderatable feature
+    bot.application.services.memory(Memory).kinds = ()  # a bot with no moderatable feature
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
     assert "Belum ada konten publik" in texts(calls)

@@ -116,7 +116,7 @@ async def test_schedules_due_while_down_run_at_start_exactly_once(
         settings, transport=OfflineTransport(api), clock=clock, registry=registry
     )
     async with running(first):
-        db = first.bot_data["services"].db
+        db = first.services.db
         await db.write(
             schedules.put,
             kind="test.close",
@@ -161,7 +161,7 @@ async def test_a_job_waits_the_schedules_delay_on_the_apps_clock_whatever_the_ma
     clock = MachineAlignedClock(start)
     app = build_application(settings, transport=OfflineTransport(api), clock=clock)
     async with running(app):
-        db = app.bot_data["services"].db
+        db = app.services.db
         row = await db.write(
             schedules.put, kind="test.close", object_id="x", due_at=start + timedelta(hours=2)
         )

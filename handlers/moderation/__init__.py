@@ -8,6 +8,7 @@ is checked, stored (storage/moderation.py) and audited alike, from either place.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -33,7 +34,6 @@ from storage import moderation as rows
 from storage.flows import steps as flow_rows
 
 FLOW = "moderation_hide"
-KINDS_KEY = "moderation_kinds"
 REASON_MIN, REASON_MAX = 3, 300
 
 
@@ -42,11 +42,18 @@ class Step(IntEnum):
     REASON = 2
 
 
+@dataclass
+class Memory:
+    """What this feature keeps in memory (Services.memory)."""
+
+    kinds: tuple[Moderatable, ...] | None = None  # found on first use (bot.moderation)
+
+
 def kinds(context: BKMContext) -> dict[str, Moderatable]:
-    found = context.bot_data.get(KINDS_KEY)
-    if found is None:
-        found = context.bot_data[KINDS_KEY] = moderation.discover()
-    return {kind.object_type: kind for kind in found}
+    memory = context.services.memory(Memory)
+    if memory.kinds is None:
+        memory.kinds = moderation.discover()
+    return {kind.object_type: kind for kind in memory.kinds}
 
 
 @board_only
