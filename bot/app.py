@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -29,12 +30,13 @@ from handlers import start as core
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]  # what PTB's hooks are typed with
 
 OFFLINE_TOKEN = "123456789:OFFLINE-bkm-bot-no-network"
 MAX_CONCURRENT_UPDATES = 256
 
 
-async def _post_init(application: BKMApplication) -> None:
+async def _post_init(application: AnyApplication) -> None:
     services = services_of(application)
     await services.ready()
     try:
@@ -53,18 +55,18 @@ async def _post_init(application: BKMApplication) -> None:
         log.info("ran %d schedule(s) that fell due while the bot was down", ran)
 
 
-async def _stop_features(application: BKMApplication) -> None:
+async def _stop_features(application: AnyApplication) -> None:
     """The features' on_stop, in reverse feature order (the delivery engine among them)."""
     for feature in reversed(services_of(application).registry.features):
         if feature.on_stop is not None:
             await feature.on_stop(application)
 
 
-async def _post_stop(application: BKMApplication) -> None:
+async def _post_stop(application: AnyApplication) -> None:
     await _stop_features(application)
 
 
-async def _post_shutdown(application: BKMApplication) -> None:
+async def _post_shutdown(application: AnyApplication) -> None:
     await _stop_features(application)  # again: a shutdown may come without a stop
     await services_of(application).db.close()
 
