@@ -18,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ConversationHandler
 
-from bot.context import BKMContext
+from bot.context import BKMContext, services_of
 from storage import people
 from storage.audit import NotBoard
 from storage.flows import drafts
@@ -28,15 +28,14 @@ R = TypeVar("R")
 Callback = Callable[[Update, BKMContext], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
-# Presses answered while their update is being processed (callback query ids), in bot_data:
+# Presses answered while their update is being processed (callback query ids), in Services:
 # the error handler gets a context of its own, and the update processor answers, when an
 # update's processing ends, a press nobody answered (`answer_leftover`), then forgets it.
-ANSWERED_KEY = "answered_queries"
 ANSWERED_REMEMBERED = 10_000
 
 
-def _answered(bot_data: dict[Any, Any]) -> set[str]:
-    answered: set[str] = bot_data.setdefault(ANSWERED_KEY, set())
+def _answered(application: Application[Any, Any, Any, Any, Any, Any]) -> set[str]:
+    answered = services_of(application).answered_queries
     if len(answered) > ANSWERED_REMEMBERED:  # only updates processed outside the processor
         answered.clear()
     return answered
@@ -49,7 +48,7 @@ async def answer(
     query = update.callback_query
     if query is None or context.answered:
         return
-    answered = _answered(context.bot_data)
+    answered = _answered(context.application)
     if query.id in answered:  # answered by a handler before the error handler ran
         return
     context.answered = True
@@ -81,7 +80,7 @@ async def answer_leftover(
     if not isinstance(update, Update) or update.callback_query is None:
         return
     query = update.callback_query
-    answered = _answered(application.bot_data)
+    answered = _answered(application)
     if query.id in answered:
         answered.discard(query.id)
         return
@@ -99,7 +98,7 @@ async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -
     await context.bot.send_message(chat.id, text, **kwargs)
     if context.asking is not None and update.effective_user is not None:
         # the update saved a step of a flow: what it says last is that step's question
-        questions = context.bot_data.setdefault(QUESTIONS_KEY, {})
+        questions = context.services.flow_questions
         key = (context.asking, chat.id, update.effective_user.id)
         questions.pop(key, None)
         questions[key] = (text, kwargs)
@@ -109,7 +108,6 @@ async def reply(update: Update, context: BKMContext, text: str, **kwargs: Any) -
 
 # The question each flow last asked a person in a chat, kept in memory (not across a
 # restart), so a message the step cannot use is answered with the step's question again.
-QUESTIONS_KEY = "flow_questions"
 QUESTIONS_REMEMBERED = 10_000
 
 
@@ -118,7 +116,7 @@ async def ask_again(update: Update, context: BKMContext, flow: str) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return False
-    found = context.bot_data.get(QUESTIONS_KEY, {}).get((flow, chat.id, user.id))
+    found = context.services.flow_questions.get((flow, chat.id, user.id))
     if found is None:
         return False
     text, kwargs = found

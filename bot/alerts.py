@@ -52,7 +52,7 @@ async def alert(application: AnyApplication, kind: str, render: Render) -> bool:
 def _burst(application: AnyApplication, key: str) -> bool:
     services = services_of(application)
     now = services.clock.now()
-    times: deque[datetime] = application.bot_data.setdefault(key, deque())
+    times = services.bursts.setdefault(key, deque())
     times.append(now)
     while times and times[0] <= now - WINDOW:
         times.popleft()

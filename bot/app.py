@@ -20,25 +20,23 @@ from bot import delivery, menus, scheduling
 from bot.access import answer_leftover
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import SERVICES_KEY, BKMContext, services_of
+from bot.context import BKMApplication, BKMContext, services_of
 from bot.features import Registry, discover
 from bot.i18n import load_translators
 from bot.persistence import SQLitePersistence
 from bot.processor import PerPersonUpdateProcessor
 from bot.services import Services
 from handlers import start as core
-from handlers.broadcasts.report import start as delivery_start
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]  # what PTB's hooks are typed with
 
 OFFLINE_TOKEN = "123456789:OFFLINE-bkm-bot-no-network"
 MAX_CONCURRENT_UPDATES = 256
 
-BKMApplication = Application[Any, BKMContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
-
-async def _post_init(application: BKMApplication) -> None:
+async def _post_init(application: AnyApplication) -> None:
     services = services_of(application)
     await services.ready()
     try:
@@ -47,19 +45,29 @@ async def _post_init(application: BKMApplication) -> None:
         )
     except TelegramError as exc:
         log.warning("could not set the command menus: %s", exc)
-    # the delivery engine first, so what overdue schedules tell people goes out at start
-    await delivery_start(application)
+    # what the features start (the delivery engine among them) comes first, so what
+    # overdue schedules tell people goes out at start
+    for feature in services.registry.features:
+        if feature.on_start is not None:
+            await feature.on_start(application)
     ran = await scheduling.restore(application)
     if ran:
         log.info("ran %d schedule(s) that fell due while the bot was down", ran)
 
 
-async def _post_stop(application: BKMApplication) -> None:
-    await delivery.stop(application)
+async def _stop_features(application: AnyApplication) -> None:
+    """The features' on_stop, in reverse feature order (the delivery engine among them)."""
+    for feature in reversed(services_of(application).registry.features):
+        if feature.on_stop is not None:
+            await feature.on_stop(application)
 
 
-async def _post_shutdown(application: BKMApplication) -> None:
-    await delivery.stop(application)
+async def _post_stop(application: AnyApplication) -> None:
+    await _stop_features(application)
+
+
+async def _post_shutdown(application: AnyApplication) -> None:
+    await _stop_features(application)  # again: a shutdown may come without a stop
     await services_of(application).db.close()
 
 
@@ -82,6 +90,7 @@ def build_application(
     processor = PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES)
     builder = (
         Application.builder()
+        .application_class(BKMApplication, kwargs={"services": services})
         .token(settings.token or OFFLINE_TOKEN)
         .context_types(ContextTypes(context=BKMContext))
         .concurrent_updates(processor)
@@ -101,8 +110,8 @@ def build_application(
         builder = builder.base_url(settings.api_base_url)
         if settings.api_file_url:
             builder = builder.base_file_url(settings.api_file_url)
-    application: BKMApplication = builder.build()
-    application.bot_data[SERVICES_KEY] = services
+    application = builder.build()
+    assert isinstance(application, BKMApplication)
     processor.finished = functools.partial(answer_leftover, application)
 
     application.add_handler(TypeHandler(object, core.identify), group=-1)

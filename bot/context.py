@@ -13,12 +13,12 @@ from bot.services import Services
 from storage.db import Database
 from storage.people import Person
 
-SERVICES_KEY = "services"
-
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    services: Services = application.bot_data[SERVICES_KEY]
-    return services
+    """The Services of an application that bot.app.build_application built."""
+    if not isinstance(application, BKMApplication):
+        raise TypeError("an application without services: build it with build_application")
+    return application.services
 
 
 class BKMContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -51,15 +51,26 @@ class BKMContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             raise RuntimeError("no person for this update")
         return self._person
 
-    @property
-    def has_person(self) -> bool:
-        return self._person is not None
-
     @person.setter
     def person(self, value: Person) -> None:
         self._person = value
 
     @property
+    def has_person(self) -> bool:
+        return self._person is not None
+
+    @property
     def tr(self) -> Translator:
         """Texts in the person's language (the default language when there is no person)."""
         return self.services.tr(self._person.language if self._person else None)
+
+
+class BKMApplication(
+    Application[Any, BKMContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+):
+    """The Application that carries the Services (PTB's ApplicationBuilder.application_class),
+    typed, instead of under a key of bot_data."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services

@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 # PTB 22 deprecates the float RetryAfter.retry_after; opt in to the timedelta (design.md).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-ENGINE_KEY = "delivery_engine"
 ENGINE_CALL = "engine"  # rate_limit_args of the engine's calls: no retries by the limiter
 MAX_ATTEMPTS = 5
 STOP_GRACE = 5.0  # seconds a graceful stop waits for notifications that are due
@@ -607,8 +606,7 @@ def _markup(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> Any:
 
 
 def engine_of(application: AnyApplication) -> Engine | None:
-    engine = application.bot_data.get(ENGINE_KEY)
-    return engine if isinstance(engine, Engine) else None
+    return services_of(application).engine
 
 
 def wake(application: AnyApplication) -> None:
@@ -620,7 +618,7 @@ def wake(application: AnyApplication) -> None:
 async def start(application: AnyApplication, report: ReportHook | None = None) -> Engine:
     engine = Engine(application)
     engine.report_hook = report
-    application.bot_data[ENGINE_KEY] = engine
+    services_of(application).engine = engine
     await engine.start()
     return engine
 
@@ -629,7 +627,7 @@ async def stop(application: AnyApplication) -> None:
     engine = engine_of(application)
     if engine is not None:
         await engine.stop()
-        application.bot_data.pop(ENGINE_KEY, None)
+        services_of(application).engine = None
 
 
 async def wait_sent(application: AnyApplication, message_id: int, timeout: float) -> None:  # noqa: ASYNC109

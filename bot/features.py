@@ -1,7 +1,8 @@
 """The registries: each handlers/ module hands over a FEATURE, and the bot is assembled from them.
 
 A feature adds commands, handlers, /transparansi and digest sections, /admin menu items,
-`--demo` data, `bkm-bot export` kinds and scheduled actions without editing a central file:
+`--demo` data, `bkm-bot export` kinds, scheduled actions and its start-up and shutdown work
+(`on_start`, `on_stop`, run by bot.app) without editing a central file:
 `discover()` finds every handlers/ module that defines FEATURE.
 """
 
@@ -147,6 +148,11 @@ class Feature:
     personal_data: tuple[PersonalData, ...] = ()
     # public content the board may hide (/admin › Hide public content; bot.moderation)
     moderatable: tuple[Moderatable, ...] = ()
+    # Start-up and shutdown work, run by bot.app: on_start in the application's post_init
+    # (after the database is ready, in feature order, before overdue schedules run),
+    # on_stop in post_stop and again in post_shutdown (in reverse order; safe to run twice).
+    on_start: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
+    on_stop: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,10 +216,21 @@ class Registry:
 
 def combine(name: str, order: int, *parts: Feature) -> Feature:
     """One feature from the parts its package's modules declare (each module its `PART`),
-    in the order given: handlers, commands, menus and sections keep the parts' order."""
+    in the order given: handlers, commands, menus and sections keep the parts' order; the
+    parts' on_start run in that order, their on_stop in reverse."""
+    starts = [part.on_start for part in parts if part.on_start is not None]
+    stops = [part.on_stop for part in reversed(parts) if part.on_stop is not None]
 
     def handlers() -> list[BaseHandler[Any, Any, Any]]:
         return [handler for part in parts for handler in part.handlers()]
+
+    async def on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        for hook in starts:
+            await hook(application)
+
+    async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        for hook in stops:
+            await hook(application)
 
     def joined(attribute: str) -> tuple[Any, ...]:
         return tuple(item for part in parts for item in getattr(part, attribute))
@@ -232,6 +249,8 @@ def combine(name: str, order: int, *parts: Feature) -> Feature:
         schedules=joined("schedules"),
         personal_data=joined("personal_data"),
         moderatable=joined("moderatable"),
+        on_start=on_start if starts else None,
+        on_stop=on_stop if stops else None,
     )
 
 

@@ -9,15 +9,20 @@ they last saw confirmed, whether or not PTB's periodic update ran.
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage.flows import states as conversations
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+# BasePersistence's conversation types, which PTB keeps private (telegram.ext._utils.types);
+# mypy checks these methods against BasePersistence, so a change in PTB shows there.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
 
 
 def conversation_key(key: ConversationKey) -> str:

@@ -15,6 +15,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
+from storage import sqlite_adapter
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -83,8 +85,7 @@ class Database:
             raise RuntimeError("database is not open")
         # aiosqlite's own queue to its worker thread: the function runs there with the
         # sqlite3 connection, in order with every other call on this connection.
-        raw = self._conn._conn
-        return await self._conn._execute(fn, raw, *args)
+        return await sqlite_adapter.run_on_thread(self._conn, fn, *args)
 
     async def write(
         self,

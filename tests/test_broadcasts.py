@@ -77,7 +77,7 @@ async def test_a_photo_with_its_caption_goes_to_subscribers_of_a_topic(
     bot: Simulator, settings: Settings, api: FakeBotAPI, clock: FakeClock
 ) -> None:
     ids = seed(settings, api, clock, [5001, 5002])
-    db = bot.application.bot_data["services"].db
+    db = bot.application.services.db
     await db.write(subscriptions.set_topic, ids[5002], "anggaran", False, clock.now())
     await bot.send(BOARD_ID, "/siaran")
     await bot.send_photo(BOARD_ID, caption="Realisasi anggaran Oktober")
@@ -172,7 +172,7 @@ async def test_a_weekly_broadcast_fires_rearms_and_can_be_cancelled(
     await scheduling.run_due(bot.application)
     await bot.drain()
     assert sent_to(api, "Posyandu")[5001] == 1
-    db = bot.application.bot_data["services"].db
+    db = bot.application.services.db
     [planned] = await db.read(broadcasts.scheduled)
     assert planned.due_at == datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
     listing = await bot.send(BOARD_ID, "/siaran")
@@ -287,7 +287,7 @@ async def test_personal_data_export_erase_and_merge(
 ) -> None:
     ids = seed(settings, api, clock, [5001, 5002])
     await bot.send(5001, "/berhenti")
-    [item] = [p for p in bot.application.bot_data["services"].registry.personal_data
+    [item] = [p for p in bot.application.services.registry.personal_data
               if p.key == "subscriptions"]  # fmt: skip
     conn = connect_sync(settings.database)
     exported = item.export(conn, ids[5001])

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.i18n import Translator
@@ -77,7 +77,7 @@ def text(marker: str) -> outbox.Render:
 
 async def board_person(bot: Simulator) -> int:
     await bot.send(BOARD_ID, "/start")
-    person = await bot.application.bot_data["services"].db.read(people.by_telegram_id, BOARD_ID)
+    person = await bot.application.services.db.read(people.by_telegram_id, BOARD_ID)
     return int(person.id)
 
 
@@ -95,7 +95,7 @@ async def test_broadcasts_respect_subscriptions_and_notifications_ignore_them(
     await bot.send(5002, "/berhenti")
     await bot.send(5003, "/langganan")
     await bot.press(5003, "✅ Polling")  # polling off for 5003
-    db = bot.application.bot_data["services"].db
+    db = bot.application.services.db
     assert "polling" not in (await db.read(subscriptions.get, ids[5003])).topics
 
     everyone = list(ids.values())
@@ -149,7 +149,7 @@ async def test_resubscribing_and_the_daily_digest_time(
     await bot.drain()
     assert sent_to(api, "LATER") == {} and sent_to(api, "OWN") == {5001: 1}
     clock.advance(timedelta(hours=8))
-    bot.application.bot_data["delivery_engine"].wake()
+    delivery.wake(bot.application)
     await bot.drain()
     [digest] = [c for c in api.calls if c.chat_id == 5001 and "LATER" in c.text]
     assert "Siaran BKM hari ini" in digest.text and "AND-THIS" in digest.text

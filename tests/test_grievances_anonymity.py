@@ -254,5 +254,5 @@ async def test_the_anonymous_daily_counter_is_a_salted_hash_and_is_wiped(
 
 async def test_every_connection_zeroes_deleted_content(bot: Simulator, settings: Settings) -> None:
     """secure_delete is per connection (so not in a migration): the bot's own has it on."""
-    services = bot.application.bot_data["services"]
+    services = bot.application.services
     assert await services.db.read(lambda c: c.execute("PRAGMA secure_delete").fetchone()[0]) == 1

@@ -115,7 +115,7 @@ async def test_personal_data_export_erase_and_merge(bot: Simulator, settings: Se
         assert registry.export_person(conn, person_id) == []
         # erase keeps the report as a record, shown as "warga (dihapus)"
         conn.execute("BEGIN")
-        registry.erase_person(conn, other_id, bot.application.bot_data["services"].clock.now())
+        registry.erase_person(conn, other_id, bot.application.services.clock.now())
         conn.execute("COMMIT")
         assert registry.export_person(conn, other_id) == []
     finally:

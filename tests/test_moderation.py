@@ -85,7 +85,7 @@ async def hide_a_note(bot: Simulator, settings: Settings) -> None:
     ).fetchall()
     conn.close()
     assert (action, object_type, object_id) == ("moderation.hidden", "progress_note", "7")
-    tr = bot.application.bot_data["services"].tr("id")
+    tr = bot.application.services.tr("id")
     assert "disembunyikan oleh pengurus" in hidden_text(tr, "alasan")
 
 

@@ -17,7 +17,7 @@ async def paper_people(bot: Simulator) -> list[int]:
     """Three members registered in person (no Telegram), plus two with Telegram."""
     await bot.send(BOARD_ID, "/start")
     await add_people(bot, MEMBERS)
-    services = bot.application.bot_data["services"]
+    services = bot.application.services
 
     def insert(conn):  # type: ignore[no-untyped-def]
         return [

@@ -157,7 +157,7 @@ async def test_an_erased_person_is_shown_as_erased_on_records(
     from storage import people
 
     await become_member(bot)
-    services = bot.application.bot_data["services"]
+    services = bot.application.services
     tr = services.tr("id")
     conn = sqlite3.connect(settings.database)
     conn.row_factory = sqlite3.Row

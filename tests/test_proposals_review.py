@@ -387,7 +387,7 @@ async def test_a_forged_revision_of_someone_elses_proposal(
 async def test_an_erased_proposer_is_shown_as_erased(bot: Simulator, settings: Settings) -> None:
     make_members(settings.database, [PROPOSER])
     await propose(bot, show_name=True)
-    registry = bot.application.bot_data["services"].registry
+    registry = bot.application.services.registry
     [personal] = [p for p in registry.personal_data if p.key == "proposals"]
     owner = person_id(settings.database, PROPOSER)
     exported = await write(bot, personal.export, owner)
@@ -400,8 +400,8 @@ async def test_an_erased_proposer_is_shown_as_erased(bot: Simulator, settings: S
 
 
 async def test_the_digest_section(bot: Simulator, settings: Settings) -> None:
-    registry = bot.application.bot_data["services"].registry
-    services = bot.application.bot_data["services"]
+    registry = bot.application.services.registry
+    services = bot.application.services
     [section] = [s for s in registry.digest if s.key == "proposals"]
     assert await section.render(services.db, services.tr("id"), services.clock.now()) is None
     make_members(settings.database, [PROPOSER])

@@ -24,6 +24,7 @@ from bot.features import (
     Registry,
     ScheduledAction,
     Section,
+    combine,
     discover,
 )
 from bot.simulator import Simulator, running
@@ -116,7 +117,7 @@ async def test_schedules_due_while_down_run_at_start_exactly_once(
         settings, transport=OfflineTransport(api), clock=clock, registry=registry
     )
     async with running(first):
-        db = first.bot_data["services"].db
+        db = first.services.db
         await db.write(
             schedules.put,
             kind="test.close",
@@ -161,7 +162,7 @@ async def test_a_job_waits_the_schedules_delay_on_the_apps_clock_whatever_the_ma
     clock = MachineAlignedClock(start)
     app = build_application(settings, transport=OfflineTransport(api), clock=clock)
     async with running(app):
-        db = app.bot_data["services"].db
+        db = app.services.db
         row = await db.write(
             schedules.put, kind="test.close", object_id="x", due_at=start + timedelta(hours=2)
         )
@@ -245,3 +246,61 @@ def test_export_writes_csv_from_the_registry(tmp_path: Path) -> None:
     assert ["1", "2", "2"] in rows
     unknown = _cli(["export", "nothing"], tmp_path, BKM_DATABASE=str(tmp_path / "e.sqlite3"))
     assert unknown.returncode == 2 and "participation" in unknown.stderr
+
+
+async def test_features_start_before_overdue_schedules_run_and_stop_in_reverse(
+    settings: Settings, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    events: list[str] = []
+
+    def hook(event: str) -> Any:
+        async def run(application: Any) -> None:
+            assert application.services.db.is_open  # the database is ready first
+            events.append(event)
+
+        return run
+
+    def claim(conn: sqlite3.Connection, schedule: Schedule, now: Any) -> str:
+        return schedule.object_id
+
+    async def after(application: Any, object_id: str) -> None:
+        events.append(f"due {object_id}")
+
+    first = Feature("a", 70, on_start=hook("start a1"), on_stop=hook("stop a1"))
+    second = Feature(
+        "a",
+        70,
+        schedules=(ScheduledAction("test.hooks", claim, after),),
+        on_start=hook("start a2"),
+        on_stop=hook("stop a2"),
+    )
+    later = Feature("b", 80, on_start=hook("start b"), on_stop=hook("stop b"))
+    registry = Registry((*discover().features, combine("a", 70, first, second), later))
+    from bot.app import build_application
+
+    app = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=registry
+    )
+    async with running(app):
+        await app.services.db.write(
+            schedules.put, kind="test.hooks", object_id="x", due_at=clock.now()
+        )
+    events.clear()
+    app = build_application(
+        settings, transport=OfflineTransport(api), clock=clock, registry=registry
+    )
+    async with running(app):
+        assert events == ["start a1", "start a2", "start b", "due x"]
+        assert app.services.engine is not None  # the broadcasts feature started the engine
+    # on_stop at post_stop and again at post_shutdown, each time in reverse order
+    assert events[4:] == ["stop b", "stop a2", "stop a1"] * 2
+    assert app.services.engine is None
+
+
+def test_a_features_memory_is_its_own_per_application(settings: Settings) -> None:
+    from bot.app import build_application
+    from handlers.grievances.view import DailySalt
+
+    one, two = build_application(settings), build_application(settings)
+    assert one.services.memory(DailySalt) is one.services.memory(DailySalt)
+    assert one.services.memory(DailySalt) is not two.services.memory(DailySalt)

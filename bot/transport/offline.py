@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 from bot.transport.fake_api import FakeBotAPI
@@ -33,10 +31,11 @@ class OfflineTransport(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        # the timeouts are not used here: typed `object`, wider than BaseRequest's (private) type
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if "/file/bot" in url:  # a download: File.download_to_memory and friends
             content = self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[-1])

@@ -533,4 +533,5 @@ PART = Feature(
     ),
     admin_menu=(AdminItem("broadcast", N_("Broadcast to residents"), order=30),),
     schedules=(ACTION, digest.ACTION),
+    on_start=digest.ensure_schedule,  # after the engine: it may queue a month's digest
 )

@@ -90,14 +90,9 @@ async def send_report(application: AnyApplication, figures: Figures) -> None:
 
 
 async def start(application: AnyApplication) -> None:
-    """Start the engine (after schedules that fell due were run); set the digest schedule."""
+    """Start the engine (before schedules that fell due are run); /status's queue sizes."""
     await delivery.start(application, report=send_report)
-    from handlers.operations import QUEUE_SIZES_KEY
-    from handlers.transparency.digest import ensure_schedule
-
-    application.bot_data[QUEUE_SIZES_KEY] = lambda: _queue_sizes(application)
-
-    await ensure_schedule(application)
+    services_of(application).queue_sizes = lambda: _queue_sizes(application)
 
 
 QUEUE_LABELS = {

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -51,9 +52,6 @@ from storage.grievances import actions
 from storage.grievances import reports as store
 from storage.grievances.reports import Grievance
 
-SESSIONS = "grievances.sessions"
-PENDING = "grievances.pending"
-FAILURES = "grievances.cek_failures"
 SESSION_TTL = timedelta(minutes=30)
 MAX_FAILURES = 10  # wrong codes per person per hour
 FOLLOW_TEXT_MAX = 2000
@@ -66,14 +64,25 @@ class Step(IntEnum):
 
 
 # ---- who is following which report -----------------------------------------------------------
-def _memory(context: BKMContext, key: str) -> dict[Any, Any]:
-    store_: dict[Any, Any] = context.application.bot_data.setdefault(key, {})
-    return store_
+@dataclass
+class Memory:
+    """Who is following which report, in memory only (Services.memory)."""
+
+    # anonymous follow-up sessions: token -> (report id, expires)
+    sessions: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    # a person's text awaited: person id -> (report id, action, expires)
+    pending: dict[int, tuple[int, str, datetime]] = field(default_factory=dict)
+    # wrong /cek codes: person id -> when
+    failures: dict[int, list[datetime]] = field(default_factory=dict)
+
+
+def _memory(context: BKMContext) -> Memory:
+    return context.services.memory(Memory)
 
 
 def open_session(context: BKMContext, grievance_id: int) -> str:
     now = context.clock.now()
-    sessions = _memory(context, SESSIONS)
+    sessions = _memory(context).sessions
     for token, (_, expires) in list(sessions.items()):
         if expires < now:
             del sessions[token]
@@ -83,7 +92,7 @@ def open_session(context: BKMContext, grievance_id: int) -> str:
 
 
 def session(context: BKMContext, token: str) -> int | None:
-    held = _memory(context, SESSIONS).get(token)
+    held = _memory(context).sessions.get(token)
     if held is None or held[1] < context.clock.now():
         return None
     return int(held[0])
@@ -202,7 +211,7 @@ async def check(update: Update, context: BKMContext) -> None:
         )
         return
     now = context.clock.now()
-    failures = _memory(context, FAILURES)
+    failures = _memory(context).failures
     recent = [t for t in failures.get(context.person.id, []) if now - t < timedelta(hours=1)]
     failures[context.person.id] = recent
     if len(recent) >= MAX_FAILURES:
@@ -289,7 +298,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
         return END
     await answer(update, context)
     await flows.take_over(update, context, FOLLOW)  # a flow left waiting must not take the text
-    _memory(context, PENDING)[context.person.id] = (
+    _memory(context).pending[context.person.id] = (
         grievance.id,
         action,
         context.clock.now() + SESSION_TTL,
@@ -300,10 +309,10 @@ async def begin_text(update: Update, context: BKMContext) -> int:
 
 async def follow_text(update: Update, context: BKMContext) -> int | None:
     assert update.message is not None
-    pending = _memory(context, PENDING).get(context.person.id)
+    pending = _memory(context).pending.get(context.person.id)
     tr = context.tr
     if pending is None or pending[2] < context.clock.now():
-        _memory(context, PENDING).pop(context.person.id, None)
+        _memory(context).pending.pop(context.person.id, None)
         await reply(update, context, tr._("That took too long; please press the button again."))
         return END
     grievance_id, action, _expires = pending
@@ -352,10 +361,10 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
         )
         return None
     except (Refused, store.NotFound) as exc:
-        _memory(context, PENDING).pop(context.person.id, None)
+        _memory(context).pending.pop(context.person.id, None)
         await reply(update, context, refusal(tr, getattr(exc, "code", "")))
         return END
-    _memory(context, PENDING).pop(context.person.id, None)
+    _memory(context).pending.pop(context.person.id, None)
     arm_all(context.application, changed.schedules)
     grievance = changed.after
     if action == "add":
@@ -399,7 +408,7 @@ def refusal(tr: Translator, code: str) -> str:
 
 
 async def follow_cancel(update: Update, context: BKMContext) -> int:
-    _memory(context, PENDING).pop(context.person.id, None)
+    _memory(context).pending.pop(context.person.id, None)
     await reply(update, context, context.tr._("Cancelled. Nothing was sent."))
     return END
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import html
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +62,6 @@ EVIDENCE_LABELS = {
     "document": N_("document"),
 }
 
-SALT_KEY = "grievances.daily_salt"
 LINE_BUDGET = 3000  # escaped characters per line, so a page break never falls inside a line
 
 
@@ -136,6 +136,14 @@ def arm_all(application: AnyApplication, rows: list[Schedule]) -> None:
 
 
 # ---- the anonymous daily counter -------------------------------------------------------------
+@dataclass
+class DailySalt:
+    """The salt of the anonymous daily counter, in memory only (Services.memory)."""
+
+    day: str | None = None  # the local date it is for
+    salt: bytes = b""
+
+
 def chat_hash(context: BKMContext, chat_id: int) -> tuple[str, bytes]:
     """Today's local date and a salted hash of the chat.
 
@@ -143,11 +151,10 @@ def chat_hash(context: BKMContext, chat_id: int) -> tuple[str, bytes]:
     cannot be matched against anyone's chat id from the database file alone. (A restart
     starts a fresh count for the day: a small allowance, documented.)"""
     today = workdays.local_date(context.clock.now(), context.settings.timezone).isoformat()
-    held = context.application.bot_data.get(SALT_KEY)
-    if held is None or held[0] != today:
-        held = (today, secrets.token_bytes(32))
-        context.application.bot_data[SALT_KEY] = held
-    digest = hmac.new(held[1], str(chat_id).encode(), hashlib.sha256).digest()
+    salt = context.services.memory(DailySalt)
+    if salt.day != today:
+        salt.day, salt.salt = today, secrets.token_bytes(32)
+    digest = hmac.new(salt.salt, str(chat_id).encode(), hashlib.sha256).digest()
     return today, digest
 
 

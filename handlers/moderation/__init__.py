@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot import flows, moderation, outbox
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
-from bot.context import BKMContext, services_of
+from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column
@@ -42,7 +42,7 @@ class Step(IntEnum):
 
 
 def kinds(context: BKMContext) -> dict[str, Moderatable]:
-    return services_of(context.application).registry.moderatable
+    return context.services.registry.moderatable
 
 
 @board_only

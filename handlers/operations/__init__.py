@@ -208,13 +208,10 @@ async def status(update: Update, context: BKMContext) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-QUEUE_SIZES_KEY = "ops:queue_sizes"
-
-
 async def queue_sizes(application: AnyApplication) -> dict[str, int]:
-    """Queue sizes for /status: the delivery engine registers a callable under
-    bot_data[QUEUE_SIZES_KEY] returning (or awaiting to) {N_() label: size}."""
-    provider = application.bot_data.get(QUEUE_SIZES_KEY)
+    """Queue sizes for /status: the delivery engine's feature sets Services.queue_sizes,
+    a callable returning (or awaiting to) {N_() label: size}."""
+    provider = services_of(application).queue_sizes
     if provider is None:
         return {}
     found = provider()

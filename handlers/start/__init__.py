@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update, User
@@ -45,12 +46,21 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 MAX_TEXT = 4096  # Telegram's own limit for a message; longer text is refused politely
 
 
+@dataclass
+class Memory:
+    """What this feature keeps in memory (Services.memory)."""
+
+    flood_gate: FloodGate | None = None  # made on first use, from BKM_FLOOD_LIMIT
+    # by Telegram id: (display name, client language, UTC day) when last recorded as seen
+    recently_seen: dict[int, tuple[str | None, str | None, str]] = field(default_factory=dict)
+
+
 def _flood_gate(context: BKMContext) -> FloodGate:
-    gate = context.bot_data.get("flood_gate")
-    if gate is None:
+    memory = context.services.memory(Memory)
+    if memory.flood_gate is None:
         limit, seconds = context.settings.flood_limit
-        gate = context.bot_data["flood_gate"] = FloodGate(limit, seconds)
-    return gate
+        memory.flood_gate = FloodGate(limit, seconds)
+    return memory.flood_gate
 
 
 async def _refuse(update: Update, context: BKMContext, language: str, text: str) -> None:
@@ -120,9 +130,7 @@ async def _seen(user: User, context: BKMContext) -> people.Person:
     display_name = (user.first_name or "")[:64] or None
     now = context.clock.now()
     today = day_iso(now)
-    recent: dict[int, tuple[str | None, str | None, str]] = context.bot_data.setdefault(
-        "recently_seen", {}
-    )
+    recent = context.services.memory(Memory).recently_seen
     remembered = recent.get(user.id)
     if remembered is not None and remembered == (display_name, user.language_code, today):
         person, unreachable = await context.db.read(people.by_telegram_id_marked, user.id)
