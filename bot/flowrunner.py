@@ -64,6 +64,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -326,11 +327,13 @@ class Flow(Generic[S]):
             fallbacks.append(CommandHandler(list(self.cancel.commands), self._cancel))
             if self.cancel.pattern is not None:
                 fallbacks.append(CallbackQueryHandler(self._cancel, pattern=self.cancel.pattern))
-        fallbacks += self.fallbacks
+        fallbacks += [copy.copy(handler) for handler in self.fallbacks]
         options: dict[str, Any] = {
             "name": self.name,
             "persistent": True,
-            "entry_points": self.entry,
+            # copies: a board flow wraps each handler's callback with its role check, once
+            # per Application built (tests build many)
+            "entry_points": [copy.copy(handler) for handler in self.entry],
             "states": states,
             "fallbacks": fallbacks,
             "allow_reentry": True,
