@@ -83,10 +83,10 @@ from telegram.ext import (
 from telegram.ext.filters import BaseFilter
 
 from bot import flows
-from bot.access import BoardConversation, StepTest, answer, reply
+from bot.access import BoardConversation, StepTest, answer, reply, stale_button
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
-from bot.validate import Invalid
+from rules.validate import Invalid
 
 S = TypeVar("S", bound=IntEnum)
 
@@ -353,7 +353,7 @@ class Flow(Generic[S]):
                 if value is None or (
                     accepted.choices is not None and value not in accepted.choices
                 ):
-                    await stale(update, context)
+                    await stale_button(update, context)
                     return None
             else:
                 sent = update.message
@@ -427,7 +427,7 @@ def edit(
     async def take(turn: Turn[Any]) -> IntEnum | None:
         step = fields.get(turn.value)
         if step is None:
-            await stale(turn.update, turn.context)
+            await stale_button(turn.update, turn.context)
             return None
         if step != turn.flow.summary:
             turn.data[EDITING] = True
@@ -436,9 +436,3 @@ def edit(
         return step
 
     return take
-
-
-async def stale(update: Update, context: BKMContext) -> None:
-    """A button from an old message, or forged callback data: say so, do nothing."""
-    if update.callback_query is not None:
-        await answer(update, context, context.tr._("This button is no longer valid."), alert=True)

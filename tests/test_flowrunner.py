@@ -45,7 +45,7 @@ from bot.keyboards import keyboard
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from bot.transport.offline import OfflineTransport
-from bot.validate import Invalid
+from rules.validate import Invalid
 from tests.conftest import BOARD_ID
 
 RESIDENT = 301
