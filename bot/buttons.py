@@ -33,7 +33,7 @@ import enum
 import re
 import types
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar, Literal, Self, TypeVar, Union
 
 from telegram import Update
@@ -48,7 +48,9 @@ _INT = re.compile(r"^[0-9]{1,18}$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)*$")
 
 RT = TypeVar("RT")
-Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, RT]]
+# What a button's callback is: PTB wants a coroutine function; the project's access
+# decorators (board_only, private_only, …) return callables typed as returning Awaitable.
+Callback = Callable[[Update, BKMContext], Awaitable[RT]]
 
 
 class ButtonError(ValueError):
@@ -286,7 +288,8 @@ def on(
 ) -> CallbackQueryHandler[BKMContext, RT]:
     """The handler for exactly this kind's data (its prefix or a legacy one, fields that
     decode); anything else is left to other kinds and, at last, to the stale-button answer."""
-    return CallbackQueryHandler(callback, pattern=kind.matches, block=block)
+    coroutine = typing.cast(Callable[[Update, BKMContext], Coroutine[Any, Any, RT]], callback)
+    return CallbackQueryHandler(coroutine, pattern=kind.matches, block=block)
 
 
 def kind_of(data: object) -> Kind | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ import pytest
 from bot import buttons
 from bot.buttons import Button, ButtonError, Static, kind_of
 from bot.config import Settings
-from bot.simulator import running
+from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
 
 TOKEN = "AbCdEfGhIj-_"  # the shape of a confirm token: 12 URL-safe characters
@@ -81,7 +82,7 @@ FORGED = [
 ]  # fmt: skip
 
 # Buttons not yet declared as kinds (shrinks feature by feature).
-NOT_YET = ("menu:", "adm:", "lang:", "mem:", "mbr:", "reg:", "pdp:", "mod:", "sub:", "bud:",
+NOT_YET = ("menu:", "adm:", "lang:", "pdp:", "mod:", "sub:", "bud:",
            "pol:", "grv:", "usl:", "sb:", "dlv:")  # fmt: skip
 
 
@@ -241,3 +242,28 @@ async def test_every_old_press_is_answered_once_and_never_fails(
             assert len(_answers(calls)) == 1, data
             assert not any("Maaf, terjadi kesalahan" in c.text for c in calls), data
             assert not [r for r in caplog.records if r.levelno >= logging.ERROR], data
+
+
+# ---- the action still happens -----------------------------------------------------------------
+async def test_an_approval_button_made_before_the_renovation_still_approves(
+    bot: Simulator, settings: Settings
+) -> None:
+    applicant = 201
+    await bot.send(BOARD_ID, "/start")
+    await bot.send(applicant, "/daftar")
+    await bot.send(applicant, "Siti Aminah")
+    await bot.send(applicant, "RT 3 RW 5")
+    await bot.press(applicant, "Perempuan")
+    await bot.press(applicant, "Kirim")
+    [(application,)] = _rows(settings, "SELECT id FROM membership_applications")
+    calls = await bot.press_data(BOARD_ID, f"mem:ok:{application}", message_id=1)
+    assert [c for c in calls if c.method == "sendMessage" and c.chat_id == applicant]
+    assert _rows(settings, "SELECT status FROM membership_applications") == [("approved",)]
+
+
+def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(settings.database)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()

@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -29,6 +28,7 @@ from bot.access import (
     reply,
     stale_button,
 )
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import (
     AdminItem,
@@ -42,6 +42,7 @@ from bot.features import (
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
+from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import Invalid, person_name, text_length
 from storage import membership, people
@@ -85,7 +86,7 @@ async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, A
             update, context, tr._("Which RT and RW do you live in?") + "\n" + rtrw_example(tr)
         )
     elif step is Step.GENDER:
-        options = [(tr._(label), f"reg:g:{code}") for code, label in GENDER_LABELS.items()]
+        options = [(tr._(label), btn.Gender(code).data) for code, label in GENDER_LABELS.items()]
         await reply(
             update,
             context,
@@ -102,8 +103,8 @@ async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, A
             summary(tr, data),
             reply_markup=keyboard(
                 [
-                    [(tr._("Submit"), "reg:send")],
-                    [(tr._("Change"), "reg:restart"), (tr._("Cancel"), "reg:cancel")],
+                    [(tr._("Submit"), btn.SEND.data)],
+                    [(tr._("Change"), btn.RESTART.data), (tr._("Cancel"), btn.CANCEL.data)],
                 ]
             ),
         )
@@ -144,9 +145,8 @@ async def take_rtrw(update: Update, context: BKMContext, data: dict[str, Any]) -
 
 
 def gender_from(update: Update) -> str | None:
-    query = update.callback_query
-    code = (query.data or "").removeprefix("reg:g:") if query else ""
-    return code if code in GENDER_LABELS else None
+    press = btn.Gender.of(update)
+    return press.code if press is not None and press.code in GENDER_LABELS else None
 
 
 # ---- /daftar ----------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ async def apply_begin(update: Update, context: BKMContext) -> int:
             context,
             tr._("You have an unfinished application. Continue where you stopped?"),
             reply_markup=keyboard(
-                [[(tr._("Continue"), "reg:resume"), (tr._("Start over"), "reg:restart")]]
+                [[(tr._("Continue"), btn.RESUME.data), (tr._("Start over"), btn.RESTART.data)]]
             ),
         )
         return flows.END
@@ -333,10 +333,10 @@ async def list_pending(update: Update, context: BKMContext) -> None:
             reply_markup=keyboard(
                 [
                     [
-                        (tr._("Approve"), f"mem:ok:{application.id}"),
+                        (tr._("Approve"), btn.Approve(application.id).data),
                         (
                             tr._("Reject"),
-                            confirm.data(f"mem:no:{application.id}", rejects[str(application.id)]),
+                            btn.Reject(application.id, rejects[str(application.id)]).data,
                         ),
                     ]
                 ]
@@ -344,22 +344,13 @@ async def list_pending(update: Update, context: BKMContext) -> None:
         )
 
 
-def _application_id(update: Update, position: int = -1) -> int | None:
-    data = update.callback_query.data if update.callback_query else None
-    parts = (data or "").split(":")
-    tail = parts[position] if -len(parts) <= position < len(parts) else ""
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
-
-
 @board_only
 @private_only("admin")
 async def approve(update: Update, context: BKMContext) -> None:
     query = update.callback_query
     assert query is not None
-    application_id = _application_id(update)
+    application_id = btn.Approve.pressed(update).application
     try:
-        if application_id is None:
-            raise membership.NotPending
         _, applicant = await context.db.write(
             membership.decide,
             application_id=application_id,
@@ -384,7 +375,7 @@ async def approve(update: Update, context: BKMContext) -> None:
 async def reject_begin(update: Update, context: BKMContext) -> int | None:
     query = update.callback_query
     assert query is not None
-    application_id = _application_id(update, 2)
+    application_id = btn.Reject.pressed(update).application
     application = await context.db.read(membership.get, application_id) if application_id else None
     if application is None or application.status != "pending":
         await answer(
@@ -540,33 +531,33 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         entry_points=[
             CommandHandler(["daftar", "register"], apply_begin),
             CommandHandler("start", apply_begin, filters=filters.Regex(r"^/start daftar$")),
-            CallbackQueryHandler(apply_begin, pattern=r"^menu:register$"),
-            CallbackQueryHandler(apply_resume, pattern=r"^reg:resume$"),
-            CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
+            on(btn.REGISTER, apply_begin),
+            on(btn.RESUME, apply_resume),
+            on(btn.RESTART, apply_restart),
         ],
         states={
             Step.NAME: [MessageHandler(TEXT, apply_name)],
             Step.RTRW: [MessageHandler(TEXT, apply_rtrw)],
             Step.GENDER: [
-                CallbackQueryHandler(apply_gender, pattern=r"^reg:g:"),
+                on(btn.Gender, apply_gender),
                 MessageHandler(TEXT, remind_buttons),
             ],
             Step.CONFIRM: [
-                CallbackQueryHandler(apply_submit, pattern=r"^reg:send$"),
-                CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
+                on(btn.SEND, apply_submit),
+                on(btn.RESTART, apply_restart),
                 MessageHandler(TEXT, remind_buttons),
             ],
         },
         fallbacks=[
             CommandHandler(CANCEL, apply_cancel),
-            CallbackQueryHandler(apply_cancel, pattern=r"^reg:cancel$"),
+            on(btn.CANCEL, apply_cancel),
         ],
         allow_reentry=True,
     )
     reject = BoardConversation(
         name=REJECT,
         persistent=True,
-        entry_points=[CallbackQueryHandler(reject_begin, pattern=r"^mem:no:")],
+        entry_points=[on(btn.Reject, reject_begin)],
         states={Step.REASON: [MessageHandler(TEXT, reject_reason)]},
         fallbacks=[CommandHandler(CANCEL, reject_cancel)],
         allow_reentry=True,
@@ -574,11 +565,11 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     in_person = BoardConversation(
         name=IN_PERSON,
         persistent=True,
-        entry_points=[CallbackQueryHandler(in_person_begin, pattern=r"^adm:register_person$")],
+        entry_points=[on(btn.REGISTER_PERSON, in_person_begin)],
         states={
             Step.NAME: [MessageHandler(TEXT, in_person_name)],
             Step.RTRW: [MessageHandler(TEXT, in_person_rtrw)],
-            Step.GENDER: [CallbackQueryHandler(in_person_gender, pattern=r"^reg:g:")],
+            Step.GENDER: [on(btn.Gender, in_person_gender)],
         },
         fallbacks=[CommandHandler(CANCEL, in_person_cancel)],
         allow_reentry=True,
@@ -587,8 +578,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         apply,
         reject,
         in_person,
-        CallbackQueryHandler(list_pending, pattern=r"^adm:members$"),
-        CallbackQueryHandler(approve, pattern=r"^mem:ok:"),
+        on(btn.PENDING, list_pending),
+        on(btn.Approve, approve),
     ]
 
 
