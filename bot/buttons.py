@@ -189,7 +189,14 @@ class Button:
         return cls._fields
 
     def __post_init__(self) -> None:
+        if not self.valid():
+            raise ButtonError(f"{self!r} holds a value its buttons never carry")
         _check(self.data)  # at build time, not when Telegram refuses the message
+
+    def valid(self) -> bool:
+        """Whether the values are ones this kind's buttons carry (a kind narrows it: a topic
+        among the topics); data that decodes to an invalid value is stale."""
+        return True
 
     @property
     def data(self) -> str:
