@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import buttons
 from bot.access import board_only, private_only, reply
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.i18n import N_
@@ -33,7 +35,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("admin", admin_menu),
         CommandHandler("start", admin_menu, filters=filters.Regex(r"^/start admin$")),
-        CallbackQueryHandler(admin_menu, pattern=r"^menu:admin$"),
+        on(buttons.menu("admin"), admin_menu),
     ]
 
 

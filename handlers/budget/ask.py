@@ -17,7 +17,6 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -26,11 +25,13 @@ from telegram.ext import filters as ptb_filters
 
 from bot import flows
 from bot.access import answer, reply, stale_button
+from bot.buttons import ButtonError, on
 from bot.context import BKMContext
 from bot.features import Command, DemoSeeder, Exporter, Feature, MenuItem, Section
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.paginate import paginate
+from handlers.budget import buttons as btn
 from handlers.budget import view as text
 from handlers.budget.charts import chart_pressed, digest_chart, transparency_section
 from handlers.start import stray_message
@@ -110,20 +111,31 @@ def _in_group(update: Update) -> bool:
     return chat is not None and chat.type != ChatType.PRIVATE
 
 
+def query_data(filters: Filters, page: int) -> str | None:
+    """The button data of a page of a budget question, or None when it cannot fit."""
+    try:
+        return btn.Query(page, text.pack_filters(filters)).data
+    except ButtonError:
+        return None
+
+
 def menu_markup(tr: Translator, year: int, years: list[int], loans: bool) -> InlineKeyboardMarkup:
     rows: list[list[tuple[str, str]]] = [
-        [(tr._("Per RW"), f"bud:rw:{year}"), (tr._("Per program"), f"bud:pg:{year}:0")],
         [
-            (tr._("Chart per field"), f"bud:ch:f:{year}"),
-            (tr._("Chart per RW"), f"bud:ch:r:{year}"),
+            (tr._("Per RW"), btn.PerRw(year).data),
+            (tr._("Per program"), btn.Programs(year, 0).data),
         ],
-        [(tr._("Search"), "bud:ask")],
+        [
+            (tr._("Chart per field"), btn.Chart("f", year).data),
+            (tr._("Chart per RW"), btn.Chart("r", year).data),
+        ],
+        [(tr._("Search"), btn.ASK.data)],
     ]
     if loans:
-        rows.append([(tr._("Revolving loans"), f"bud:ln:{year}")])
+        rows.append([(tr._("Revolving loans"), btn.Loans(year).data)])
     others = [y for y in years if y != year][:3]
     if others:
-        rows.append([(str(y), f"bud:y:{y}") for y in others])
+        rows.append([(str(y), btn.Year(y).data) for y in others])
     return keyboard(rows)
 
 
@@ -196,14 +208,14 @@ async def results_message(
     body = paginate(blocks)[0]  # PAGE_LINES short blocks always fit one message
     rows: list[list[tuple[str, str]]] = []
     details = [
-        (tr._("Details {number}").format(number=i), f"bud:l:{line.id}")
+        (tr._("Details {number}").format(number=i), btn.LineDetails(line.id).data)
         for i, line in enumerate(lines, start=page * PAGE_LINES + 1)
     ]
     rows.extend(details[i : i + 4] for i in range(0, len(details), 4))
     navigation = []
-    if page > 0 and (data := text.encode_filters(filters, page - 1)):
+    if page > 0 and (data := query_data(filters, page - 1)):
         navigation.append((tr._("◀ Previous"), data))
-    if page + 1 < pages and (data := text.encode_filters(filters, page + 1)):
+    if page + 1 < pages and (data := query_data(filters, page + 1)):
         navigation.append((tr._("Next ▶"), data))
     if navigation:
         rows.append(navigation)
@@ -234,7 +246,7 @@ async def nothing_matched(update: Update, context: BKMContext, filters: Filters)
         )
         for name in near:
             words = tuple(w for w in name.casefold().split() if len(w) > 1)[:3]
-            data = text.encode_filters(Filters(year=filters.year, keywords=words), 0)
+            data = query_data(Filters(year=filters.year, keywords=words), 0)
             if data:
                 buttons.append([(name[:60], data)])
     elif filters.rw is not None or filters.field is not None or filters.source is not None:
@@ -325,10 +337,7 @@ async def ask_cancel(update: Update, context: BKMContext) -> int:
 
 
 async def year_pressed(update: Update, context: BKMContext) -> None:
-    year = text.year_from(update.callback_query.data if update.callback_query else None)
-    if year is None:
-        await stale_button(update, context)
-        return
+    year = btn.Year.pressed(update).year
     await answer(update, context)
     await show_summary(update, context, year)
 
@@ -337,11 +346,9 @@ async def page_pressed(update: Update, context: BKMContext) -> None:
     """◀ / ▶ on a list of lines: the same question, another page, in the same message."""
     query = update.callback_query
     assert query is not None
-    decoded = text.decode_filters(query.data or "")
-    if decoded is None:
-        await stale_button(update, context)
-        return
-    filters, page = decoded
+    press = btn.Query.pressed(update)
+    filters, page = text.unpack_filters(press.filters), press.page
+    assert filters is not None  # the kind decodes only packed filters
     shown = await results_message(context, filters, page, year_given=True)
     if shown is None:
         await stale_button(update, context)  # the budget changed under the page
@@ -355,9 +362,9 @@ async def page_pressed(update: Update, context: BKMContext) -> None:
 
 
 async def rw_pressed(update: Update, context: BKMContext) -> None:
-    year = text.year_from(update.callback_query.data if update.callback_query else None)
-    rows = await context.db.read(budget.by_rw, year) if year else []
-    if not rows or year is None:
+    year = btn.PerRw.pressed(update).year
+    rows = await context.db.read(budget.by_rw, year)
+    if not rows:
         await stale_button(update, context)
         return
     await answer(update, context)
@@ -369,12 +376,11 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
     """Per program, a page at a time (◀ ▶ edit the message)."""
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    year = text.year_from(query.data, 2)
-    page = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() and len(parts[3]) < 6 else None
-    rows = await context.db.read(budget.by_program, year) if year else []
+    press = btn.Programs.of(update) or btn.ProgramsPage.pressed(update)
+    year, page = press.year, press.page
+    rows = await context.db.read(budget.by_program, year)
     pages = (len(rows) + PROGRAMS_PER_PAGE - 1) // PROGRAMS_PER_PAGE
-    if year is None or page is None or page >= pages:
+    if page >= pages:
         await stale_button(update, context)
         return
     await answer(update, context)
@@ -388,11 +394,11 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
     body = paginate([head, *text.program_lines(tr, chunk)])[0]
     navigation = []
     if page > 0:
-        navigation.append((tr._("◀ Previous"), f"bud:pn:{year}:{page - 1}"))
+        navigation.append((tr._("◀ Previous"), btn.ProgramsPage(year, page - 1).data))
     if page + 1 < pages:
-        navigation.append((tr._("Next ▶"), f"bud:pn:{year}:{page + 1}"))
+        navigation.append((tr._("Next ▶"), btn.ProgramsPage(year, page + 1).data))
     markup = keyboard([navigation]) if navigation else None
-    if parts[1] == "pn":
+    if isinstance(press, btn.ProgramsPage):
         try:
             await query.edit_message_text(body, reply_markup=markup)
             return
@@ -402,28 +408,18 @@ async def programs_pressed(update: Update, context: BKMContext) -> None:
 
 
 async def loans_pressed(update: Update, context: BKMContext) -> None:
-    year = text.year_from(update.callback_query.data if update.callback_query else None)
-    if year is None:
-        await stale_button(update, context)
-        return
+    year = btn.Loans.pressed(update).year
     await answer(update, context)
     loans = await context.db.read(budget.loans, year)
     for page in paginate([text.loans_text(context.tr, year, loans)]):
         await reply(update, context, page)
 
 
-def _id_from(data: str | None) -> int | None:
-    tail = (data or "").rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
-
-
 async def line_pressed(update: Update, context: BKMContext) -> None:
     """A line's details: allocation, realisation, every entry, receipts to open."""
-    line_id = _id_from(update.callback_query.data if update.callback_query else None)
+    line_id = btn.LineDetails.pressed(update).line
 
     def read(conn: sqlite3.Connection) -> tuple[Line | None, tuple[list[budget.Entry], int]]:
-        if line_id is None:
-            return None, ([], 0)
         return budget.line(conn, line_id), budget.entries(conn, line_id)
 
     line, (entries, count) = await context.db.read(read)
@@ -434,7 +430,7 @@ async def line_pressed(update: Update, context: BKMContext) -> None:
     tr = context.tr
     note = await proposal_note(context.db, tr, line.proposal_ref) if line.proposal_ref else None
     receipts = [
-        (tr._("Receipt {number}").format(number=i), f"bud:r:{e.id}")
+        (tr._("Receipt {number}").format(number=i), btn.Receipt(e.id).data)
         for i, e in enumerate(entries, start=1)
         if e.receipt
     ][:MAX_RECEIPT_BUTTONS]
@@ -446,8 +442,8 @@ async def line_pressed(update: Update, context: BKMContext) -> None:
 
 
 async def receipt_pressed(update: Update, context: BKMContext) -> None:
-    entry_id = _id_from(update.callback_query.data if update.callback_query else None)
-    entry = await context.db.read(budget.entry, entry_id) if entry_id is not None else None
+    entry_id = btn.Receipt.pressed(update).entry
+    entry = await context.db.read(budget.entry, entry_id)
     if entry is None or entry.receipt is None:
         await stale_button(update, context)
         return
@@ -468,8 +464,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         persistent=True,
         entry_points=[
             CommandHandler(["anggaran", "budget"], budget_command),
-            CallbackQueryHandler(budget_menu, pattern=r"^menu:budget$"),
-            CallbackQueryHandler(ask_begin, pattern=r"^bud:ask$"),
+            on(btn.BUDGET, budget_menu),
+            on(btn.ASK, ask_begin),
         ],
         states={Step.ASK: [MessageHandler(text_only, ask_answer)]},
         fallbacks=[CommandHandler(["batal", "cancel"], ask_cancel)],
@@ -477,14 +473,15 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     )
     return [
         ask,
-        CallbackQueryHandler(year_pressed, pattern=r"^bud:y:"),
-        CallbackQueryHandler(page_pressed, pattern=r"^bud:q:"),
-        CallbackQueryHandler(rw_pressed, pattern=r"^bud:rw:"),
-        CallbackQueryHandler(programs_pressed, pattern=r"^bud:p[gn]:"),
-        CallbackQueryHandler(loans_pressed, pattern=r"^bud:ln:"),
-        CallbackQueryHandler(chart_pressed, pattern=r"^bud:ch:"),
-        CallbackQueryHandler(line_pressed, pattern=r"^bud:l:"),
-        CallbackQueryHandler(receipt_pressed, pattern=r"^bud:r:"),
+        on(btn.Year, year_pressed),
+        on(btn.Query, page_pressed),
+        on(btn.PerRw, rw_pressed),
+        on(btn.Programs, programs_pressed),
+        on(btn.ProgramsPage, programs_pressed),
+        on(btn.Loans, loans_pressed),
+        on(btn.Chart, chart_pressed),
+        on(btn.LineDetails, line_pressed),
+        on(btn.Receipt, receipt_pressed),
     ]
 
 

@@ -12,6 +12,7 @@ from bot.charts import Series, render_bars_async
 from bot.context import BKMContext
 from bot.i18n import Translator
 from bot.paginate import paginate
+from handlers.budget import buttons as btn
 from handlers.budget import view as text
 from storage import budget
 from storage.db import Database
@@ -57,12 +58,8 @@ async def chart_png(db: Database, tr: Translator, year: int, kind: str) -> bytes
 async def chart_pressed(update: Update, context: BKMContext) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    year = text.year_from(query.data)
-    kind = parts[2] if len(parts) == 4 else ""
-    if year is None or kind not in ("f", "r"):
-        await stale_button(update, context)
-        return
+    press = btn.Chart.pressed(update)
+    year, kind = press.year, press.by
     png = await chart_png(context.db, context.tr, year, kind)
     if png is None:
         await stale_button(update, context)

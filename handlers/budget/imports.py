@@ -18,7 +18,6 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
 )
@@ -26,12 +25,14 @@ from telegram.ext import filters as ptb_filters
 
 from bot import flows, outbox
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.outbox import Outgoing
 from bot.paginate import paginate
+from handlers.budget import buttons as btn
 from handlers.budget import view as text
 from handlers.budget.spreadsheet import MAX_FILE_BYTES, Parsed, parse
 from storage import budget
@@ -131,7 +132,9 @@ async def import_file(update: Update, context: BKMContext) -> int | None:
         update,
         context,
         pages[-1],
-        reply_markup=keyboard([[(tr._("Import"), "bud:imp:ok"), (tr._("Cancel"), "bud:imp:no")]]),
+        reply_markup=keyboard(
+            [[(tr._("Import"), btn.IMPORT_OK.data), (tr._("Cancel"), btn.IMPORT_NO.data)]]
+        ),
     )
     return Step.CONFIRM_IMPORT
 
@@ -202,15 +205,15 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     importing = BoardConversation(
         name=IMPORT,
         persistent=True,
-        entry_points=[CallbackQueryHandler(import_begin, pattern=r"^adm:budget_import$")],
+        entry_points=[on(btn.IMPORT, import_begin)],
         states={
             Step.FILE: [
                 MessageHandler(ptb_filters.Document.ALL, import_file),
                 MessageHandler(~ptb_filters.COMMAND, import_text),  # a photo, a text…
             ],
             Step.CONFIRM_IMPORT: [
-                CallbackQueryHandler(import_confirm, pattern=r"^bud:imp:ok$"),
-                CallbackQueryHandler(import_cancel, pattern=r"^bud:imp:no$"),
+                on(btn.IMPORT_OK, import_confirm),
+                on(btn.IMPORT_NO, import_cancel),
                 MessageHandler(ptb_filters.Document.ALL, import_file),
                 MessageHandler(text_only, confirm_reminder),
             ],

@@ -16,7 +16,6 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
 )
@@ -24,10 +23,12 @@ from telegram.ext import filters as ptb_filters
 
 from bot import flows
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_
 from bot.keyboards import column, keyboard
+from handlers.budget import buttons as btn
 from handlers.budget import view as text
 from handlers.budget.ask import default_year
 from rules.amounts import parse_amount
@@ -108,7 +109,7 @@ async def realise_find(update: Update, context: BKMContext) -> int | None:
     choices = [
         (
             f"{line.program} — {line.activity} ({text.rw_label(tr, line.rw)}, {line.source})"[:60],
-            f"bud:rl:{line.id}",
+            btn.RealiseLine(line.id).data,
         )
         for line in lines
     ]
@@ -126,13 +127,7 @@ async def realise_line(update: Update, context: BKMContext) -> int | None:
     data = await _draft(update, context)
     if data is None:
         return flows.END
-    query = update.callback_query
-    line_id = (query.data or "").removeprefix("bud:rl:") if query else ""
-    line = (
-        await context.db.read(budget.line, int(line_id))
-        if line_id.isdigit() and len(line_id) < 12
-        else None
-    )
+    line = await context.db.read(budget.line, btn.RealiseLine.pressed(update).line)
     if line is None:
         await stale_button(update, context)
         return None
@@ -168,7 +163,7 @@ async def realise_amount(update: Update, context: BKMContext) -> int | None:
         update,
         context,
         context.tr._("On which day? For example 12/11/2026, or press Today."),
-        reply_markup=keyboard([[(context.tr._("Today"), "bud:rd:today")]]),
+        reply_markup=keyboard([[(context.tr._("Today"), btn.TODAY.data)]]),
     )
     return Step.DAY
 
@@ -216,7 +211,7 @@ async def realise_what(update: Update, context: BKMContext) -> int | None:
         update,
         context,
         context.tr._("Send a photo of the receipt (bukti). Residents can open it."),
-        reply_markup=keyboard([[(context.tr._("No receipt"), "bud:rp:none")]]),
+        reply_markup=keyboard([[(context.tr._("No receipt"), btn.NO_RECEIPT.data)]]),
     )
     return Step.RECEIPT
 
@@ -249,7 +244,9 @@ async def _confirm(update: Update, context: BKMContext, data: dict[str, Any]) ->
         update,
         context,
         summary,
-        reply_markup=keyboard([[(tr._("Submit"), "bud:re:ok"), (tr._("Cancel"), "bud:re:no")]]),
+        reply_markup=keyboard(
+            [[(tr._("Submit"), btn.SUBMIT.data), (tr._("Cancel"), btn.CANCEL.data)]]
+        ),
     )
     return Step.CONFIRM
 
@@ -348,26 +345,26 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     realising = BoardConversation(
         name=REALISE,
         persistent=True,
-        entry_points=[CallbackQueryHandler(realise_begin, pattern=r"^adm:budget_realise$")],
+        entry_points=[on(btn.REALISE, realise_begin)],
         states={
             Step.LINE: [
                 MessageHandler(text_only, realise_find),
-                CallbackQueryHandler(realise_line, pattern=r"^bud:rl:"),
+                on(btn.RealiseLine, realise_line),
             ],
             Step.AMOUNT: [MessageHandler(text_only, realise_amount)],
             Step.DAY: [
                 MessageHandler(text_only, realise_day_typed),
-                CallbackQueryHandler(realise_today, pattern=r"^bud:rd:today$"),
+                on(btn.TODAY, realise_today),
             ],
             Step.WHAT: [MessageHandler(text_only, realise_what)],
             Step.RECEIPT: [
                 MessageHandler(ptb_filters.PHOTO, realise_receipt),
-                CallbackQueryHandler(realise_no_receipt, pattern=r"^bud:rp:none$"),
+                on(btn.NO_RECEIPT, realise_no_receipt),
                 MessageHandler(~ptb_filters.COMMAND, receipt_reminder),
             ],
             Step.CONFIRM: [
-                CallbackQueryHandler(realise_submit, pattern=r"^bud:re:ok$"),
-                CallbackQueryHandler(realise_cancel, pattern=r"^bud:re:no$"),
+                on(btn.SUBMIT, realise_submit),
+                on(btn.CANCEL, realise_cancel),
                 MessageHandler(text_only, confirm_reminder),
             ],
         },

@@ -28,7 +28,6 @@ SOURCE_LABELS = {
 }
 FIELD_CODES = {"lingkungan": "l", "sosial": "s", "ekonomi": "e"}
 SOURCE_CODES = {"BLM": "b", "APBD": "a", "swadaya": "w", "CSR": "c", "lainnya": "o"}
-CALLBACK_LIMIT = 64
 
 
 def percent(tr: Translator, part: int, whole: int) -> str:
@@ -206,19 +205,9 @@ def line_detail(
     return "\n".join(parts)
 
 
-def year_from(data: str | None, position: int = -1) -> int | None:
-    """A fiscal year from a part of callback data, or None when forged."""
-    parts = (data or "").split(":")
-    try:
-        year = int(parts[position])
-    except (ValueError, IndexError):
-        return None
-    return year if 2000 <= year <= 2100 else None
-
-
 # ---- queries in callback data ----------------------------------------------------------------
-def encode_filters(filters: Filters, page: int) -> str | None:
-    """`bud:q:<page>:<filters>` within Telegram's 64 bytes, or None when it cannot fit."""
+def pack_filters(filters: Filters) -> str:
+    """The filters of a budget question as one field of button data (`bud:q:<page>:<here>`)."""
     payload = "|".join(
         (
             str(filters.year),
@@ -228,15 +217,12 @@ def encode_filters(filters: Filters, page: int) -> str | None:
             " ".join(filters.keywords),
         )
     )
-    packed = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-    data = f"bud:q:{page}:{packed}"
-    return data if len(data.encode()) <= CALLBACK_LIMIT else None
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_filters(data: str) -> tuple[Filters, int] | None:
-    """The filters and page from `bud:q:…`, or None when forged or garbled."""
+def unpack_filters(packed: str) -> Filters | None:
+    """The filters from `pack_filters`, or None when forged or garbled."""
     try:
-        _, _, page_text, packed = data.split(":", 3)
         payload = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)).decode()
         year, rw, field_code, source_code, words = payload.split("|")
         fields = {v: k for k, v in FIELD_CODES.items()}
@@ -248,12 +234,9 @@ def decode_filters(data: str) -> tuple[Filters, int] | None:
             source=sources[source_code] if source_code else None,
             keywords=tuple(words.split()),
         )
-        page = int(page_text)
     except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
         return None
-    if not 2000 <= filters.year <= 2100 or page < 0 or page > 10_000:
-        return None
-    return filters, page
+    return filters
 
 
 # ---- import reports ---------------------------------------------------------------------------

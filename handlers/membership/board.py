@@ -10,7 +10,7 @@ import html
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot import outbox
 from bot.access import (
@@ -22,18 +22,20 @@ from bot.access import (
     reply,
     stale_button,
 )
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Feature
 from bot.i18n import Translator
 from bot.outbox import Outgoing
-from handlers.membership.members import tail_id, target_member
+from handlers.membership import buttons as btn
+from handlers.membership.members import target_member
 from storage import board
 
 
 @board_only
 @private_only("admin")
 async def propose(update: Update, context: BKMContext) -> None:
-    person = await target_member(update, context)
+    person = await target_member(update, context, btn.Propose.pressed(update).person)
     if person is None:
         return
     tr = context.tr
@@ -71,7 +73,7 @@ async def propose(update: Update, context: BKMContext) -> None:
                 "A board member proposes {name} (No. {id}) for the BKM board. "
                 "It takes effect when a second board member confirms."
             ).format(name=name, id=person.id),
-            buttons=(((t._("Confirm"), f"mbr:cf:{promotion.id}"),),),
+            buttons=(((t._("Confirm"), btn.ConfirmPromotion(promotion.id).data),),),
         )
 
     await outbox.notify_board(
@@ -82,11 +84,9 @@ async def propose(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def confirm(update: Update, context: BKMContext) -> None:
-    promotion_id = tail_id(update)
+    promotion_id = btn.ConfirmPromotion.pressed(update).promotion
     tr = context.tr
     try:
-        if promotion_id is None:
-            raise board.NotFound
         promoted = await context.db.write(
             board.confirm_promotion,
             promotion_id=promotion_id,
@@ -117,11 +117,9 @@ async def confirm(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def demote(update: Update, context: BKMContext) -> None:
-    person_id = tail_id(update)
+    person_id = btn.Demote.pressed(update).person
     tr = context.tr
     try:
-        if person_id is None:
-            raise board.NotFound
         demoted = await context.db.write(
             board.demote,
             person_id=person_id,
@@ -172,9 +170,9 @@ async def demote(update: Update, context: BKMContext) -> None:
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        CallbackQueryHandler(propose, pattern=r"^mbr:pr:"),
-        CallbackQueryHandler(confirm, pattern=r"^mbr:cf:"),
-        CallbackQueryHandler(demote, pattern=r"^mbr:dm:"),
+        on(btn.Propose, propose),
+        on(btn.ConfirmPromotion, confirm),
+        on(btn.Demote, demote),
     ]
 
 

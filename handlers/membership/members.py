@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -20,11 +19,13 @@ from telegram.ext import (
 
 from bot import confirm, flows, outbox, personal
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
+from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import Invalid, clean_text, text_length
 from storage import board, people
@@ -40,16 +41,6 @@ class Step(IntEnum):
     RTRW = 2
     REASON = 3
     MERGE = 4
-
-
-def tail_id(update: Update, position: int = -1) -> int | None:
-    data = update.callback_query.data if update.callback_query else None
-    parts = (data or "").split(":")
-    try:
-        tail = parts[position]
-    except IndexError:
-        return None
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
 
 
 def _line(tr: Translator, person: Person) -> str:
@@ -74,10 +65,10 @@ async def _show_list(update: Update, context: BKMContext, query: str, offset: in
         text = tr._("No members found.")
     else:
         text = tr.ngettext("{n} member.", "{n} members.", total).format(n=tr.number(total))
-    buttons = [(_line(tr, p)[:60], f"mbr:v:{p.id}") for p in found]
+    buttons = [(_line(tr, p)[:60], btn.Show(p.id).data) for p in found]
     if not query and offset + board.PAGE < total:
-        buttons.append((tr._("Next page"), f"mbr:p:{offset + board.PAGE}"))
-    buttons.append((tr._("Search by name"), "mbr:find"))
+        buttons.append((tr._("Next page"), btn.Page(offset + board.PAGE).data))
+    buttons.append((tr._("Search by name"), btn.FIND.data))
     await reply(update, context, text, reply_markup=column(buttons))
 
 
@@ -85,8 +76,8 @@ async def _show_list(update: Update, context: BKMContext, query: str, offset: in
 @private_only("admin")
 async def list_members(update: Update, context: BKMContext) -> None:
     """/admin › Members: the first page, alphabetically."""
-    data = update.callback_query.data if update.callback_query else None
-    offset = (tail_id(update) or 0) if (data or "").startswith("mbr:p:") else 0
+    page = btn.Page.of(update)
+    offset = page.offset if page is not None else 0
     await answer(update, context)
     await _show_list(update, context, "", offset)
 
@@ -111,8 +102,8 @@ async def search_text(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def target_member(update: Update, context: BKMContext, position: int = -1) -> Person | None:
-    person_id = tail_id(update, position)
+async def target_member(update: Update, context: BKMContext, person_id: int) -> Person | None:
+    """The member a button names, or None after the stale-button answer."""
     person = await context.db.read(people.by_id, person_id) if person_id else None
     if person is None or not person.is_member:
         await stale_button(update, context)
@@ -124,22 +115,22 @@ async def target_member(update: Update, context: BKMContext, position: int = -1)
 @private_only("admin")
 async def show_member(update: Update, context: BKMContext) -> None:
     """A member's card with the actions the board may take."""
-    person = await target_member(update, context)
+    person = await target_member(update, context, btn.Show.pressed(update).person)
     if person is None:
         return
     tr = context.tr
     await answer(update, context)
     revoke = "" if person.is_board else await confirm.issue(context, confirm.REVOKE, person.id)
     rows = [
-        [(tr._("Move to another RT/RW"), f"mbr:mv:{person.id}")],
-        [(tr._("Merge another account into this one"), f"mbr:mg:{person.id}")],
+        [(tr._("Move to another RT/RW"), btn.Move(person.id).data)],
+        [(tr._("Merge another account into this one"), btn.Merge(person.id).data)],
     ]
     if person.is_board:
-        rows.append([(tr._("Take off the board"), f"mbr:dm:{person.id}")])
+        rows.append([(tr._("Take off the board"), btn.Demote(person.id).data)])
     else:
-        rows.append([(tr._("Propose for the board"), f"mbr:pr:{person.id}")])
-        rows.append([(tr._("Revoke membership"), confirm.data(f"mbr:rv:{person.id}", revoke))])
-        rows.append([(tr._("Erase personal data (on request)"), f"mbr:er:{person.id}")])
+        rows.append([(tr._("Propose for the board"), btn.Propose(person.id).data)])
+        rows.append([(tr._("Revoke membership"), btn.Revoke(person.id, revoke).data)])
+        rows.append([(tr._("Erase personal data (on request)"), btn.Erase(person.id).data)])
     await reply(update, context, card(tr, person), reply_markup=keyboard(rows))
 
 
@@ -147,7 +138,7 @@ async def show_member(update: Update, context: BKMContext) -> None:
 @private_only("admin")
 async def erase_ask(update: Update, context: BKMContext) -> None:
     """A resident without Telegram asks the board in person to erase their data."""
-    person = await target_member(update, context)
+    person = await target_member(update, context, btn.Erase.pressed(update).person)
     if person is None or person.is_board:
         await stale_button(update, context)
         return
@@ -166,8 +157,8 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
         reply_markup=keyboard(
             [
                 [
-                    (tr._("Erase"), confirm.data(f"mbr:erok:{person.id}", token)),
-                    (tr._("Cancel"), "mbr:x"),
+                    (tr._("Erase"), btn.EraseConfirmed(person.id, token).data),
+                    (tr._("Cancel"), btn.DISMISS.data),
                 ]
             ]
         ),
@@ -177,7 +168,8 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def erase_confirmed(update: Update, context: BKMContext) -> None:
-    person = await target_member(update, context, -2)
+    pressed = btn.EraseConfirmed.pressed(update)
+    person = await target_member(update, context, pressed.person)
     if person is None or person.is_board:
         await stale_button(update, context)
         return
@@ -203,7 +195,12 @@ async def erase_confirmed(update: Update, context: BKMContext) -> None:
 
 
 # ---- typed answers: new RT/RW, revocation reason, the other account's number ----------------
-def _asker(step: Step, question: str, action: str | None = None) -> Any:
+def _asker(
+    step: Step,
+    question: str,
+    kind: type[btn.Move] | type[btn.Revoke] | type[btn.Merge],
+    action: str | None = None,
+) -> Any:
     """The press that asks for a typed answer; with `action`, a destructive one: its button
     carries a confirm token (bot/confirm.py), consumed here, and the typed answer acts only
     on the member of the draft this press saves."""
@@ -211,7 +208,7 @@ def _asker(step: Step, question: str, action: str | None = None) -> Any:
     @board_only
     @private_only("admin")
     async def begin(update: Update, context: BKMContext) -> int | None:
-        person = await target_member(update, context, -1 if action is None else -2)
+        person = await target_member(update, context, kind.pressed(update).person)
         if person is None:
             return flows.END
         if action is not None:
@@ -227,10 +224,13 @@ def _asker(step: Step, question: str, action: str | None = None) -> Any:
     return begin
 
 
-move_begin = _asker(Step.RTRW, N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."))
+move_begin = _asker(
+    Step.RTRW, N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."), btn.Move
+)
 revoke_begin = _asker(
     Step.REASON,
     N_("Why is the membership revoked? The member is told this reason."),
+    btn.Revoke,
     confirm.REVOKE,
 )
 merge_begin = _asker(
@@ -239,6 +239,7 @@ merge_begin = _asker(
         "Send the number (No.) of the other account of the same person. Its data and "
         "activity move into this one; votes and endorsements are never counted twice."
     ),
+    btn.Merge,
 )
 
 
@@ -359,8 +360,8 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
         reply_markup=keyboard(
             [
                 [
-                    (tr._("Merge"), confirm.data(f"mbr:mgok:{keep.id}:{drop.id}", token)),
-                    (tr._("Cancel"), "mbr:x"),
+                    (tr._("Merge"), btn.MergeConfirmed(keep.id, drop.id, token).data),
+                    (tr._("Cancel"), btn.DISMISS.data),
                 ]
             ]
         ),
@@ -371,10 +372,8 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
 @board_only
 @private_only("admin")
 async def merge_confirmed(update: Update, context: BKMContext) -> None:
-    keep_id, drop_id = tail_id(update, -3), tail_id(update, -2)
-    if keep_id is None or drop_id is None:
-        await stale_button(update, context)
-        return
+    pressed = btn.MergeConfirmed.pressed(update)
+    keep_id, drop_id = pressed.keep, pressed.drop
     items = personal.parts(context.services.registry)
     try:
         await confirm.write(
@@ -420,10 +419,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         name=FLOW,
         persistent=True,
         entry_points=[
-            CallbackQueryHandler(search_begin, pattern=r"^mbr:find$"),
-            CallbackQueryHandler(move_begin, pattern=r"^mbr:mv:\d+$"),
-            CallbackQueryHandler(revoke_begin, pattern=r"^mbr:rv:\d+(:|$)"),
-            CallbackQueryHandler(merge_begin, pattern=r"^mbr:mg:\d+$"),
+            on(btn.FIND, search_begin),
+            on(btn.Move, move_begin),
+            on(btn.Revoke, revoke_begin),
+            on(btn.Merge, merge_begin),
         ],
         states={
             Step.SEARCH: [MessageHandler(TEXT, search_text)],
@@ -436,12 +435,13 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     )
     return [
         conversation,
-        CallbackQueryHandler(list_members, pattern=r"^(adm:mlist|mbr:p:\d+)$"),
-        CallbackQueryHandler(show_member, pattern=r"^mbr:v:"),
-        CallbackQueryHandler(merge_confirmed, pattern=r"^mbr:mgok:"),
-        CallbackQueryHandler(dismiss, pattern=r"^mbr:x$"),
-        CallbackQueryHandler(erase_ask, pattern=r"^mbr:er:\d+$"),
-        CallbackQueryHandler(erase_confirmed, pattern=r"^mbr:erok:\d+(:|$)"),
+        on(btn.MEMBERS, list_members),
+        on(btn.Page, list_members),
+        on(btn.Show, show_member),
+        on(btn.MergeConfirmed, merge_confirmed),
+        on(btn.DISMISS, dismiss),
+        on(btn.Erase, erase_ask),
+        on(btn.EraseConfirmed, erase_confirmed),
     ]
 
 

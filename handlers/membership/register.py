@@ -11,7 +11,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
@@ -24,6 +23,7 @@ from bot.access import (
     remove_buttons,
     reply,
 )
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import (
     AdminItem,
@@ -38,6 +38,7 @@ from bot.flowrunner import TEXT, Ask, Cancel, Flow, Turn, press, text, unusable
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
+from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import person_name, text_length
 from storage import membership, people
@@ -83,7 +84,7 @@ async def ask_rtrw(update: Update, context: BKMContext, data: dict[str, Any]) ->
 
 async def ask_gender(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    options = [(tr._(label), f"reg:g:{code}") for code, label in GENDER_LABELS.items()]
+    options = [(tr._(label), btn.Gender(code).data) for code, label in GENDER_LABELS.items()]
     await reply(
         update,
         context,
@@ -103,8 +104,8 @@ async def ask_confirm(update: Update, context: BKMContext, data: dict[str, Any])
         summary(tr, data),
         reply_markup=keyboard(
             [
-                [(tr._("Submit"), "reg:send")],
-                [(tr._("Change"), "reg:restart"), (tr._("Cancel"), "reg:cancel")],
+                [(tr._("Submit"), btn.SEND.data)],
+                [(tr._("Change"), btn.RESTART.data), (tr._("Cancel"), btn.CANCEL.data)],
             ]
         ),
     )
@@ -161,7 +162,7 @@ async def apply_begin(update: Update, context: BKMContext) -> int:
             context,
             tr._("You have an unfinished application. Continue where you stopped?"),
             reply_markup=keyboard(
-                [[(tr._("Continue"), "reg:resume"), (tr._("Start over"), "reg:restart")]]
+                [[(tr._("Continue"), btn.RESUME.data), (tr._("Start over"), btn.RESTART.data)]]
             ),
         )
         return flows.END
@@ -251,10 +252,10 @@ async def list_pending(update: Update, context: BKMContext) -> None:
             reply_markup=keyboard(
                 [
                     [
-                        (tr._("Approve"), f"mem:ok:{application.id}"),
+                        (tr._("Approve"), btn.Approve(application.id).data),
                         (
                             tr._("Reject"),
-                            confirm.data(f"mem:no:{application.id}", rejects[str(application.id)]),
+                            btn.Reject(application.id, rejects[str(application.id)]).data,
                         ),
                     ]
                 ]
@@ -262,22 +263,13 @@ async def list_pending(update: Update, context: BKMContext) -> None:
         )
 
 
-def _application_id(update: Update, position: int = -1) -> int | None:
-    data = update.callback_query.data if update.callback_query else None
-    parts = (data or "").split(":")
-    tail = parts[position] if -len(parts) <= position < len(parts) else ""
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
-
-
 @board_only
 @private_only("admin")
 async def approve(update: Update, context: BKMContext) -> None:
     query = update.callback_query
     assert query is not None
-    application_id = _application_id(update)
+    application_id = btn.Approve.pressed(update).application
     try:
-        if application_id is None:
-            raise membership.NotPending
         _, applicant = await context.db.write(
             membership.decide,
             application_id=application_id,
@@ -302,7 +294,7 @@ async def approve(update: Update, context: BKMContext) -> None:
 async def reject_begin(update: Update, context: BKMContext) -> int | None:
     query = update.callback_query
     assert query is not None
-    application_id = _application_id(update, 2)
+    application_id = btn.Reject.pressed(update).application
     application = await context.db.read(membership.get, application_id) if application_id else None
     if application is None or application.status != "pending":
         await answer(
@@ -445,16 +437,16 @@ APPLY_FLOW: Flow[Step] = Flow(
     entry=[
         CommandHandler(["daftar", "register"], apply_begin),
         CommandHandler("start", apply_begin, filters=filters.Regex(r"^/start daftar$")),
-        CallbackQueryHandler(apply_begin, pattern=r"^menu:register$"),
-        CallbackQueryHandler(apply_resume, pattern=r"^reg:resume$"),
-        CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
+        on(btn.REGISTER, apply_begin),
+        on(btn.RESUME, apply_resume),
+        on(btn.RESTART, apply_restart),
     ],
     cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^reg:cancel$"),
 )
 REJECT_FLOW: Flow[Step] = Flow(
     REJECT,
     [Ask(Step.REASON, ask_reason, [text(reject_reason)])],
-    entry=[CallbackQueryHandler(reject_begin, pattern=r"^mem:no:")],
+    entry=[on(btn.Reject, reject_begin)],
     cancel=Cancel(N_("Cancelled. The application is still waiting.")),
     board=True,
 )
@@ -465,7 +457,7 @@ IN_PERSON_FLOW: Flow[Step] = Flow(
         Ask(Step.RTRW, ask_rtrw, [text(take_rtrw)]),
         Ask(Step.GENDER, ask_gender, [press(r"^reg:g:", in_person_gender, GENDER_LABELS)]),
     ],
-    entry=[CallbackQueryHandler(in_person_begin, pattern=r"^adm:register_person$")],
+    entry=[on(btn.REGISTER_PERSON, in_person_begin)],
     cancel=Cancel(N_("Cancelled. Nobody was registered.")),
     board=True,
 )
@@ -476,8 +468,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         APPLY_FLOW.handler(),
         REJECT_FLOW.handler(),
         IN_PERSON_FLOW.handler(),
-        CallbackQueryHandler(list_pending, pattern=r"^adm:members$"),
-        CallbackQueryHandler(approve, pattern=r"^mem:ok:"),
+        on(btn.PENDING, list_pending),
+        on(btn.Approve, approve),
     ]
 
 

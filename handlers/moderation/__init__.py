@@ -14,7 +14,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -22,12 +21,14 @@ from telegram.ext import (
 
 from bot import flows, moderation, outbox
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column
 from bot.moderation import Moderatable
 from bot.outbox import Outgoing
+from handlers.moderation import buttons as btn
 from rules.validate import Invalid, clean_text, text_length
 from storage import moderation as rows
 from storage.flows import steps as flow_rows
@@ -58,15 +59,16 @@ async def choose_kind(update: Update, context: BKMContext) -> None:
         update,
         context,
         tr._("What do you want to hide from the public?"),
-        reply_markup=column([(tr._(k.label), f"mod:k:{t}") for t, k in available.items()]),
+        reply_markup=column(
+            [(tr._(k.label), btn.ContentKind(t).data) for t, k in available.items()]
+        ),
     )
 
 
 @board_only
 @private_only("admin")
 async def kind_chosen(update: Update, context: BKMContext) -> int:
-    query = update.callback_query
-    kind = kinds(context).get((query.data or "").removeprefix("mod:k:") if query else "")
+    kind = kinds(context).get(btn.ContentKind.pressed(update).object_type)
     if kind is None:
         await stale_button(update, context)
         return flows.END
@@ -219,7 +221,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         BoardConversation(
             name=FLOW,
             persistent=True,
-            entry_points=[CallbackQueryHandler(kind_chosen, pattern=r"^mod:k:")],
+            entry_points=[on(btn.ContentKind, kind_chosen)],
             states={
                 Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
                 Step.REASON: [MessageHandler(TEXT, reason_text)],
@@ -227,7 +229,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
             fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
             allow_reentry=True,
         ),
-        CallbackQueryHandler(choose_kind, pattern=r"^adm:hide$"),
+        on(btn.HIDE, choose_kind),
     ]
 
 

@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, BaseHandler, CommandHandler
 
-from bot import alerts, personal, scheduling
+from bot import alerts, buttons, personal, scheduling
 from bot.access import board_only, reply
+from bot.buttons import on
 from bot.context import BKMContext, services_of
 from bot.features import AdminItem, Command, Exporter, Feature, ScheduledAction
 from bot.i18n import N_
@@ -223,7 +224,7 @@ async def queue_sizes(application: AnyApplication) -> dict[str, int]:
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("status", status),
-        CallbackQueryHandler(status, pattern=r"^adm:status$"),
+        on(buttons.admin("status"), status),
     ]
 
 

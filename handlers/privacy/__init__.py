@@ -6,14 +6,16 @@ import json
 from typing import Any
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import confirm, personal
 from bot.access import answer, private_only, remove_buttons, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from handlers.privacy import buttons as btn
 
 
 async def privacy(update: Update, context: BKMContext) -> None:
@@ -87,8 +89,8 @@ async def erase_ask(update: Update, context: BKMContext) -> None:
         reply_markup=keyboard(
             [
                 [
-                    (tr._("Yes, erase my data"), confirm.data("pdp:erase", token)),
-                    (tr._("Cancel"), "pdp:keep"),
+                    (tr._("Yes, erase my data"), btn.Erase(token).data),
+                    (tr._("Cancel"), btn.KEEP.data),
                 ]
             ]
         ),
@@ -143,13 +145,13 @@ async def erase_cancelled(update: Update, context: BKMContext) -> None:
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler(["privasi", "privacy"], privacy),
-        CallbackQueryHandler(privacy, pattern=r"^menu:privacy$"),
+        on(btn.PRIVACY, privacy),
         CommandHandler(["datasaya", "mydata"], my_data),
         CommandHandler("start", my_data, filters=filters.Regex(r"^/start datasaya$")),
         CommandHandler("start", erase_ask, filters=filters.Regex(r"^/start hapusdata$")),
         CommandHandler(["hapusdata", "deletemydata"], erase_ask),
-        CallbackQueryHandler(erase_confirmed, pattern=r"^pdp:erase(:|$)"),
-        CallbackQueryHandler(erase_cancelled, pattern=r"^pdp:keep$"),
+        on(btn.Erase, erase_confirmed),
+        on(btn.KEEP, erase_cancelled),
     ]
 
 

@@ -30,12 +30,14 @@ from bot.access import (
     stale_button,
     tell_no_longer_board,
 )
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
 from bot.i18n import LANGUAGES, N_, pick_language
 from bot.keyboards import column
 from bot.logs import current_update
+from handlers.start import buttons as btn
 from storage import people
 from storage.audit import NotBoard
 from storage.rows import day_iso
@@ -198,7 +200,7 @@ async def help_command(update: Update, context: BKMContext) -> None:
 
 async def language_command(update: Update, context: BKMContext) -> None:
     """/bahasa: choose the language the bot speaks to you."""
-    choices = [(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES]
+    choices = [(LANGUAGE_NAMES[code], btn.Language(code).data) for code in LANGUAGES]
     await reply(
         update, context, context.tr._("Choose your language:"), reply_markup=column(choices)
     )
@@ -206,12 +208,7 @@ async def language_command(update: Update, context: BKMContext) -> None:
 
 async def language_chosen(update: Update, context: BKMContext) -> None:
     """A language button: store the choice, answer in the new language, redo the menu."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.removeprefix("lang:")
-    if code not in LANGUAGES:
-        await stale_button(update, context)
-        return
+    code = btn.Language.pressed(update).code
     context.person = await context.db.write(people.set_language, context.person.id, code)
     await answer(update, context)
     await sync_menu(context)
@@ -319,9 +316,9 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("start", start, filters=no_payload),
         CommandHandler(["bantuan", "help"], help_command),
         CommandHandler(["bahasa", "language"], language_command),
-        CallbackQueryHandler(language_command, pattern=r"^menu:language$"),
-        CallbackQueryHandler(help_command, pattern=r"^menu:help$"),
-        CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+        on(btn.LANGUAGE, language_command),
+        on(btn.HELP, help_command),
+        on(btn.Language, language_chosen),
     ]
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -20,10 +19,12 @@ from telegram.ext import (
 
 from bot import flows
 from bot.access import answer, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem, PersonalData
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
+from handlers.subscriptions import buttons as btn
 from rules.validate import Invalid
 from rules.when import parse_clock
 from storage import deliveries, subscriptions
@@ -69,15 +70,15 @@ def status_keyboard(tr: Translator, sub: Subscription) -> Any:
     for t in TOPICS:
         on = t in sub.topics and not sub.stopped
         label = ("✅ " if on else "⬜ ") + tr._(TOPIC_LABELS[t])
-        rows.append([(label, f"sub:set:{t}:{0 if on else 1}")])
+        rows.append([(label, btn.SetTopic(t, not on).data)])
     if sub.digest_time:
-        rows.append([(tr._("Deliver immediately"), "sub:now")])
+        rows.append([(tr._("Deliver immediately"), btn.NOW.data)])
     else:
-        rows.append([(tr._("Once a day instead"), "sub:daily")])
+        rows.append([(tr._("Once a day instead"), btn.DAILY.data)])
     if sub.stopped:
-        rows.append([(tr._("Receive broadcasts again"), "sub:resume")])
+        rows.append([(tr._("Receive broadcasts again"), btn.RESUME.data)])
     else:
-        rows.append([(tr._("Stop all broadcasts"), "sub:stop")])
+        rows.append([(tr._("Stop all broadcasts"), btn.STOP.data)])
     return keyboard(rows)
 
 
@@ -115,34 +116,54 @@ async def unsubscribe(update: Update, context: BKMContext) -> None:
     )
 
 
-async def pressed(update: Update, context: BKMContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    person_id, now = context.person.id, context.clock.now()
-    db = context.db
-    tr = context.tr
-    if len(parts) == 4 and parts[1] == "set" and parts[2] in TOPICS and parts[3] in ("0", "1"):
-        sub = await db.write(subscriptions.set_topic, person_id, parts[2], parts[3] == "1", now)
-    elif len(parts) == 3 and parts[1] == "t":
-        # an old toggle button (it did not say which state it asked for): show the list anew
-        await stale_button(update, context)
-        await show(update, context)
-        return
-    elif parts[1:] == ["stop"]:
-        sub = await db.write(subscriptions.set_stopped, person_id, True, now)
-    elif parts[1:] == ["resume"]:
-        sub = await db.write(subscriptions.set_stopped, person_id, False, now)
-    elif parts[1:] == ["now"]:
-        sub = await db.write(subscriptions.set_digest_time, person_id, None, now)
-    elif len(parts) == 3 and parts[1] == "at" and f"{parts[2][:2]}:{parts[2][2:]}" in DIGEST_TIMES:
-        clock = f"{parts[2][:2]}:{parts[2][2:]}"
-        sub = await db.write(subscriptions.set_digest_time, person_id, clock, now)
-    else:
-        await stale_button(update, context)
-        return
-    await answer(update, context, tr._("Saved."))
+async def _saved(update: Update, context: BKMContext, sub: Subscription) -> None:
+    await answer(update, context, context.tr._("Saved."))
     await show(update, context, sub)
+
+
+async def set_topic(update: Update, context: BKMContext) -> None:
+    press = btn.SetTopic.pressed(update)
+    sub = await context.db.write(
+        subscriptions.set_topic, context.person.id, press.topic, press.on, context.clock.now()
+    )
+    await _saved(update, context, sub)
+
+
+async def old_toggle(update: Update, context: BKMContext) -> None:
+    """An old toggle button (it did not say which state it asked for): show the list anew."""
+    await stale_button(update, context)
+    await show(update, context)
+
+
+async def stop(update: Update, context: BKMContext) -> None:
+    now = context.clock.now()
+    sub = await context.db.write(subscriptions.set_stopped, context.person.id, True, now)
+    await _saved(update, context, sub)
+
+
+async def resume(update: Update, context: BKMContext) -> None:
+    now = context.clock.now()
+    sub = await context.db.write(subscriptions.set_stopped, context.person.id, False, now)
+    await _saved(update, context, sub)
+
+
+async def immediately(update: Update, context: BKMContext) -> None:
+    now = context.clock.now()
+    sub = await context.db.write(subscriptions.set_digest_time, context.person.id, None, now)
+    await _saved(update, context, sub)
+
+
+async def time_pressed(update: Update, context: BKMContext) -> None:
+    """A preset time pressed outside the time question (the question was left)."""
+    raw = btn.At.pressed(update).hhmm
+    clock = f"{raw[:2]}:{raw[2:]}"
+    if clock not in DIGEST_TIMES:
+        await stale_button(update, context)
+        return
+    sub = await context.db.write(
+        subscriptions.set_digest_time, context.person.id, clock, context.clock.now()
+    )
+    await _saved(update, context, sub)
 
 
 # ---- the daily-digest time: a preset button or a typed time -----------------------------------
@@ -160,7 +181,7 @@ async def daily_begin(update: Update, context: BKMContext) -> Step:
             "At what time should your daily digest of broadcasts arrive? "
             "Choose one, or type a time such as 19:30."
         ),
-        reply_markup=keyboard([[(t, f"sub:at:{t.replace(':', '')}") for t in DIGEST_TIMES]]),
+        reply_markup=keyboard([[(t, btn.At(t.replace(":", "")).data) for t in DIGEST_TIMES]]),
     )
     return Step.TIME
 
@@ -190,7 +211,7 @@ async def typed_time(update: Update, context: BKMContext) -> int | None:
 
 
 async def preset_time(update: Update, context: BKMContext) -> int | None:
-    raw = (update.callback_query.data or "").removeprefix("sub:at:")  # type: ignore[union-attr]
+    raw = btn.At.pressed(update).hhmm
     clock = f"{raw[:2]}:{raw[2:]}"
     if clock not in DIGEST_TIMES:
         await stale_button(update, context)
@@ -208,10 +229,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     daily = ConversationHandler(
         name=TIME_FLOW,
         persistent=True,
-        entry_points=[CallbackQueryHandler(daily_begin, pattern=r"^sub:daily$")],
+        entry_points=[on(btn.DAILY, daily_begin)],
         states={
             Step.TIME: [
-                CallbackQueryHandler(preset_time, pattern=r"^sub:at:"),
+                on(btn.At, preset_time),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, typed_time),
             ]
         },
@@ -222,8 +243,13 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         daily,
         CommandHandler(["langganan", "subscribe"], subscribe),
         CommandHandler(["berhenti", "unsubscribe"], unsubscribe),
-        CallbackQueryHandler(subscribe, pattern=r"^menu:subscribe$"),
-        CallbackQueryHandler(pressed, pattern=r"^sub:"),
+        on(btn.SUBSCRIBE, subscribe),
+        on(btn.SetTopic, set_topic),
+        on(btn.OldToggle, old_toggle),
+        on(btn.STOP, stop),
+        on(btn.RESUME, resume),
+        on(btn.NOW, immediately),
+        on(btn.At, time_pressed),
     ]
 
 

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
+from bot import buttons
 from bot.access import reply
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.disclosure import NOT_BOARD_ACTIONS, participation, public_action
 from bot.features import Command, Feature, MenuItem, Section
@@ -69,7 +71,7 @@ async def board_actions_section(db: Database, tr: Translator, now: datetime) -> 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler(["transparansi", "transparency"], transparency),
-        CallbackQueryHandler(transparency, pattern=r"^menu:transparency$"),
+        on(buttons.menu("transparency"), transparency),
     ]
 
 
