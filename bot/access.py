@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -18,6 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ConversationHandler
 
+from bot import ptb_conversations
 from bot.context import BKMContext
 from storage import people
 from storage.audit import NotBoard
@@ -25,7 +26,7 @@ from storage.flows import drafts
 from storage.flows import steps as flow_rows
 
 R = TypeVar("R")
-Callback = Callable[[Update, BKMContext], Awaitable[Any]]
+Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, Any]]
 
 log = logging.getLogger(__name__)
 # Presses answered while their update is being processed (callback query ids), in bot_data:
@@ -239,10 +240,7 @@ class BoardConversation(ConversationHandler[BKMContext]):
 
     def _waiting(self, update: Update) -> bool:
         """Whether this person's conversation of this flow is at a step (PTB's memory)."""
-        try:
-            return self._get_key(update) in self._conversations
-        except RuntimeError:
-            return False
+        return ptb_conversations.is_waiting(self, update)
 
     async def _refuse(self, update: Update, context: BKMContext, *, refused: bool) -> int:
         waiting = self._waiting(update)
@@ -285,14 +283,15 @@ def forget_board_flows(
 ) -> None:
     """End, in PTB's memory, every board conversation of this Telegram user, in every chat
     (their stored states and drafts are removed by storage, in the demotion's transaction).
-    Uses ConversationHandler's private `_conversations` (keys are (chat id, user id))."""
+    Keys are (chat id, user id)."""
     if telegram_id is None:
         return
     for conversation in board_conversations(application):
         if conversation.board_step is not None:
             continue  # a resident flow too: its step check ends an on-behalf draft
-        for key in [k for k in conversation._conversations if k and k[-1] == telegram_id]:
-            conversation._conversations.pop(key, None)
+        for key in ptb_conversations.waiting_keys(conversation):
+            if key and key[-1] == telegram_id:
+                ptb_conversations.forget(conversation, key)
 
 
 def private_only(start_payload: str) -> Callable[[Callback], Callback]:

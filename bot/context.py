@@ -51,13 +51,13 @@ class BKMContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             raise RuntimeError("no person for this update")
         return self._person
 
-    @property
-    def has_person(self) -> bool:
-        return self._person is not None
-
     @person.setter
     def person(self, value: Person) -> None:
         self._person = value
+
+    @property
+    def has_person(self) -> bool:
+        return self._person is not None
 
     @property
     def tr(self) -> Translator:

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
+from bot import ptb_conversations
 from bot.access import reply
 from bot.context import BKMContext
 from bot.logs import current_update
@@ -91,21 +92,15 @@ async def take_over(update: Update, context: BKMContext, flow: str) -> None:
 
 def end_other_conversations(update: Update, context: BKMContext, flow: str) -> list[str]:
     """End, in PTB's memory, every conversation of this person and chat except `flow`; returns
-    the names of the persistent ones ended (their stored state goes too, by the caller).
-    Uses ConversationHandler's private `_get_key`/`_conversations` (PTB pinned ~=22)."""
+    the names of the persistent ones ended (their stored state goes too, by the caller)."""
     ended: list[str] = []
     for group in context.application.handlers.values():
         for handler in group:
             if not isinstance(handler, ConversationHandler) or handler.name == flow:
                 continue
-            try:
-                key = handler._get_key(update)
-            except RuntimeError:  # an update this conversation cannot key (no chat/user)
-                continue
-            if key in handler._conversations:
-                handler._conversations.pop(key, None)
-                if handler.persistent and handler.name:
-                    ended.append(handler.name)
+            key = ptb_conversations.key_of(handler, update)
+            if ptb_conversations.forget(handler, key) and handler.persistent and handler.name:
+                ended.append(handler.name)
     return ended
 
 
@@ -116,11 +111,7 @@ def waiting_flow(update: Update, context: BKMContext) -> str | None:
         for handler in group:
             if not isinstance(handler, ConversationHandler) or not handler.name:
                 continue
-            try:
-                key = handler._get_key(update)
-            except RuntimeError:
-                continue
-            if key in handler._conversations:
+            if ptb_conversations.is_waiting(handler, update):
                 return handler.name
     return None
 

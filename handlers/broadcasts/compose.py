@@ -16,15 +16,26 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot import confirm as tokens
 from bot import delivery, flows, outbox, scheduling
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
 from bot.features import AdminItem, Command, Feature
+from bot.flowrunner import (
+    TEXT,
+    Ask,
+    Cancel,
+    Flow,
+    Lapse,
+    Turn,
+    message,
+    press,
+    text,
+    unusable,
+)
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
@@ -42,7 +53,6 @@ from handlers.broadcasts.manage import (
 from handlers.subscriptions import TOPIC_LABELS
 from handlers.transparency import digest
 from rules.recurrence import Recurrence, next_daily, next_firing
-from rules.validate import Invalid
 from rules.when import parse_clock, parse_future
 from storage import broadcasts, schedules
 from storage.flows import steps as flow_rows
@@ -50,8 +60,10 @@ from storage.people import Role
 from storage.subscriptions import TOPICS
 
 FLOW = "broadcast_compose"
-TEXT = filters.TEXT & ~filters.COMMAND
 CONTENT = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
+WEEKDAY_CODES = [str(n) for n in range(7)]
+# Typed text where a button is expected
+BUTTONS = [unusable(TEXT, N_("Please choose one of the buttons."))]
 
 
 class Step(IntEnum):
@@ -86,84 +98,107 @@ def when_text(tr: Translator, data: dict[str, Any]) -> str:
     return tr._("now")
 
 
-async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
+# ---- questions --------------------------------------------------------------------------------
+async def ask_content(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    if step is Step.CONTENT:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Send the broadcast as residents should see it: text (bold, italic and links "
-                "are kept), or a photo or document with a caption. /batal to stop."
-            ),
-            reply_markup=keyboard([[(tr._("Scheduled and recent broadcasts"), "sb:list")]]),
-        )
-    elif step is Step.AUDIENCE:
-        await reply(
-            update,
-            context,
-            tr._("Who should receive it?"),
-            reply_markup=column(
-                [(tr._(label), f"sb:a:{key}") for key, label in AUDIENCE_LABELS.items()]
-            ),
-        )
-    elif step is Step.RW:
-        await reply(update, context, tr._("Which RW? Write its number, for example 5."))
-    elif step is Step.TOPIC:
-        await reply(
-            update,
-            context,
-            tr._("Subscribers of which topic?"),
-            reply_markup=column([(tr._(TOPIC_LABELS[t]), f"sb:tp:{t}") for t in TOPICS]),
-        )
-    elif step is Step.WHEN:
-        await reply(
-            update,
-            context,
-            tr._("When should it go out?"),
-            reply_markup=column(
-                [
-                    (tr._("Now"), "sb:w:now"),
-                    (tr._("At a date and time"), "sb:w:at"),
-                    (tr._("Repeating"), "sb:w:repeat"),
-                ]
-            ),
-        )
-    elif step is Step.AT:
-        await reply(
-            update, context, tr._("When? For example: 30/11 19:00, besok 08:00, or 2 jam.")
-        )
-    elif step is Step.REPEAT:
-        await reply(
-            update,
-            context,
-            tr._("How often?"),
-            reply_markup=column(
-                [
-                    (tr._("Every day"), "sb:r:daily"),
-                    (tr._("Every week"), "sb:r:weekly"),
-                    (tr._("Every month"), "sb:r:monthly"),
-                ]
-            ),
-        )
-    elif step is Step.WEEKDAY:
-        await reply(
-            update,
-            context,
-            tr._("On which day of the week?"),
-            reply_markup=column([(tr._(day), f"sb:wd:{n}") for n, day in enumerate(WEEKDAYS)]),
-        )
-    elif step is Step.MONTHDAY:
-        await reply(
-            update,
-            context,
-            tr._("On which day of the month (1–31)? In shorter months, 31 means the last day."),
-        )
-    elif step is Step.CLOCK:
-        await reply(update, context, tr._("At what time (in {zone})? For example 19:00.").format(
-            zone=context.settings.timezone.key))  # fmt: skip
-    elif step is Step.CONFIRM:
-        await confirm_prompt(update, context, data)
+    await reply(
+        update,
+        context,
+        tr._(
+            "Send the broadcast as residents should see it: text (bold, italic and links "
+            "are kept), or a photo or document with a caption. /batal to stop."
+        ),
+        reply_markup=keyboard([[(tr._("Scheduled and recent broadcasts"), "sb:list")]]),
+    )
+
+
+async def ask_audience(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Who should receive it?"),
+        reply_markup=column(
+            [(tr._(label), f"sb:a:{key}") for key, label in AUDIENCE_LABELS.items()]
+        ),
+    )
+
+
+async def ask_rw(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(update, context, context.tr._("Which RW? Write its number, for example 5."))
+
+
+async def ask_topic(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Subscribers of which topic?"),
+        reply_markup=column([(tr._(TOPIC_LABELS[t]), f"sb:tp:{t}") for t in TOPICS]),
+    )
+
+
+async def ask_when(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("When should it go out?"),
+        reply_markup=column(
+            [
+                (tr._("Now"), "sb:w:now"),
+                (tr._("At a date and time"), "sb:w:at"),
+                (tr._("Repeating"), "sb:w:repeat"),
+            ]
+        ),
+    )
+
+
+async def ask_at(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(update, context, tr._("When? For example: 30/11 19:00, besok 08:00, or 2 jam."))
+
+
+async def ask_repeat(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("How often?"),
+        reply_markup=column(
+            [
+                (tr._("Every day"), "sb:r:daily"),
+                (tr._("Every week"), "sb:r:weekly"),
+                (tr._("Every month"), "sb:r:monthly"),
+            ]
+        ),
+    )
+
+
+async def ask_weekday(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("On which day of the week?"),
+        reply_markup=column([(tr._(day), f"sb:wd:{n}") for n, day in enumerate(WEEKDAYS)]),
+    )
+
+
+async def ask_monthday(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "On which day of the month (1–31)? In shorter months, 31 means the last day."
+        ),
+    )
+
+
+async def ask_clock(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    zone = context.settings.timezone.key
+    question = context.tr._("At what time (in {zone})? For example 19:00.")
+    await reply(update, context, question.format(zone=zone))
 
 
 def draft_id(data: dict[str, Any]) -> str:
@@ -200,39 +235,16 @@ async def confirm_prompt(update: Update, context: BKMContext, data: dict[str, An
     )
 
 
-async def step_to(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> Step:
-    await answer(update, context)
-    await flows.save_step(update, context, FLOW, step, data)
-    await ask(update, context, step, data)
-    return step
-
-
-async def current(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    draft = await flows.load(context, FLOW)
-    if draft is not None and not flows.is_idle(context, draft):
-        return dict(draft.data)
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await answer(update, context)
-    await reply(
-        update, context, context.tr._("This broadcast draft has lapsed. Start again with /siaran.")
-    )
-    return None
-
-
-# ---- steps ------------------------------------------------------------------------------------
+# ---- answers ----------------------------------------------------------------------------------
 @board_only
 @private_only("siaran")
 async def begin(update: Update, context: BKMContext) -> Step:
     """/siaran: start composing."""
-    return await step_to(update, context, Step.CONTENT, {})
+    return await COMPOSE.go(update, context, Step.CONTENT, {})
 
 
-async def take_content(update: Update, context: BKMContext) -> Step | None:
-    message = update.message
-    assert message is not None
-    data = await current(update, context)
-    if data is None:
-        return flows.END
+async def take_content(turn: Turn[Step]) -> Step | None:
+    message, data = turn.message, turn.data
     if message.photo:
         data.update(media_kind="photo", media_id=message.photo[-1].file_id)
         data["text"] = message.caption_html or ""
@@ -243,143 +255,91 @@ async def take_content(update: Update, context: BKMContext) -> Step | None:
         data.update(media_kind=None, media_id=None)
         data["text"] = message.text_html or ""
         if not (message.text or "").strip():
-            await reply(update, context, context.tr._("The message is empty. Send the text."))
+            await reply(
+                turn.update, turn.context, turn.tr._("The message is empty. Send the text.")
+            )
             return None
-    return await step_to(update, context, Step.AUDIENCE, data)
+    return Step.AUDIENCE
 
 
-async def take_audience(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    key = (update.callback_query.data or "").removeprefix("sb:a:")  # type: ignore[union-attr]
-    if key not in AUDIENCE_LABELS:
-        await stale_button(update, context)
-        return None
-    data.update(audience=key, topic="pengumuman", rw=None)
-    if key == "rw":
-        return await step_to(update, context, Step.RW, data)
-    if key == "topic":
-        return await step_to(update, context, Step.TOPIC, data)
-    return await step_to(update, context, Step.WHEN, data)
+async def take_audience(turn: Turn[Step]) -> Step:
+    turn.data.update(audience=turn.value, topic="pengumuman", rw=None)
+    if turn.value == "rw":
+        return Step.RW
+    if turn.value == "topic":
+        return Step.TOPIC
+    return Step.WHEN
 
 
-async def take_rw(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    found = re.fullmatch(r"\s*(?:rw\s*)?0*(\d{1,3})\s*", (update.message.text or ""), re.I)  # type: ignore[union-attr]
+async def take_rw(turn: Turn[Step]) -> Step | None:
+    found = re.fullmatch(r"\s*(?:rw\s*)?0*(\d{1,3})\s*", turn.value, re.I)
     rw = int(found[1]) if found else 0
     if not 1 <= rw <= 999:
-        await reply(update, context, context.tr._("Write the RW as a number, for example 5."))
-        return None
-    data["rw"] = rw
-    return await step_to(update, context, Step.WHEN, data)
-
-
-async def take_topic(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    topic = (update.callback_query.data or "").removeprefix("sb:tp:")  # type: ignore[union-attr]
-    if topic not in TOPICS:
-        await stale_button(update, context)
-        return None
-    data["topic"] = topic
-    return await step_to(update, context, Step.WHEN, data)
-
-
-async def take_when(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    choice = (update.callback_query.data or "").removeprefix("sb:w:")  # type: ignore[union-attr]
-    if choice not in ("now", "at", "repeat"):
-        await stale_button(update, context)
-        return None
-    data.update(when=choice, due_at=None, recurrence=None, at_time=None)
-    if choice == "now":
-        return await step_to(update, context, Step.CONFIRM, data)
-    return await step_to(update, context, Step.AT if choice == "at" else Step.REPEAT, data)
-
-
-async def take_at(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    try:
-        due = parse_future(
-            update.message.text or "",
-            context.clock.now(),
-            context.settings.timezone,  # type: ignore[union-attr]
+        await reply(
+            turn.update, turn.context, turn.tr._("Write the RW as a number, for example 5.")
         )
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
         return None
-    data["due_at"] = due.isoformat()
-    return await step_to(update, context, Step.CONFIRM, data)
+    turn.data["rw"] = rw
+    return Step.WHEN
 
 
-async def take_repeat(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    kind = (update.callback_query.data or "").removeprefix("sb:r:")  # type: ignore[union-attr]
-    if kind not in ("daily", "weekly", "monthly"):
-        await stale_button(update, context)
+async def take_topic(turn: Turn[Step]) -> Step:
+    turn.data["topic"] = turn.value
+    return Step.WHEN
+
+
+async def take_when(turn: Turn[Step]) -> Step:
+    turn.data.update(when=turn.value, due_at=None, recurrence=None, at_time=None)
+    if turn.value == "now":
+        return Step.CONFIRM
+    return Step.AT if turn.value == "at" else Step.REPEAT
+
+
+async def take_at(turn: Turn[Step]) -> Step:
+    settings = turn.context.settings
+    due = parse_future(turn.value, turn.context.clock.now(), settings.timezone)  # or Invalid
+    turn.data["due_at"] = due.isoformat()
+    return Step.CONFIRM
+
+
+async def take_repeat(turn: Turn[Step]) -> Step:
+    turn.data["recurrence"] = turn.value
+    if turn.value == "weekly":
+        return Step.WEEKDAY
+    if turn.value == "monthly":
+        return Step.MONTHDAY
+    return Step.CLOCK
+
+
+async def take_weekday(turn: Turn[Step]) -> Step | None:
+    if turn.data.get("recurrence") != "weekly":
+        await stale_button(turn.update, turn.context)
         return None
-    data["recurrence"] = kind
-    if kind == "weekly":
-        return await step_to(update, context, Step.WEEKDAY, data)
-    if kind == "monthly":
-        return await step_to(update, context, Step.MONTHDAY, data)
-    return await step_to(update, context, Step.CLOCK, data)
+    turn.data["recurrence"] = f"weekly:{turn.value}"
+    return Step.CLOCK
 
 
-async def take_weekday(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    day = (update.callback_query.data or "").removeprefix("sb:wd:")  # type: ignore[union-attr]
-    if day not in {str(n) for n in range(7)} or data.get("recurrence") != "weekly":
-        await stale_button(update, context)
-        return None
-    data["recurrence"] = f"weekly:{day}"
-    return await step_to(update, context, Step.CLOCK, data)
-
-
-async def take_monthday(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    text = (update.message.text or "").strip()  # type: ignore[union-attr]
+async def take_monthday(turn: Turn[Step]) -> Step | None:
+    text = turn.value.strip()
     day = int(text) if text.isdigit() and len(text) <= 2 else 0
     if not 1 <= day <= 31:
-        await reply(update, context, context.tr._("Write a day of the month from 1 to 31."))
+        await reply(turn.update, turn.context, turn.tr._("Write a day of the month from 1 to 31."))
         return None
-    data["recurrence"] = f"monthly:{day}"
-    return await step_to(update, context, Step.CLOCK, data)
+    turn.data["recurrence"] = f"monthly:{day}"
+    return Step.CLOCK
 
 
-async def take_clock(update: Update, context: BKMContext) -> Step | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
-    try:
-        clock = parse_clock(update.message.text or "")  # type: ignore[union-attr]
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
+async def take_clock(turn: Turn[Step]) -> Step:
+    data, context = turn.data, turn.context
+    clock = parse_clock(turn.value)  # or Invalid: its reason is said, the step stays
     data["at_time"] = f"{clock.hour:02d}:{clock.minute:02d}"
     rule = Recurrence.from_code(data["recurrence"], data["at_time"])
     data["due_at"] = next_firing(rule, context.clock.now(), context.settings.timezone).isoformat()
-    return await step_to(update, context, Step.CONFIRM, data)
+    return Step.CONFIRM
 
 
-async def confirm(update: Update, context: BKMContext) -> int | None:
-    data = await current(update, context)
-    if data is None:
-        return flows.END
+async def confirm(turn: Turn[Step]) -> int | None:
+    update, context, data = turn.update, turn.context, turn.data
     if "when" not in data or "audience" not in data:
         await stale_button(update, context)
         return None
@@ -389,7 +349,7 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
     if due is not None and due <= now:  # the draft sat too long: a one-off time has passed
         if not data.get("recurrence"):
             await reply(update, context, context.tr._("That time has passed. Choose another."))
-            return await step_to(update, context, Step.AT, data)
+            return Step.AT
         rule = Recurrence.from_code(data["recurrence"], data["at_time"])
         due = next_firing(rule, now, tz)
     key = flows.conversation_key_of(update)
@@ -447,77 +407,56 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def cancel(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was sent."))
-    return flows.END
-
-
-async def unsupported(update: Update, context: BKMContext) -> None:
-    """A sticker, voice note, location…: say what can be broadcast; the flow stays here."""
-    await reply(
-        update,
-        context,
-        context.tr._("A broadcast can be text, a photo or a document. Send one of those."),
-    )
-
-
-async def remind(update: Update, context: BKMContext) -> None:
-    await reply(update, context, context.tr._("Please choose one of the buttons."))
+COMPOSE: Flow[Step] = Flow(
+    FLOW,
+    [
+        Ask(
+            Step.CONTENT,
+            ask_content,
+            [message(CONTENT, take_content)],
+            # a sticker, voice note, location…: say what can be broadcast
+            [
+                unusable(
+                    ~filters.COMMAND,
+                    N_("A broadcast can be text, a photo or a document. Send one of those."),
+                )
+            ],
+        ),
+        Ask(
+            Step.AUDIENCE,
+            ask_audience,
+            [press(r"^sb:a:", take_audience, AUDIENCE_LABELS)],
+            BUTTONS,
+        ),
+        Ask(Step.RW, ask_rw, [text(take_rw)]),
+        Ask(Step.TOPIC, ask_topic, [press(r"^sb:tp:", take_topic, TOPICS)], BUTTONS),
+        Ask(Step.WHEN, ask_when, [press(r"^sb:w:", take_when, ("now", "at", "repeat"))], BUTTONS),
+        Ask(Step.AT, ask_at, [text(take_at)]),
+        Ask(
+            Step.REPEAT,
+            ask_repeat,
+            [press(r"^sb:r:", take_repeat, ("daily", "weekly", "monthly"))],
+            BUTTONS,
+        ),
+        Ask(Step.WEEKDAY, ask_weekday, [press(r"^sb:wd:", take_weekday, WEEKDAY_CODES)], BUTTONS),
+        Ask(Step.MONTHDAY, ask_monthday, [text(take_monthday)]),
+        Ask(Step.CLOCK, ask_clock, [text(take_clock)]),
+        Ask(Step.CONFIRM, confirm_prompt, [press(r"^sb:go(:|$)", confirm)], BUTTONS),
+    ],
+    entry=[
+        CommandHandler(["siaran", "broadcast"], begin),
+        CommandHandler("start", begin, filters=filters.Regex(r"^/start siaran$")),
+        CallbackQueryHandler(begin, pattern=r"^adm:broadcast$"),
+    ],
+    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^sb:cancel$"),
+    lapse=Lapse(N_("This broadcast draft has lapsed. Start again with /siaran."), keep=False),
+    board=True,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    compose = BoardConversation(
-        name=FLOW,
-        persistent=True,
-        entry_points=[
-            CommandHandler(["siaran", "broadcast"], begin),
-            CommandHandler("start", begin, filters=filters.Regex(r"^/start siaran$")),
-            CallbackQueryHandler(begin, pattern=r"^adm:broadcast$"),
-        ],
-        states={
-            Step.CONTENT: [
-                MessageHandler(CONTENT, take_content),
-                MessageHandler(~filters.COMMAND, unsupported),
-            ],
-            Step.AUDIENCE: [
-                CallbackQueryHandler(take_audience, pattern=r"^sb:a:"),
-                MessageHandler(TEXT, remind),
-            ],
-            Step.RW: [MessageHandler(TEXT, take_rw)],
-            Step.TOPIC: [
-                CallbackQueryHandler(take_topic, pattern=r"^sb:tp:"),
-                MessageHandler(TEXT, remind),
-            ],
-            Step.WHEN: [
-                CallbackQueryHandler(take_when, pattern=r"^sb:w:"),
-                MessageHandler(TEXT, remind),
-            ],
-            Step.AT: [MessageHandler(TEXT, take_at)],
-            Step.REPEAT: [
-                CallbackQueryHandler(take_repeat, pattern=r"^sb:r:"),
-                MessageHandler(TEXT, remind),
-            ],
-            Step.WEEKDAY: [
-                CallbackQueryHandler(take_weekday, pattern=r"^sb:wd:"),
-                MessageHandler(TEXT, remind),
-            ],
-            Step.MONTHDAY: [MessageHandler(TEXT, take_monthday)],
-            Step.CLOCK: [MessageHandler(TEXT, take_clock)],
-            Step.CONFIRM: [
-                CallbackQueryHandler(confirm, pattern=r"^sb:go(:|$)"),
-                MessageHandler(TEXT, remind),
-            ],
-        },
-        fallbacks=[
-            CommandHandler(["batal", "cancel"], cancel),
-            CallbackQueryHandler(cancel, pattern=r"^sb:cancel$"),
-        ],
-        allow_reentry=True,
-    )
     return [
-        compose,
+        COMPOSE.handler(),
         CallbackQueryHandler(list_broadcasts, pattern=r"^sb:list$"),
         CallbackQueryHandler(cancel_scheduled, pattern=r"^sb:x:"),
         CallbackQueryHandler(resend_uncertain, pattern=r"^dlv:re:"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -14,20 +13,16 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
-    MessageHandler,
     filters,
 )
 
 from bot import confirm, flows, outbox
 from bot.access import (
-    BoardConversation,
     answer,
     board_only,
     private_only,
     remove_buttons,
     reply,
-    stale_button,
 )
 from bot.context import BKMContext
 from bot.features import (
@@ -39,11 +34,12 @@ from bot.features import (
     MenuItem,
     Section,
 )
+from bot.flowrunner import TEXT, Ask, Cancel, Flow, Turn, press, text, unusable
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
 from rules.rtrw import RtRw, parse_rtrw
-from rules.validate import Invalid, person_name, text_length
+from rules.validate import person_name, text_length
 from storage import membership, people
 from storage.db import Database
 from storage.demo import people as demo
@@ -76,37 +72,42 @@ def rtrw_example(tr: Translator) -> str:
     return tr._("Write it like this: RT 3 RW 5, or 03/05.")
 
 
-async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
+async def ask_name(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(update, context, context.tr._("What is your full name (as on your KTP)?"))
+
+
+async def ask_rtrw(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    if step is Step.NAME:
-        await reply(update, context, tr._("What is your full name (as on your KTP)?"))
-    elif step is Step.RTRW:
-        await reply(
-            update, context, tr._("Which RT and RW do you live in?") + "\n" + rtrw_example(tr)
-        )
-    elif step is Step.GENDER:
-        options = [(tr._(label), f"reg:g:{code}") for code, label in GENDER_LABELS.items()]
-        await reply(
-            update,
-            context,
-            tr._(
-                "Gender? It is only used to count participation (never shown by name). "
-                "You may choose not to say."
-            ),
-            reply_markup=column(options),
-        )
-    elif step is Step.CONFIRM:
-        await reply(
-            update,
-            context,
-            summary(tr, data),
-            reply_markup=keyboard(
-                [
-                    [(tr._("Submit"), "reg:send")],
-                    [(tr._("Change"), "reg:restart"), (tr._("Cancel"), "reg:cancel")],
-                ]
-            ),
-        )
+    await reply(update, context, tr._("Which RT and RW do you live in?") + "\n" + rtrw_example(tr))
+
+
+async def ask_gender(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    options = [(tr._(label), f"reg:g:{code}") for code, label in GENDER_LABELS.items()]
+    await reply(
+        update,
+        context,
+        tr._(
+            "Gender? It is only used to count participation (never shown by name). "
+            "You may choose not to say."
+        ),
+        reply_markup=column(options),
+    )
+
+
+async def ask_confirm(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        summary(tr, data),
+        reply_markup=keyboard(
+            [
+                [(tr._("Submit"), "reg:send")],
+                [(tr._("Change"), "reg:restart"), (tr._("Cancel"), "reg:cancel")],
+            ]
+        ),
+    )
 
 
 def summary(tr: Translator, data: dict[str, Any]) -> str:
@@ -121,32 +122,20 @@ def summary(tr: Translator, data: dict[str, Any]) -> str:
     )
 
 
-async def take_name(update: Update, context: BKMContext, data: dict[str, Any]) -> bool:
-    """Store a valid name into data, or re-ask with the reason. True when accepted."""
-    assert update.message is not None
-    try:
-        data["full_name"] = person_name(update.message.text or "")
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return False
-    return True
+async def take_name(turn: Turn[Step]) -> Step:
+    turn.data["full_name"] = person_name(turn.value)  # or Invalid: the reason, asked again
+    return Step.RTRW
 
 
-async def take_rtrw(update: Update, context: BKMContext, data: dict[str, Any]) -> bool:
-    assert update.message is not None
-    parsed = parse_rtrw(update.message.text or "")
+async def take_rtrw(turn: Turn[Step]) -> Step | None:
+    parsed = parse_rtrw(turn.value)
     if parsed is None:
-        tr = context.tr
-        await reply(update, context, tr._("I could not read that RT/RW.") + " " + rtrw_example(tr))
-        return False
-    data["rt"], data["rw"] = parsed.rt, parsed.rw
-    return True
-
-
-def gender_from(update: Update) -> str | None:
-    query = update.callback_query
-    code = (query.data or "").removeprefix("reg:g:") if query else ""
-    return code if code in GENDER_LABELS else None
+        tr = turn.tr
+        text = tr._("I could not read that RT/RW.") + " " + rtrw_example(tr)
+        await reply(turn.update, turn.context, text)
+        return None
+    turn.data["rt"], turn.data["rw"] = parsed.rt, parsed.rw
+    return Step.GENDER
 
 
 # ---- /daftar ----------------------------------------------------------------------------------
@@ -176,74 +165,20 @@ async def apply_begin(update: Update, context: BKMContext) -> int:
             ),
         )
         return flows.END
-    await flows.save_step(update, context, APPLY, Step.NAME, {})
-    await ask(update, context, Step.NAME, {})
-    return Step.NAME
+    return await APPLY_FLOW.go(update, context, Step.NAME, {})
 
 
 async def apply_resume(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    draft = await flows.load(context, APPLY)
-    if draft is None:
-        return await apply_begin(update, context)
-    step = Step[draft.step]
-    await flows.save_step(update, context, APPLY, step, draft.data)
-    await ask(update, context, step, draft.data)
-    return step
+    resumed = await APPLY_FLOW.resume(update, context)
+    return resumed if resumed is not None else await apply_begin(update, context)
 
 
 async def apply_restart(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.save_step(update, context, APPLY, Step.NAME, {})
-    await ask(update, context, Step.NAME, {})
-    return Step.NAME
+    return await APPLY_FLOW.go(update, context, Step.NAME, {})
 
 
-def answer_step(
-    flow: str,
-    take: Callable[[Update, BKMContext, dict[str, Any]], Awaitable[bool]],
-    next_step: Step,
-) -> Callable[[Update, BKMContext], Awaitable[int | None]]:
-    """A typed-answer step: check it (re-asking on a bad one), commit, ask the next question."""
-
-    async def handle(update: Update, context: BKMContext) -> int | None:
-        data = await flows.current_draft(update, context, flow)
-        if data is None:
-            return flows.END
-        if not await take(update, context, data):
-            return None
-        await flows.save_step(update, context, flow, next_step, data)
-        await ask(update, context, next_step, data)
-        return next_step
-
-    return handle
-
-
-apply_name = answer_step(APPLY, take_name, Step.RTRW)
-apply_rtrw = answer_step(APPLY, take_rtrw, Step.GENDER)
-in_person_name = answer_step(IN_PERSON, take_name, Step.RTRW)
-in_person_rtrw = answer_step(IN_PERSON, take_rtrw, Step.GENDER)
-
-
-async def apply_gender(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, APPLY)
-    if data is None:
-        return flows.END
-    gender = gender_from(update)
-    if gender is None:
-        await stale_button(update, context)
-        return None
-    await answer(update, context)
-    data["gender"] = gender
-    await flows.save_step(update, context, APPLY, Step.CONFIRM, data)
-    await ask(update, context, Step.CONFIRM, data)
-    return Step.CONFIRM
-
-
-async def apply_submit(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, APPLY)
-    if data is None:
-        return flows.END
+async def apply_submit(turn: Turn[Step]) -> int:
+    update, context, data = turn.update, turn.context, turn.data
     await answer(update, context)
     person = context.person
     key = flows.conversation_key_of(update)
@@ -276,23 +211,6 @@ async def apply_submit(update: Update, context: BKMContext) -> int | None:
         ),
     )
     await tell_board_new_application(context)
-    return flows.END
-
-
-async def remind_buttons(update: Update, context: BKMContext) -> int | None:
-    """Typed text where a button is expected: show the question again."""
-    draft = await flows.load(context, APPLY)
-    if draft is None:
-        return flows.END
-    await reply(update, context, context.tr._("Please choose one of the buttons."))
-    await ask(update, context, Step[draft.step], draft.data)
-    return None
-
-
-async def apply_cancel(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.end_flow(update, context, APPLY, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was sent."))
     return flows.END
 
 
@@ -395,26 +313,20 @@ async def reject_begin(update: Update, context: BKMContext) -> int | None:
         await confirm.consume(update, context, confirm.MEMBERSHIP_REJECT, application.id)
     except confirm.Refused:
         return None  # a step of this flow that was waiting keeps waiting
-    await answer(update, context)
-    await flows.save_step(update, context, REJECT, Step.REASON, {"application_id": application.id})
+    return await REJECT_FLOW.go(update, context, Step.REASON, {"application_id": application.id})
+
+
+async def ask_reason(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(
         update,
         context,
         context.tr._("Why is it rejected? Your reason is sent to the applicant."),
     )
-    return Step.REASON
 
 
-async def reject_reason(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await flows.current_draft(update, context, REJECT)
-    if data is None:
-        return flows.END
-    try:
-        reason = text_length(update.message.text or "", 3, 500)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
+async def reject_reason(turn: Turn[Step]) -> int:
+    update, context, data = turn.update, turn.context, turn.data
+    reason = text_length(turn.value, 3, 500)  # or Invalid: the reason, asked again
     key = flows.conversation_key_of(update)
     board_id = context.person.id
 
@@ -461,18 +373,14 @@ async def tell_applicant(
     await outbox.notify(context.application, [applicant.id], render, kind="membership.decided")
 
 
-async def reject_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, REJECT, keep=False)
-    await reply(update, context, context.tr._("Cancelled. The application is still waiting."))
-    return flows.END
-
-
 # ---- board: registration in person ----
 @board_only
 @private_only("admin")
 async def in_person_begin(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.save_step(update, context, IN_PERSON, Step.NAME, {})
+    return await IN_PERSON_FLOW.go(update, context, Step.NAME, {})
+
+
+async def ask_in_person_name(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(
         update,
         context,
@@ -481,17 +389,10 @@ async def in_person_begin(update: Update, context: BKMContext) -> int:
             "What is the resident's full name (as on the KTP)?"
         ),
     )
-    return Step.NAME
 
 
-async def in_person_gender(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, IN_PERSON)
-    if data is None:
-        return flows.END
-    gender = gender_from(update)
-    if gender is None:
-        await stale_button(update, context)
-        return None
+async def in_person_gender(turn: Turn[Step]) -> int:
+    update, context, data, gender = turn.update, turn.context, turn.data, turn.value
     await answer(update, context)
     key = flows.conversation_key_of(update)
     board_id = context.person.id
@@ -522,71 +423,59 @@ async def in_person_gender(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def in_person_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, IN_PERSON, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nobody was registered."))
-    return flows.END
-
-
 # ---- wiring -----------------------------------------------------------------------------------
-TEXT = filters.TEXT & ~filters.COMMAND
-CANCEL = ["batal", "cancel"]
+# Typed text where a button is expected: say so, and ask the step's question again
+BUTTONS = [unusable(TEXT, N_("Please choose one of the buttons."), ask_again=True)]
+
+
+async def apply_gender(turn: Turn[Step]) -> Step:
+    turn.data["gender"] = turn.value
+    return Step.CONFIRM
+
+
+APPLY_FLOW: Flow[Step] = Flow(
+    APPLY,
+    [
+        Ask(Step.NAME, ask_name, [text(take_name)]),
+        Ask(Step.RTRW, ask_rtrw, [text(take_rtrw)]),
+        Ask(Step.GENDER, ask_gender, [press(r"^reg:g:", apply_gender, GENDER_LABELS)], BUTTONS),
+        # "Change" (reg:restart) is an entry point: it starts again from any step
+        Ask(Step.CONFIRM, ask_confirm, [press(r"^reg:send$", apply_submit)], BUTTONS),
+    ],
+    entry=[
+        CommandHandler(["daftar", "register"], apply_begin),
+        CommandHandler("start", apply_begin, filters=filters.Regex(r"^/start daftar$")),
+        CallbackQueryHandler(apply_begin, pattern=r"^menu:register$"),
+        CallbackQueryHandler(apply_resume, pattern=r"^reg:resume$"),
+        CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
+    ],
+    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^reg:cancel$"),
+)
+REJECT_FLOW: Flow[Step] = Flow(
+    REJECT,
+    [Ask(Step.REASON, ask_reason, [text(reject_reason)])],
+    entry=[CallbackQueryHandler(reject_begin, pattern=r"^mem:no:")],
+    cancel=Cancel(N_("Cancelled. The application is still waiting.")),
+    board=True,
+)
+IN_PERSON_FLOW: Flow[Step] = Flow(
+    IN_PERSON,
+    [
+        Ask(Step.NAME, ask_in_person_name, [text(take_name)]),
+        Ask(Step.RTRW, ask_rtrw, [text(take_rtrw)]),
+        Ask(Step.GENDER, ask_gender, [press(r"^reg:g:", in_person_gender, GENDER_LABELS)]),
+    ],
+    entry=[CallbackQueryHandler(in_person_begin, pattern=r"^adm:register_person$")],
+    cancel=Cancel(N_("Cancelled. Nobody was registered.")),
+    board=True,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    apply = ConversationHandler(
-        name=APPLY,
-        persistent=True,
-        entry_points=[
-            CommandHandler(["daftar", "register"], apply_begin),
-            CommandHandler("start", apply_begin, filters=filters.Regex(r"^/start daftar$")),
-            CallbackQueryHandler(apply_begin, pattern=r"^menu:register$"),
-            CallbackQueryHandler(apply_resume, pattern=r"^reg:resume$"),
-            CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
-        ],
-        states={
-            Step.NAME: [MessageHandler(TEXT, apply_name)],
-            Step.RTRW: [MessageHandler(TEXT, apply_rtrw)],
-            Step.GENDER: [
-                CallbackQueryHandler(apply_gender, pattern=r"^reg:g:"),
-                MessageHandler(TEXT, remind_buttons),
-            ],
-            Step.CONFIRM: [
-                CallbackQueryHandler(apply_submit, pattern=r"^reg:send$"),
-                CallbackQueryHandler(apply_restart, pattern=r"^reg:restart$"),
-                MessageHandler(TEXT, remind_buttons),
-            ],
-        },
-        fallbacks=[
-            CommandHandler(CANCEL, apply_cancel),
-            CallbackQueryHandler(apply_cancel, pattern=r"^reg:cancel$"),
-        ],
-        allow_reentry=True,
-    )
-    reject = BoardConversation(
-        name=REJECT,
-        persistent=True,
-        entry_points=[CallbackQueryHandler(reject_begin, pattern=r"^mem:no:")],
-        states={Step.REASON: [MessageHandler(TEXT, reject_reason)]},
-        fallbacks=[CommandHandler(CANCEL, reject_cancel)],
-        allow_reentry=True,
-    )
-    in_person = BoardConversation(
-        name=IN_PERSON,
-        persistent=True,
-        entry_points=[CallbackQueryHandler(in_person_begin, pattern=r"^adm:register_person$")],
-        states={
-            Step.NAME: [MessageHandler(TEXT, in_person_name)],
-            Step.RTRW: [MessageHandler(TEXT, in_person_rtrw)],
-            Step.GENDER: [CallbackQueryHandler(in_person_gender, pattern=r"^reg:g:")],
-        },
-        fallbacks=[CommandHandler(CANCEL, in_person_cancel)],
-        allow_reentry=True,
-    )
     return [
-        apply,
-        reject,
-        in_person,
+        APPLY_FLOW.handler(),
+        REJECT_FLOW.handler(),
+        IN_PERSON_FLOW.handler(),
         CallbackQueryHandler(list_pending, pattern=r"^adm:members$"),
         CallbackQueryHandler(approve, pattern=r"^mem:ok:"),
     ]
