@@ -44,8 +44,8 @@ from bot.context import BKMContext
 MAX_BYTES = 64  # Telegram's limit on callback_data, in UTF-8 bytes
 NONE = "-"  # how an optional field's None is written
 SEP = ":"
-_INT = re.compile(r"^[0-9]{1,18}$")
-_PREFIX = re.compile(r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)*$")
+_INT = re.compile(r"[0-9]{1,18}")
+_PREFIX = re.compile(r"[a-z][a-z0-9_]*(:[a-z0-9_]+)*")
 
 RT = TypeVar("RT")
 # What a button's callback is: PTB wants a coroutine function; the project's access
@@ -72,7 +72,7 @@ REGISTRY: dict[str, Kind] = {}
 
 def _register(kind: Kind) -> None:
     for prefix in (kind.prefix, *kind.legacy):
-        if not _PREFIX.match(prefix):
+        if not _PREFIX.fullmatch(prefix):
             raise ButtonError(f"button prefix {prefix!r} is not lowercase ASCII words and ':'")
         if prefix in REGISTRY:
             raise ButtonError(f"button prefix {prefix!r} is declared twice")
@@ -149,7 +149,7 @@ def _decode(tp: Any, text: str) -> object:
     if tp is bool:
         return {"1": True, "0": False}.get(text, _BAD)
     if tp is int:
-        return int(text) if _INT.match(text) else _BAD
+        return int(text) if _INT.fullmatch(text) else _BAD
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(text)

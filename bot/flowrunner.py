@@ -28,8 +28,10 @@ Every flow gets, from `Flow`:
   step's question again; the draft is kept).
 
 A button press is accepted by kind: a regular expression on the callback data (its value is
-the data after the match), or any object with `pattern` and `value(data)` (`Pressable`), so
-typed button kinds plug in unchanged.
+the data after the match), a typed button kind of `bot.buttons` (`press(Kind, take)`: its
+value is the data after the kind's prefix; the take reads the typed fields with
+`Kind.pressed(turn.update)`), or any object with `pattern` and `value(data)` (`Pressable`).
+`Cancel` and `Back` take a kind's `matches` as their pattern.
 
 Example::
 
@@ -66,6 +68,7 @@ from __future__ import annotations
 
 import copy
 import re
+import typing
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -82,7 +85,7 @@ from telegram.ext import (
 )
 from telegram.ext.filters import BaseFilter
 
-from bot import flows
+from bot import buttons, flows
 from bot.access import BoardConversation, StepTest, answer, reply, stale_button
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
@@ -99,6 +102,8 @@ EDITING = "editing"
 Handler = BaseHandler[Update, BKMContext, Any]
 Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, Any]]
 Question = Callable[[Update, BKMContext, dict[str, Any]], Coroutine[Any, Any, None]]
+# What PTB matches a press's callback data with: a regex, or a test (a button kind's `matches`)
+PressPattern = str | Callable[[object], bool]
 
 
 class Pressable(Protocol):
@@ -106,7 +111,7 @@ class Pressable(Protocol):
     press of another kind, or forged — answered as a stale button)."""
 
     @property
-    def pattern(self) -> str: ...
+    def pattern(self) -> PressPattern: ...
 
     def value(self, data: str) -> str | None: ...
 
@@ -158,6 +163,26 @@ class Turn(Generic[S]):
         return step
 
 
+@dataclass(frozen=True)
+class Typed:
+    """Presses of a typed button kind (bot.buttons): only data the kind decodes; the value
+    is the data after its prefix ("" for a Static)."""
+
+    kind: buttons.Kind
+
+    @property
+    def pattern(self) -> PressPattern:
+        return self.kind.matches
+
+    def value(self, data: str) -> str | None:
+        if not self.kind.matches(data):
+            return None
+        for prefix in (self.kind.prefix, *self.kind.legacy):
+            if data == prefix or data.startswith(prefix + buttons.SEP):
+                return data[len(prefix) + 1 :]
+        return None
+
+
 Take = Callable[[Turn[Any]], Coroutine[Any, Any, "IntEnum | int | None"]]
 
 
@@ -182,9 +207,24 @@ def message(filter: BaseFilter, take: Take) -> Answer:
     return Answer(take, filter=filter)
 
 
-def press(kind: Pressable | str, take: Take, choices: Collection[str] | None = None) -> Answer:
-    """A press of a button of `kind` (a regex on the callback data, or a Pressable)."""
-    return Answer(take, kind=Pattern(kind) if isinstance(kind, str) else kind, choices=choices)
+def press(
+    kind: Pressable | str | buttons.Kind | type[buttons.Button],
+    take: Take,
+    choices: Collection[str] | None = None,
+) -> Answer:
+    """A press of a button of `kind` (a regex on the callback data, a typed button kind, or
+    a Pressable)."""
+    return Answer(take, kind=_pressable(kind), choices=choices)
+
+
+def _pressable(kind: Pressable | str | buttons.Kind | type[buttons.Button]) -> Pressable:
+    if isinstance(kind, str):
+        return Pattern(kind)
+    if isinstance(kind, buttons.Static) or (
+        isinstance(kind, type) and issubclass(kind, buttons.Button)
+    ):
+        return Typed(typing.cast(buttons.Kind, kind))
+    return typing.cast(Pressable, kind)
 
 
 @dataclass(frozen=True)
@@ -224,7 +264,7 @@ class Cancel:
     """/batal (and /cancel), and a press of `pattern`: end the flow and say `text`."""
 
     text: str
-    pattern: str | None = None
+    pattern: PressPattern | None = None
     commands: Sequence[str] = CANCEL_COMMANDS
     keep: bool = False  # keep the draft (offered back on the next entry)
 
@@ -246,7 +286,7 @@ class Back(Generic[S]):
     """The Back button: a press of `pattern` at a step in `to` goes to `to[step]` (or to the
     summary while one answer is being changed from it)."""
 
-    pattern: str
+    pattern: PressPattern
     to: Mapping[S, S] = field(default_factory=dict)
 
 

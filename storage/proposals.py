@@ -703,6 +703,6 @@ def add_progress(
         object_id=proposal.reference,
         after={"percent": percent, "photo": photo is not None},
     )
-    note = get_progress(conn, row["id"])
-    assert note is not None
-    return proposal, note
+    posted = get_progress(conn, row["id"])
+    assert posted is not None
+    return proposal, posted

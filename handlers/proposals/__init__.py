@@ -1,24 +1,16 @@
-"""Proposals (usulan warga): the feature as a whole, and the /usul conversation's wiring.
+"""Proposals (usulan warga): the feature as a whole.
 
-The resident's flow is in proposals_flow.py (questions in proposals_questions.py), browsing
-and endorsing in proposals_browse.py, the board's review in proposals_review.py, and how a
-proposal looks in proposals_view.py.
+The /usul flow is declared in create.py (its questions in questions.py), browsing and
+endorsing are in browse.py, the board's review in review.py, how a proposal looks in view.py,
+and every button's data in buttons.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler
 
-from bot.access import BoardConversation, draft_flag
 from bot.features import (
     AdminItem,
     Command,
@@ -33,127 +25,14 @@ from bot.i18n import N_
 from bot.moderation import Moderatable
 from handlers.proposals import browse as proposals_browse
 from handlers.proposals import review as proposals_review
-from handlers.proposals.create import (
-    back,
-    begin,
-    begin_on_behalf,
-    begin_revision,
-    cancel,
-    channel_chosen,
-    cost_given,
-    description_given,
-    edit_field,
-    edit_menu,
-    field_chosen,
-    location_done,
-    location_given,
-    name_chosen,
-    photo_given,
-    photos_done,
-    resident_named,
-    restart,
-    resume,
-    similar_continue,
-    similar_endorse,
-    submit,
-    title_given,
-    want_button,
-    want_photo,
-    want_text,
-)
-from handlers.proposals.questions import FLOW, Step
+from handlers.proposals.create import USUL
 from storage import proposal_records, proposals
 from storage.demo import proposals as proposals_demo
 from storage.people import Role
 
-# ---- wiring ---------------------------------------------------------------------------------
-TEXT = filters.TEXT & ~filters.COMMAND
-NOT_TEXT = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-CANCEL = ["batal", "cancel"]
-
-
-def _flow() -> ConversationHandler[Any]:
-    back_button = CallbackQueryHandler(back, pattern=r"^usl:back$")
-
-    def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
-        return [MessageHandler(TEXT, callback), MessageHandler(NOT_TEXT, want_text), back_button]
-
-    return BoardConversation(
-        board_step=draft_flag(FLOW, "behalf"),  # filing for a resident is a board flow
-        name=FLOW,
-        persistent=True,
-        entry_points=[
-            CommandHandler(["usul", "propose"], begin),
-            CommandHandler("start", begin, filters=filters.Regex(r"^/start usul$")),
-            CallbackQueryHandler(begin, pattern=r"^menu:propose$"),
-            CallbackQueryHandler(resume, pattern=r"^usl:resume$"),
-            CallbackQueryHandler(restart, pattern=r"^usl:restart$"),
-            CallbackQueryHandler(begin_on_behalf, pattern=r"^adm:proposal_behalf$"),
-            CallbackQueryHandler(begin_revision, pattern=r"^usl:rev:"),
-        ],
-        states={
-            Step.CHANNEL: [
-                CallbackQueryHandler(channel_chosen, pattern=r"^usl:ch:"),
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-            Step.RESIDENT: [
-                CallbackQueryHandler(resident_named, pattern=r"^usl:res:skip$"),
-                *typed(resident_named),
-            ],
-            Step.FIELD: [
-                CallbackQueryHandler(field_chosen, pattern=r"^usl:f:"),
-                back_button,
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-            Step.TITLE: typed(title_given),
-            Step.SIMILAR: [
-                CallbackQueryHandler(similar_endorse, pattern=r"^usl:sim:"),
-                CallbackQueryHandler(similar_continue, pattern=r"^usl:go$"),
-                back_button,
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-            Step.DESCRIPTION: typed(description_given),
-            Step.LOCATION: [
-                MessageHandler(TEXT | filters.LOCATION, location_given),
-                CallbackQueryHandler(location_done, pattern=r"^usl:loc:next$"),
-                MessageHandler(NOT_TEXT, want_text),
-                back_button,
-            ],
-            Step.COST: [
-                CallbackQueryHandler(cost_given, pattern=r"^usl:cost:unknown$"),
-                *typed(cost_given),
-            ],
-            Step.PHOTOS: [
-                MessageHandler(filters.PHOTO, photo_given),
-                CallbackQueryHandler(photos_done, pattern=r"^usl:ph:done$"),
-                back_button,
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
-            ],
-            Step.NAME: [
-                CallbackQueryHandler(name_chosen, pattern=r"^usl:nm:"),
-                back_button,
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-            Step.SUMMARY: [
-                CallbackQueryHandler(submit, pattern=r"^usl:send:"),
-                CallbackQueryHandler(edit_menu, pattern=r"^usl:edit:"),
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-            Step.EDIT: [
-                CallbackQueryHandler(edit_field, pattern=r"^usl:e:"),
-                MessageHandler(filters.ALL & ~filters.COMMAND, want_button),
-            ],
-        },
-        fallbacks=[
-            CommandHandler(CANCEL, cancel),
-            CallbackQueryHandler(cancel, pattern=r"^usl:cancel$"),
-        ],
-        allow_reentry=True,
-    )
-
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [_flow(), *proposals_review.handlers(), *proposals_browse.handlers()]
+    return [USUL.handler(), *proposals_review.handlers(), *proposals_browse.handlers()]
 
 
 # Hidden through /admin › Hide public content or the detail view's buttons (one mechanism).

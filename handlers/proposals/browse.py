@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import outbox
 from bot.access import answer, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.disclosure import participation
 from bot.i18n import Translator
 from bot.keyboards import keyboard
 from bot.outbox import Outgoing
+from handlers.proposals import buttons
 from handlers.proposals.view import (
     FIELD_LABELS,
     edit_quietly,
@@ -32,16 +35,6 @@ from storage.db import Database
 PAGE = 5
 
 
-def id_from(update: Update, index: int) -> int | None:
-    """The numeric id at position `index` of the pressed button's data (usl:v:<id>)."""
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) <= index:
-        return None
-    value = parts[index]
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 # ---- lists ------------------------------------------------------------------------------------
 def list_markup(
     tr: Translator,
@@ -49,27 +42,23 @@ def list_markup(
     *,
     page: int,
     pages: int,
-    nav: str,
+    nav: Callable[[int], str],
     filters_row: list[tuple[str, str]] | None = None,
 ) -> Any:
     rows: list[list[tuple[str, str]]] = [
-        [(f"{p.reference} · {p.title[:30] if not p.hidden else '…'}", f"usl:v:{p.id}")]
+        [(f"{p.reference} · {p.title[:30] if not p.hidden else '…'}", buttons.View(p.id).data)]
         for p in items
     ]
     arrows = []
     if page > 0:
-        arrows.append((tr._("« Previous"), nav.format(page=page - 1)))
+        arrows.append((tr._("« Previous"), nav(page - 1)))
     if page + 1 < pages:
-        arrows.append((tr._("Next »"), nav.format(page=page + 1)))
+        arrows.append((tr._("Next »"), nav(page + 1)))
     if arrows:
         rows.append(arrows)
     if filters_row:
         rows.append(filters_row)
     return keyboard(rows) if rows else None
-
-
-def _filter_codes(field: str | None, status: str | None) -> tuple[str, str]:
-    return field or "-", status or "-"
 
 
 async def send_list(
@@ -78,7 +67,7 @@ async def send_list(
     *,
     page: int = 0,
     field: str | None = None,
-    status: str | None = None,
+    status: Status | None = None,
     edit: bool = False,
 ) -> None:
     """/usulan: public proposals, newest first, 5 a page, with field and status filters."""
@@ -88,7 +77,6 @@ async def send_list(
         proposals.list_public, field=field, status=status, offset=page * PAGE, limit=PAGE
     )
     pages = max(1, -(-total // PAGE))
-    f, s = _filter_codes(field, status)
     header = tr._("<b>Residents' proposals</b> (page {page} of {pages})").format(
         page=page + 1, pages=pages
     )
@@ -96,7 +84,7 @@ async def send_list(
     if field:
         chosen.append(field_label(tr, field))
     if status:
-        chosen.append(status_label(tr, Status(status)))
+        chosen.append(status_label(tr, status))
     if chosen:
         header += "\n" + tr._("Filter: {filter}").format(filter=", ".join(chosen))
     if not items:
@@ -108,10 +96,10 @@ async def send_list(
         items,
         page=page,
         pages=pages,
-        nav=f"usl:l:{{page}}:{f}:{s}",
+        nav=lambda to: buttons.ListPage(to, field, status).data,
         filters_row=[
-            (tr._("Field"), f"usl:lf:{f}:{s}"),
-            (tr._("Status"), f"usl:ls:{f}:{s}"),
+            (tr._("Field"), buttons.ChooseField(field, status).data),
+            (tr._("Status"), buttons.ChooseStatus(field, status).data),
         ],
     )
     text = f"{header}\n\n{body}"
@@ -130,57 +118,41 @@ async def browse(update: Update, context: BKMContext) -> None:
     await send_list(update, context)
 
 
-def _filters(field_code: str, status_code: str) -> tuple[str | None, str | None] | None:
-    """The filters named in callback data ('-' for none), or None when one is not known."""
-    field = None if field_code == "-" else field_code
-    status = None if status_code == "-" else status_code
-    if field is not None and field not in FIELD_LABELS:
-        return None
-    if status is not None and status not in {s.value for s in Status}:
-        return None
-    return field, status
-
-
-def _list_args(update: Update) -> tuple[int, str | None, str | None] | None:
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) != 5 or not parts[2].isdigit() or len(parts[2]) > 6:
-        return None
-    chosen = _filters(parts[3], parts[4])
-    return None if chosen is None else (int(parts[2]), *chosen)
-
-
 async def list_page(update: Update, context: BKMContext) -> None:
-    parsed = _list_args(update)
-    if parsed is None:
-        await stale_button(update, context)
-        return
-    page, field, status = parsed
-    await send_list(update, context, page=page, field=field, status=status, edit=True)
+    press = buttons.ListPage.pressed(update)
+    await send_list(
+        update, context, page=press.page, field=press.field, status=press.status, edit=True
+    )
 
 
-async def choose_filter(update: Update, context: BKMContext) -> None:
-    """Show the choices for the field or the status filter, keeping the other filter."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    parsed = _filters(parts[2], parts[3]) if len(parts) == 4 else None
-    if parsed is None:
-        await stale_button(update, context)
-        return
-    field, status = parsed
+async def choose_field(update: Update, context: BKMContext) -> None:
+    """The choices for the field filter, keeping the status filter."""
+    press = buttons.ChooseField.pressed(update)
     tr = context.tr
-    f, s = _filter_codes(field, status)
-    if parts[1] == "lf":
-        options = [(tr._(label), f"usl:l:0:{code}:{s}") for code, label in FIELD_LABELS.items()]
-        options.append((tr._("All fields"), f"usl:l:0:-:{s}"))
-    else:
-        options = [(tr._(LABELS[st]), f"usl:l:0:{f}:{st.value}") for st in Status]
-        options.append((tr._("All statuses"), f"usl:l:0:{f}:-"))
+    options = [
+        (tr._(label), buttons.ListPage(0, code, press.status).data)
+        for code, label in FIELD_LABELS.items()
+    ]
+    options.append((tr._("All fields"), buttons.ListPage(0, None, press.status).data))
+    await show_filter_choices(update, context, options)
+
+
+async def choose_status(update: Update, context: BKMContext) -> None:
+    """The choices for the status filter, keeping the field filter."""
+    press = buttons.ChooseStatus.pressed(update)
+    tr = context.tr
+    options = [(tr._(LABELS[st]), buttons.ListPage(0, press.field, st).data) for st in Status]
+    options.append((tr._("All statuses"), buttons.ListPage(0, press.field, None).data))
+    await show_filter_choices(update, context, options)
+
+
+async def show_filter_choices(
+    update: Update, context: BKMContext, options: list[tuple[str, str]]
+) -> None:
     await answer(update, context)
     await edit_quietly(
         update,
-        tr._("Choose a filter:"),
+        context.tr._("Choose a filter:"),
         keyboard([options[i : i + 2] for i in range(0, len(options), 2)]),
     )
 
@@ -200,7 +172,7 @@ async def my_proposals(update: Update, context: BKMContext, page: int = 0) -> No
         page=page + 1, pages=pages
     )
     text = header + "\n\n" + "\n\n".join(list_line(tr, p, threshold) for p in items)
-    markup = list_markup(tr, items, page=page, pages=pages, nav="usl:m:{page}")
+    markup = list_markup(tr, items, page=page, pages=pages, nav=lambda to: buttons.MyPage(to).data)
     if update.callback_query is not None:
         await answer(update, context)
         await edit_quietly(update, text, markup)
@@ -209,11 +181,7 @@ async def my_proposals(update: Update, context: BKMContext, page: int = 0) -> No
 
 
 async def my_page(update: Update, context: BKMContext) -> None:
-    page = id_from(update, 2)
-    if page is None:
-        await stale_button(update, context)
-        return
-    await my_proposals(update, context, page)
+    await my_proposals(update, context, buttons.MyPage.pressed(update).page)
 
 
 async def my_command(update: Update, context: BKMContext) -> None:
@@ -240,8 +208,8 @@ async def deep_link(update: Update, context: BKMContext) -> None:
 
 
 async def view(update: Update, context: BKMContext) -> None:
-    proposal_id = id_from(update, 2)
-    if proposal_id is None or not await context.db.read(proposals.get, proposal_id):
+    proposal_id = buttons.View.pressed(update).proposal
+    if not await context.db.read(proposals.get, proposal_id):
         await stale_button(update, context)
         return
     await answer(update, context)
@@ -250,8 +218,8 @@ async def view(update: Update, context: BKMContext) -> None:
 
 async def photos(update: Update, context: BKMContext) -> None:
     """The proposal's photos, then the photos of its visible progress notes."""
-    proposal_id = id_from(update, 2)
-    found = await context.db.read(proposals.detail, proposal_id) if proposal_id else None
+    proposal_id = buttons.Photos.pressed(update).proposal
+    found = await context.db.read(proposals.detail, proposal_id)
     if found is None or (found.proposal.hidden and not context.person.is_board):
         await stale_button(update, context)
         return
@@ -327,7 +295,7 @@ async def tell_supported(context: BKMContext, proposal: proposals.Proposal) -> N
                 "Your proposal {ref} has {n} endorsements: it is now supported by residents "
                 "and moves to the top of the board's review queue."
             ).format(ref=proposal.reference, n=proposal.endorsements),
-            buttons=(((tr._("View proposal"), f"usl:v:{proposal.id}"),),),
+            buttons=(((tr._("View proposal"), buttons.View(proposal.id).data),),),
         )
 
     if proposal.proposer_id is not None:
@@ -337,19 +305,13 @@ async def tell_supported(context: BKMContext, proposal: proposals.Proposal) -> N
 
 
 async def endorse(update: Update, context: BKMContext) -> None:
-    proposal_id = id_from(update, 2)
-    if proposal_id is None:
-        await stale_button(update, context)
-        return
+    proposal_id = buttons.Endorse.pressed(update).proposal
     if await endorse_and_tell(update, context, proposal_id):
         await _refresh_button(update, context, proposal_id, endorsed=True)
 
 
 async def withdraw(update: Update, context: BKMContext) -> None:
-    proposal_id = id_from(update, 2)
-    if proposal_id is None:
-        await stale_button(update, context)
-        return
+    proposal_id = buttons.Withdraw.pressed(update).proposal
     try:
         result = await context.db.write(
             proposals.withdraw,
@@ -383,7 +345,8 @@ async def _refresh_button(
     rows = [
         [
             (label, data)
-            if (b.callback_data or "").startswith(("usl:d:", "usl:u:"))
+            if buttons.Endorse.matches(b.callback_data)
+            or buttons.Withdraw.matches(b.callback_data)
             else (b.text, str(b.callback_data))
             for b in row
             if b.callback_data
@@ -455,12 +418,13 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler(["usulan", "proposals"], browse),
         CommandHandler(["usulanku", "myproposals"], my_command),
         CommandHandler("start", deep_link, filters=filters.Regex(r"^/start usl_\S+$")),
-        CallbackQueryHandler(browse, pattern=r"^menu:proposals$"),
-        CallbackQueryHandler(list_page, pattern=r"^usl:l:"),
-        CallbackQueryHandler(choose_filter, pattern=r"^usl:l[fs]:"),
-        CallbackQueryHandler(my_page, pattern=r"^usl:m:"),
-        CallbackQueryHandler(view, pattern=r"^usl:v:"),
-        CallbackQueryHandler(photos, pattern=r"^usl:ph:\d"),
-        CallbackQueryHandler(endorse, pattern=r"^usl:d:"),
-        CallbackQueryHandler(withdraw, pattern=r"^usl:u:"),
+        on(buttons.BROWSE, browse),
+        on(buttons.ListPage, list_page),
+        on(buttons.ChooseField, choose_field),
+        on(buttons.ChooseStatus, choose_status),
+        on(buttons.MyPage, my_page),
+        on(buttons.View, view),
+        on(buttons.Photos, photos),
+        on(buttons.Endorse, endorse),
+        on(buttons.Withdraw, withdraw),
     ]

@@ -1,4 +1,4 @@
-"""The /usul flow's steps and questions: what is asked at each step, and what comes next."""
+"""The /usul flow's steps and questions: what is asked at each step, and where Back leads."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import secrets
 from enum import IntEnum
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
-from bot import flows
 from bot.access import reply
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
+from handlers.proposals import buttons
 from handlers.proposals.view import CHANNEL_LABELS, FIELD_LABELS, cost_text, field_label, rtrw_text
 
 FLOW = "proposal_submit"
@@ -60,7 +60,7 @@ EDITABLE = (
 
 
 def back_row(tr: Translator) -> list[tuple[str, str]]:
-    return [(tr._("Back"), "usl:back"), (tr._("Cancel"), "usl:cancel")]
+    return [(tr._("Back"), buttons.BACK.data), (tr._("Cancel"), buttons.CANCEL.data)]
 
 
 def summary_text(tr: Translator, data: dict[str, Any]) -> str:
@@ -92,156 +92,166 @@ def summary_text(tr: Translator, data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
-    """Send the question of a step, with its buttons."""
+# ---- each step's question (the flow runner asks it: on the way, after Back, again after an
+# answer it cannot use) ---------------------------------------------------------------------------
+async def ask_channel(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    if step is Step.CHANNEL:
-        options = [(tr._(label), f"usl:ch:{code}") for code, label in CHANNEL_LABELS.items()]
-        await reply(
-            update,
-            context,
-            tr._("Filing a proposal for a resident. How did it reach the board?"),
-            reply_markup=column([o for o in options if not o[1].endswith("telegram")]),
-        )
-    elif step is Step.RESIDENT:
-        await reply(
-            update,
-            context,
-            tr._("The resident's full name? It is shown only if they agree (asked later)."),
-            reply_markup=keyboard([[(tr._("Skip"), "usl:res:skip")], back_row(tr)]),
-        )
-    elif step is Step.FIELD:
-        options = [[(tr._(label), f"usl:f:{code}")] for code, label in FIELD_LABELS.items()]
-        rows = options + (
-            [back_row(tr)] if data.get("behalf") else [[(tr._("Cancel"), "usl:cancel")]]
-        )
-        await reply(
-            update,
-            context,
-            tr._("Which field (bidang) is the proposal about?"),
-            reply_markup=keyboard(rows),
-        )
-    elif step is Step.TITLE:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Give it a short title (5 to 120 characters), "
-                "for example: Perbaikan saluran air RT 03."
-            ),
-            reply_markup=keyboard([back_row(tr)]),
-        )
-    elif step is Step.SIMILAR:
-        found = data.get("similar", [])
-        lines = [tr._("Similar proposals already exist. You can support one instead:")]
-        rows = []
-        for item in found:
-            lines.append(f"<b>{item['reference']}</b> — {html.escape(item['title'])}")
-            label = tr._("Support {ref} instead").format(ref=item["reference"])
-            rows.append([(label, f"usl:sim:{item['id']}")])
-        rows.append([(tr._("Continue with my own proposal"), "usl:go")])
-        rows.append(back_row(tr))
-        await reply(update, context, "\n".join(lines), reply_markup=keyboard(rows))
-    elif step is Step.DESCRIPTION:
-        await reply(
-            update,
-            context,
-            tr._("Describe the problem and what should be done (20 to 2000 characters)."),
-            reply_markup=keyboard([back_row(tr)]),
-        )
-    elif step is Step.LOCATION:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Where is it? Write the RT and RW (for example RT 3 RW 5), share a location "
-                "(📎 → Location), or both. Press Next when done."
-            ),
-            reply_markup=keyboard([[(tr._("Next"), "usl:loc:next")], back_row(tr)]),
-        )
-    elif step is Step.COST:
-        await reply(
-            update,
-            context,
-            tr._("Estimated cost? For example 1.500.000, 1,5 juta or 750 ribu."),
-            reply_markup=keyboard([[(tr._("I don't know"), "usl:cost:unknown")], back_row(tr)]),
-        )
-    elif step is Step.PHOTOS:
-        have = len(data.get("photos", []))
-        await reply(
-            update,
-            context,
-            tr._("Send up to {n} photos, or skip.").format(n=MAX_PHOTOS)
-            + (
-                " " + tr._("{have} of {n} received.").format(have=have, n=MAX_PHOTOS)
-                if have
-                else ""
-            ),
-            reply_markup=keyboard(
-                [[(tr._("Done") if have else tr._("Skip"), "usl:ph:done")], back_row(tr)]
-            ),
-        )
-    elif step is Step.NAME:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Show the proposer's name publicly? If not, the public sees only "
-                '"resident of RT x/RW y".'
-            ),
-            reply_markup=keyboard(
-                [
-                    [(tr._("No, keep the name hidden"), "usl:nm:n")],
-                    [(tr._("Yes, show the name"), "usl:nm:y")],
-                    back_row(tr),
-                ]
-            ),
-        )
-    elif step is Step.SUMMARY:
-        token = data.get("v", "")
-        await reply(
-            update,
-            context,
-            summary_text(tr, data) + "\n\n" + tr._("Send it to the BKM board?"),
-            reply_markup=keyboard(
-                [
-                    [(tr._("Submit"), f"usl:send:{token}")],
-                    [(tr._("Change"), f"usl:edit:{token}"), (tr._("Cancel"), "usl:cancel")],
-                ]
-            ),
-        )
-    elif step is Step.EDIT:
-        rows = [[(tr._(label), f"usl:e:{key}")] for key, label, _ in EDITABLE]
-        rows.append([(tr._("Back to the summary"), "usl:e:summary")])
-        await reply(
-            update, context, tr._("What do you want to change?"), reply_markup=keyboard(rows)
-        )
-
-
-async def go(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> int:
-    """Commit the answers and the next step, then ask it."""
-    await flows.save_step(update, context, FLOW, step, data)
-    await ask(update, context, step, data)
-    return step
-
-
-def after(step: Step, data: dict[str, Any]) -> Step:
-    """The step that follows a completed one (the summary when changing a single answer)."""
-    if data.get("editing"):
-        return Step.SUMMARY
-    order = [
-        Step.CHANNEL,
-        Step.RESIDENT,
-        Step.FIELD,
-        Step.TITLE,
-        Step.DESCRIPTION,
-        Step.LOCATION,
-        Step.COST,
-        Step.PHOTOS,
-        Step.NAME,
-        Step.SUMMARY,
+    options = [
+        (tr._(label), buttons.Channel(code).data)
+        for code, label in CHANNEL_LABELS.items()
+        if code != "telegram"
     ]
-    return order[order.index(step) + 1]
+    await reply(
+        update,
+        context,
+        tr._("Filing a proposal for a resident. How did it reach the board?"),
+        reply_markup=column(options),
+    )
+
+
+async def ask_resident(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("The resident's full name? It is shown only if they agree (asked later)."),
+        reply_markup=keyboard([[(tr._("Skip"), buttons.SKIP_RESIDENT.data)], back_row(tr)]),
+    )
+
+
+async def ask_field(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    options = [[(tr._(label), buttons.Field(code).data)] for code, label in FIELD_LABELS.items()]
+    last = back_row(tr) if data.get("behalf") else [(tr._("Cancel"), buttons.CANCEL.data)]
+    await reply(
+        update,
+        context,
+        tr._("Which field (bidang) is the proposal about?"),
+        reply_markup=keyboard([*options, last]),
+    )
+
+
+async def ask_title(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Give it a short title (5 to 120 characters), "
+            "for example: Perbaikan saluran air RT 03."
+        ),
+        reply_markup=keyboard([back_row(tr)]),
+    )
+
+
+async def ask_similar(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    lines = [tr._("Similar proposals already exist. You can support one instead:")]
+    rows = []
+    for item in data.get("similar", []):
+        lines.append(f"<b>{item['reference']}</b> — {html.escape(item['title'])}")
+        label = tr._("Support {ref} instead").format(ref=item["reference"])
+        rows.append([(label, buttons.Similar(item["id"]).data)])
+    rows.append([(tr._("Continue with my own proposal"), buttons.OWN_PROPOSAL.data)])
+    rows.append(back_row(tr))
+    await reply(update, context, "\n".join(lines), reply_markup=keyboard(rows))
+
+
+async def ask_description(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Describe the problem and what should be done (20 to 2000 characters)."),
+        reply_markup=keyboard([back_row(tr)]),
+    )
+
+
+def location_buttons(tr: Translator) -> InlineKeyboardMarkup:
+    return keyboard([[(tr._("Next"), buttons.LOCATION_DONE.data)], back_row(tr)])
+
+
+async def ask_location(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Where is it? Write the RT and RW (for example RT 3 RW 5), share a location "
+            "(📎 → Location), or both. Press Next when done."
+        ),
+        reply_markup=location_buttons(tr),
+    )
+
+
+async def ask_cost(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Estimated cost? For example 1.500.000, 1,5 juta or 750 ribu."),
+        reply_markup=keyboard([[(tr._("I don't know"), buttons.COST_UNKNOWN.data)], back_row(tr)]),
+    )
+
+
+async def ask_photos(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    have = len(data.get("photos", []))
+    text = tr._("Send up to {n} photos, or skip.").format(n=MAX_PHOTOS)
+    if have:
+        text += " " + tr._("{have} of {n} received.").format(have=have, n=MAX_PHOTOS)
+    done = tr._("Done") if have else tr._("Skip")
+    await reply(
+        update,
+        context,
+        text,
+        reply_markup=keyboard([[(done, buttons.PHOTOS_DONE.data)], back_row(tr)]),
+    )
+
+
+async def ask_name(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Show the proposer's name publicly? If not, the public sees only "
+            '"resident of RT x/RW y".'
+        ),
+        reply_markup=keyboard(
+            [
+                [(tr._("No, keep the name hidden"), buttons.ShowName("n").data)],
+                [(tr._("Yes, show the name"), buttons.ShowName("y").data)],
+                back_row(tr),
+            ]
+        ),
+    )
+
+
+async def ask_summary(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    version = data.get("v", "")
+    await reply(
+        update,
+        context,
+        summary_text(tr, data) + "\n\n" + tr._("Send it to the BKM board?"),
+        reply_markup=keyboard(
+            [
+                [(tr._("Submit"), buttons.Send(version).data)],
+                [
+                    (tr._("Change"), buttons.Change(version).data),
+                    (tr._("Cancel"), buttons.CANCEL.data),
+                ],
+            ]
+        ),
+    )
+
+
+async def ask_change(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    rows = [[(tr._(label), buttons.ChangeField(key).data)] for key, label, _ in EDITABLE]
+    rows.append([(tr._("Back to the summary"), buttons.ChangeField("summary").data)])
+    await reply(update, context, tr._("What do you want to change?"), reply_markup=keyboard(rows))
 
 
 def new_draft(*, behalf: bool = False) -> dict[str, Any]:

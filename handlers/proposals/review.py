@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -28,12 +27,14 @@ from bot.access import (
     reply,
     stale_button,
 )
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.i18n import Translator
 from bot.keyboards import keyboard
 from bot.outbox import Outgoing
 from handlers import moderation
-from handlers.proposals.browse import PAGE, id_from, list_line, list_markup
+from handlers.proposals import buttons
+from handlers.proposals.browse import PAGE, list_line, list_markup
 from handlers.proposals.view import cost_text, shown_title, status_label
 from rules.amounts import parse_amount
 from rules.proposal_status import Actor, InvalidTransition, Status, needs_plan, needs_reason
@@ -79,18 +80,16 @@ async def send_queue(update: Update, context: BKMContext, page: int = 0) -> None
         update,
         context,
         text,
-        reply_markup=list_markup(tr, items, page=page, pages=pages, nav="usl:q:{page}"),
+        reply_markup=list_markup(
+            tr, items, page=page, pages=pages, nav=lambda to: buttons.QueuePage(to).data
+        ),
     )
 
 
 @board_only
 @private_only("tinjau")
 async def queue_page(update: Update, context: BKMContext) -> None:
-    page = id_from(update, 2)
-    if page is None:
-        await stale_button(update, context)
-        return
-    await send_queue(update, context, page)
+    await send_queue(update, context, buttons.QueuePage.pressed(update).page)
 
 
 @board_only
@@ -100,37 +99,25 @@ async def queue_command(update: Update, context: BKMContext) -> None:
 
 
 # ---- status changes -----------------------------------------------------------------------------
-def _transition_args(update: Update) -> tuple[int, Status, Status] | None:
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    codes = {s.value for s in Status}
-    if len(parts) == 6 and parts[3] == Status.REJECTED.value:
-        parts = parts[:5]  # usl:t:<id>:ditolak:<from>:<one-time token>, checked on the press
-    if len(parts) != 5 or parts[3] not in codes or parts[4] not in codes:
-        return None
-    proposal_id = id_from(update, 2)
-    return None if proposal_id is None else (proposal_id, Status(parts[3]), Status(parts[4]))
-
-
 @board_only
 @private_only("tinjau")
 async def transition_pressed(update: Update, context: BKMContext) -> int | None:
     """A status button: done at once, or asking for the reason / the board's plan first."""
-    args = _transition_args(update)
-    found = await context.db.read(proposals.get, args[0]) if args else None
-    if args is None or found is None or found.status is not args[2]:
+    press = buttons.Transition.pressed(update)
+    proposal_id, target = press.proposal, press.target
+    found = await context.db.read(proposals.get, proposal_id)
+    if found is None or found.status is not press.current:
         await answer(
             update, context, context.tr._("This proposal has changed; open it again."), alert=True
         )
         return flows.END
-    proposal_id, target, current = args
     if target is Status.REJECTED:  # the detail view's token; the reason rejects the draft's one
         try:
             await confirm.consume(update, context, confirm.PROPOSAL_REJECT, proposal_id)
         except confirm.Refused:
             return None  # a step of this flow that was waiting keeps waiting
     tr = context.tr
-    data = {"id": proposal_id, "target": target.value, "expected": current.value}
+    data = {"id": proposal_id, "target": target.value, "expected": press.current.value}
     if needs_reason(target):
         await answer(update, context)
         await flows.save_step(update, context, FLOW, Step.REASON, data)
@@ -145,17 +132,17 @@ async def transition_pressed(update: Update, context: BKMContext) -> int | None:
     if needs_plan(target):
         await answer(update, context)
         await flows.save_step(update, context, FLOW, Step.COST, data)
-        buttons = None
+        same = None
         if found.estimated_cost:
             label = tr._("Same as proposed: {cost}").format(cost=tr.money(found.estimated_cost))
-            buttons = keyboard([[(label, "usl:rc:same")]])
+            same = keyboard([[(label, buttons.SAME_COST.data)]])
         await reply(
             update,
             context,
             tr._("The board's cost estimate for {ref}? For example 15 juta.").format(
                 ref=found.reference
             ),
-            reply_markup=buttons,
+            reply_markup=same,
         )
         return Step.COST
     await apply_transition(update, context, data)
@@ -240,7 +227,7 @@ async def tell_proposer(
         if proposal.status is Status.REVISION:
             lines.append(tr._('Open the proposal and press "Revise my proposal".'))
         return Outgoing(
-            "\n".join(lines), buttons=(((tr._("View proposal"), f"usl:v:{proposal.id}"),),)
+            "\n".join(lines), buttons=(((tr._("View proposal"), buttons.View(proposal.id).data),),)
         )
 
     if proposal.proposer_id is not None:
@@ -311,8 +298,8 @@ async def period_given(update: Update, context: BKMContext) -> int | None:
 @board_only
 @private_only("tinjau")
 async def progress_pressed(update: Update, context: BKMContext) -> int:
-    proposal_id = id_from(update, 2)
-    found = await context.db.read(proposals.get, proposal_id) if proposal_id else None
+    proposal_id = buttons.Progress.pressed(update).proposal
+    found = await context.db.read(proposals.get, proposal_id)
     if found is None or found.status.value not in ("didanai", "dikerjakan"):
         await stale_button(update, context)
         return flows.END
@@ -359,7 +346,7 @@ async def note_given(update: Update, context: BKMContext) -> int | None:
         update,
         context,
         tr._("Send one photo of the work, or skip."),
-        reply_markup=keyboard([[(tr._("Skip"), "usl:pp:skip")]]),
+        reply_markup=keyboard([[(tr._("Skip"), buttons.SKIP_PHOTO.data)]]),
     )
     return Step.PHOTO
 
@@ -412,7 +399,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
                 percent=note.percent,
                 note=html.escape(note.note),
             ),
-            buttons=(((tr._("View proposal"), f"usl:v:{proposal.id}"),),),
+            buttons=(((tr._("View proposal"), buttons.View(proposal.id).data),),),
             photo=note.photo,
         )
 
@@ -433,9 +420,7 @@ async def want_photo(update: Update, context: BKMContext) -> int | None:
 async def hide_pressed(update: Update, context: BKMContext) -> int:
     """usl:h:USL-2026-0001 (the proposal) or usl:h:USL-2026-0001/2 (its second progress note):
     checked again, then the reason is asked, as /admin › Hide public content does."""
-    query = update.callback_query
-    assert query is not None
-    key = (query.data or "").removeprefix("usl:h:")[:40]
+    key = buttons.Hide.pressed(update).key[:40]
     found = await context.db.read(proposals.hideable, key)
     if found is None:
         await stale_button(update, context)
@@ -481,14 +466,14 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         name=FLOW,
         persistent=True,
         entry_points=[
-            CallbackQueryHandler(transition_pressed, pattern=r"^usl:t:"),
-            CallbackQueryHandler(progress_pressed, pattern=r"^usl:p:"),
-            CallbackQueryHandler(hide_pressed, pattern=r"^usl:h:"),
+            on(buttons.Transition, transition_pressed),
+            on(buttons.Progress, progress_pressed),
+            on(buttons.Hide, hide_pressed),
         ],
         states={
             Step.REASON: typed(reason_given),
             Step.COST: [
-                CallbackQueryHandler(cost_given, pattern=r"^usl:rc:same$"),
+                on(buttons.SAME_COST, cost_given),
                 *typed(cost_given),
             ],
             Step.PERIOD: typed(period_given),
@@ -497,7 +482,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
             Step.HIDE: typed(hide_reason),
             Step.PHOTO: [
                 MessageHandler(filters.PHOTO, progress_photo),
-                CallbackQueryHandler(progress_photo, pattern=r"^usl:pp:skip$"),
+                on(buttons.SKIP_PHOTO, progress_photo),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
             ],
         },
@@ -508,6 +493,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         review,
         CommandHandler(["tinjau", "review"], queue_command),
         CommandHandler("start", queue_command, filters=filters.Regex(r"^/start tinjau$")),
-        CallbackQueryHandler(queue_command, pattern=r"^adm:review$"),
-        CallbackQueryHandler(queue_page, pattern=r"^usl:q:"),
+        on(buttons.REVIEW, queue_command),
+        on(buttons.QueuePage, queue_page),
     ]

@@ -22,6 +22,7 @@ from bot.keyboards import keyboard
 from bot.moderation import hidden_text
 from bot.paginate import paginate
 from handlers.budget import ask as budget_feature
+from handlers.proposals import buttons
 from rules.proposal_status import ACTIONS, LABELS, PROGRESS_OPEN, Actor, Status, allowed
 from rules.rtrw import RtRw
 from storage import proposals
@@ -155,8 +156,11 @@ def detail_text(
 
 def endorse_button(tr: Translator, p: Proposal, endorsed: bool) -> tuple[str, str]:
     if endorsed:
-        return (tr._("Withdraw support ({n})").format(n=p.endorsements), f"usl:u:{p.id}")
-    return (tr._("Support ({n})").format(n=p.endorsements), f"usl:d:{p.id}")
+        return (
+            tr._("Withdraw support ({n})").format(n=p.endorsements),
+            buttons.Withdraw(p.id).data,
+        )
+    return (tr._("Support ({n})").format(n=p.endorsements), buttons.Endorse(p.id).data)
 
 
 def detail_buttons(
@@ -179,25 +183,27 @@ def detail_buttons(
         rows.append([endorse_button(tr, p, endorsed)])
     pictures = len(p.photos) + sum(1 for n in detail.progress if n.photo and not n.hidden)
     if pictures and (not p.hidden or viewer.is_board):
-        rows.append([(tr._("Photos ({n})").format(n=pictures), f"usl:ph:{p.id}")])
+        rows.append([(tr._("Photos ({n})").format(n=pictures), buttons.Photos(p.id).data)])
     if own and allowed(p.status, Actor.PROPOSER):
-        rows.append([(tr._("Revise my proposal"), f"usl:rev:{p.id}")])
+        rows.append([(tr._("Revise my proposal"), buttons.Revise(p.id).data)])
     if viewer.is_board and private:
         for target in allowed(p.status, Actor.BOARD):
-            data = f"usl:t:{p.id}:{target.value}:{p.status.value}"
+            token = ""
             if target is Status.REJECTED:
                 if reject_token is None:
                     continue
-                data = confirm.data(data, reject_token)
+                token = reject_token
+            data = buttons.Transition(p.id, target, p.status, token).data
             rows.append([(tr._(ACTIONS[target]), data)])
         if p.status in PROGRESS_OPEN:
-            rows.append([(tr._("Post progress"), f"usl:p:{p.id}")])
-        if not p.hidden:  # the moderation seam: handlers/proposals_review.hide_pressed
-            rows.append([(tr._("Hide this proposal"), f"usl:h:{p.reference}")])
+            rows.append([(tr._("Post progress"), buttons.Progress(p.id).data)])
+        if not p.hidden:  # the moderation seam: handlers/proposals/review.hide_pressed
+            rows.append([(tr._("Hide this proposal"), buttons.Hide(p.reference).data)])
         for note in detail.progress:
             if not note.hidden and note.number <= 10:
                 label = tr._("Hide progress note {n}").format(n=note.number)
-                rows.append([(label, f"usl:h:{proposals.progress_key(p.reference, note.number)}")])
+                key = proposals.progress_key(p.reference, note.number)
+                rows.append([(label, buttons.Hide(key).data)])
     return keyboard(rows) if rows else None
 
 
