@@ -28,8 +28,9 @@ Every flow gets, from `Flow`:
   step's question again; the draft is kept).
 
 A button press is accepted by kind: a regular expression on the callback data (its value is
-the data after the match), or any object with `pattern` and `value(data)` (`Pressable`), so
-typed button kinds plug in unchanged.
+the data after the match), a typed button kind of bot.buttons (its value is the whole data:
+read it typed with `Kind.pressed(turn.update)`), or any object with `pattern` and
+`value(data)` (`Pressable`).
 
 Example::
 
@@ -84,6 +85,7 @@ from telegram.ext.filters import BaseFilter
 
 from bot import flows
 from bot.access import BoardConversation, StepTest, answer, reply, stale_button
+from bot.buttons import Button, Kind, Static
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from rules.validate import Invalid
@@ -99,6 +101,8 @@ EDITING = "editing"
 Handler = BaseHandler[Update, BKMContext, Any]
 Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, Any]]
 Question = Callable[[Update, BKMContext, dict[str, Any]], Coroutine[Any, Any, None]]
+# What a press must match: a regex on the callback data, or a test of it (a kind's `matches`)
+Matcher = str | Callable[[object], bool]
 
 
 class Pressable(Protocol):
@@ -106,7 +110,7 @@ class Pressable(Protocol):
     press of another kind, or forged — answered as a stale button)."""
 
     @property
-    def pattern(self) -> str: ...
+    def pattern(self) -> Matcher: ...
 
     def value(self, data: str) -> str | None: ...
 
@@ -125,6 +129,21 @@ class Pattern:
     def value(self, data: str) -> str | None:
         found = re.match(self.regex, data)
         return None if found is None else data[found.end() :]
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Presses of a typed button kind (bot.buttons): the kind decodes the data (anything else
+    is not this kind's); the value is the whole data."""
+
+    kind: Kind | type[Button]
+
+    @property
+    def pattern(self) -> Matcher:
+        return self.kind.matches
+
+    def value(self, data: str) -> str | None:
+        return data if self.kind.matches(data) else None
 
 
 @dataclass
@@ -182,9 +201,18 @@ def message(filter: BaseFilter, take: Take) -> Answer:
     return Answer(take, filter=filter)
 
 
-def press(kind: Pressable | str, take: Take, choices: Collection[str] | None = None) -> Answer:
-    """A press of a button of `kind` (a regex on the callback data, or a Pressable)."""
-    return Answer(take, kind=Pattern(kind) if isinstance(kind, str) else kind, choices=choices)
+def press(
+    kind: Pressable | Static | type[Button] | str,
+    take: Take,
+    choices: Collection[str] | None = None,
+) -> Answer:
+    """A press of a button of `kind` (a regex on the callback data, a typed button kind, or a
+    Pressable)."""
+    if isinstance(kind, str):
+        return Answer(take, kind=Pattern(kind), choices=choices)
+    if isinstance(kind, Static) or (isinstance(kind, type) and issubclass(kind, Button)):
+        return Answer(take, kind=Typed(kind), choices=choices)
+    return Answer(take, kind=kind, choices=choices)
 
 
 @dataclass(frozen=True)
@@ -224,7 +252,7 @@ class Cancel:
     """/batal (and /cancel), and a press of `pattern`: end the flow and say `text`."""
 
     text: str
-    pattern: str | None = None
+    pattern: Matcher | None = None
     commands: Sequence[str] = CANCEL_COMMANDS
     keep: bool = False  # keep the draft (offered back on the next entry)
 
@@ -246,7 +274,7 @@ class Back(Generic[S]):
     """The Back button: a press of `pattern` at a step in `to` goes to `to[step]` (or to the
     summary while one answer is being changed from it)."""
 
-    pattern: str
+    pattern: Matcher
     to: Mapping[S, S] = field(default_factory=dict)
 
 
