@@ -84,6 +84,14 @@ async def board_queue(update: Update, context: BKMContext) -> None:
     lines = [header] + [queue_line(tr, g, now) for g in found]
     if not found:
         lines.append(tr._("No reports here."))
+    markup = keyboard(queue_buttons(tr, flt, page, found, total))
+    await reply(update, context, "\n".join(lines), reply_markup=markup)
+
+
+def queue_buttons(
+    tr: Translator, flt: QueueFilter, page: int, found: list[Grievance], total: int
+) -> list[list[tuple[str, str]]]:
+    """A button per report, the pages, the filters, and filing for a resident."""
     rows: list[list[tuple[str, str]]] = [[(g.ref, btn.Card(g.id).data)] for g in found]
     nav = []
     if page > 0:
@@ -117,7 +125,7 @@ async def board_queue(update: Update, context: BKMContext) -> None:
         ]
     )
     rows.append([(tr._("File a report for a resident"), btn.BEHALF.data)])
-    await reply(update, context, "\n".join(lines), reply_markup=keyboard(rows))
+    return rows
 
 
 def filter_data(flt: QueueFilter, page: int = 0, **change: Any) -> str:
