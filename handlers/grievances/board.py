@@ -6,27 +6,26 @@ out and every button on it refuses them as a stale button would (storage.for_boa
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot import confirm, flows
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
-from bot.i18n import Translator
+from bot.flowrunner import END, Ask, Cancel, Flow, Lapse, Turn, text
+from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing, notify
 from handlers import moderation
+from handlers.grievances import buttons as btn
+from handlers.grievances.buttons import STATUS_FILTERS
 from handlers.grievances.view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
@@ -42,7 +41,7 @@ from handlers.grievances.view import (
     tell_reporter,
 )
 from rules.grievance_status import Action, Refused, Status, allowed
-from rules.validate import Invalid, text_length
+from rules.validate import text_length
 from storage import people
 from storage.flows import steps as flow_rows
 from storage.grievances import actions
@@ -51,7 +50,6 @@ from storage.grievances.reports import Grievance, QueueFilter
 
 BOARD = "grievance_board"
 PAGE = 8
-STATUS_FILTERS = ("open", "diterima", "diverifikasi", "diproses", "selesai", "ditolak")
 TEXT_MAX = 2000
 
 
@@ -59,47 +57,15 @@ class Step(IntEnum):
     TEXT = 1
 
 
-def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
-
-
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query else ""
-
-
 # ---- the queue -------------------------------------------------------------------------------
-def parse_filter(raw: str) -> tuple[QueueFilter, int] | None:
-    """grv:q:<status>:<category>:<overdue>:<page>"""
-    parts = raw.split(":")
-    if len(parts) != 4:
-        return None
-    state, cat, overdue, page = parts
-    if state not in STATUS_FILTERS or (cat != "all" and cat not in CATEGORY_LABELS):
-        return None
-    if overdue not in ("0", "1") or not page.isdigit() or len(page) > 4:
-        return None
-    return QueueFilter(state, None if cat == "all" else cat, overdue == "1"), int(page)
-
-
-def filter_data(flt: QueueFilter, page: int = 0, **change: Any) -> str:
-    state = change.get("status", flt.status or "open")
-    cat = change.get("category", flt.category) or "all"
-    overdue = change.get("overdue", flt.overdue)
-    return f"grv:q:{state}:{cat}:{int(overdue)}:{page}"
-
-
 @board_only
 @private_only("admin")
 async def board_queue(update: Update, context: BKMContext) -> None:
     """/pengaduan: reports by age, filtered by status, category and overdue."""
-    parsed: tuple[QueueFilter, int] | None = (QueueFilter("open"), 0)
-    if _data(update).startswith("grv:q:"):
-        parsed = parse_filter(_data(update).removeprefix("grv:q:"))
-    if parsed is None:
-        await stale_button(update, context)
-        return
-    flt, page = parsed
+    flt, page = QueueFilter("open"), 0
+    pressed = btn.Queue.of(update)  # a filter or page button (else /pengaduan, /admin's)
+    if pressed is not None:
+        flt, page = pressed.filter, pressed.page
     await answer(update, context)
     tr = context.tr
     found, total = await context.db.read(
@@ -118,7 +84,15 @@ async def board_queue(update: Update, context: BKMContext) -> None:
     lines = [header] + [queue_line(tr, g, now) for g in found]
     if not found:
         lines.append(tr._("No reports here."))
-    rows: list[list[tuple[str, str]]] = [[(g.ref, f"grv:b:{g.id}")] for g in found]
+    markup = keyboard(queue_buttons(tr, flt, page, found, total))
+    await reply(update, context, "\n".join(lines), reply_markup=markup)
+
+
+def queue_buttons(
+    tr: Translator, flt: QueueFilter, page: int, found: list[Grievance], total: int
+) -> list[list[tuple[str, str]]]:
+    """A button per report, the pages, the filters, and filing for a resident."""
+    rows: list[list[tuple[str, str]]] = [[(g.ref, btn.Card(g.id).data)] for g in found]
     nav = []
     if page > 0:
         nav.append(("◀", filter_data(flt, page - 1)))
@@ -150,15 +124,19 @@ async def board_queue(update: Update, context: BKMContext) -> None:
             )
         ]
     )
-    rows.append([(tr._("File a report for a resident"), "grv:behalf")])
-    await reply(update, context, "\n".join(lines), reply_markup=keyboard(rows))
+    rows.append([(tr._("File a report for a resident"), btn.BEHALF.data)])
+    return rows
+
+
+def filter_data(flt: QueueFilter, page: int = 0, **change: Any) -> str:
+    return btn.Queue.showing(flt, page, **change).data
 
 
 # ---- one report ------------------------------------------------------------------------------
-async def load_for_board(update: Update, context: BKMContext, raw: str) -> Grievance | None:
-    grievance_id = _id(raw)
-    if grievance_id is None:
-        return None
+async def load_for_board(
+    update: Update, context: BKMContext, grievance_id: int
+) -> Grievance | None:
+    """The report as this board member may see it; None when absent or they are excluded."""
     try:
         return await context.db.read(store.for_board, grievance_id, context.person.id)
     except store.NotFound:
@@ -173,26 +151,26 @@ def action_buttons(
     possible = allowed(grievance.facts)
     status_row = []
     if Action.VERIFY in possible:
-        status_row.append((tr._("Verify"), f"grv:do:verify:{gid}"))
+        status_row.append((tr._("Verify"), btn.Act("verify", gid).data))
     if Action.PROCESS in possible:
-        status_row.append((tr._("Take it"), f"grv:do:take:{gid}"))
-        status_row.append((tr._("Assign"), f"grv:asg:{gid}"))
+        status_row.append((tr._("Take it"), btn.Act("take", gid).data))
+        status_row.append((tr._("Assign"), btn.Assignees(gid).data))
     if Action.RESOLVE in possible:
-        status_row.append((tr._("Resolve"), f"grv:do:resolve:{gid}"))
+        status_row.append((tr._("Resolve"), btn.Act("resolve", gid).data))
     if status_row:
         rows.append(status_row)
     if Action.REJECT in possible and reject_token is not None:
-        rows.append([(tr._("Reject"), confirm.data(f"grv:do:reject:{gid}", reject_token))])
-    rows.append([(tr._("Reply to the reporter"), f"grv:do:reply:{gid}")])
+        rows.append([(tr._("Reject"), btn.Act("reject", gid, reject_token).data)])
+    rows.append([(tr._("Reply to the reporter"), btn.Act("reply", gid).data)])
     extra = []
     if evidence:
-        extra.append((tr._("Evidence ({n})").format(n=evidence), f"grv:ev:{gid}"))
+        extra.append((tr._("Evidence ({n})").format(n=evidence), btn.Evidence(gid).data))
     if grievance.status.is_open and grievance.level != store.LEVELS[-1]:
-        extra.append((tr._("Raise level"), f"grv:lvl:{gid}"))
+        extra.append((tr._("Raise level"), btn.Level(gid).data))
     if extra:
         rows.append(extra)
     if grievance.public and grievance.hidden_reason is None:
-        rows.append([(tr._("Hide public summary"), f"grv:do:hide:{gid}")])
+        rows.append([(tr._("Hide public summary"), btn.Act("hide", gid).data)])
     return keyboard(rows)
 
 
@@ -219,7 +197,7 @@ async def show_card(update: Update, context: BKMContext, grievance: Grievance) -
 @board_only
 @private_only("admin")
 async def open_card(update: Update, context: BKMContext) -> None:
-    grievance = await load_for_board(update, context, _data(update).removeprefix("grv:b:"))
+    grievance = await load_for_board(update, context, btn.Card.pressed(update).grievance)
     if grievance is None:
         await stale_button(update, context)
         return
@@ -231,7 +209,7 @@ async def open_card(update: Update, context: BKMContext) -> None:
 @private_only("admin")
 async def send_evidence(update: Update, context: BKMContext) -> None:
     """The bot re-sends each piece of evidence by its Telegram file_id."""
-    grievance = await load_for_board(update, context, _data(update).removeprefix("grv:ev:"))
+    grievance = await load_for_board(update, context, btn.Evidence.pressed(update).grievance)
     if grievance is None:
         await stale_button(update, context)
         return
@@ -239,7 +217,7 @@ async def send_evidence(update: Update, context: BKMContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     bot = context.bot
-    senders = {
+    senders: dict[str, Callable[..., Awaitable[Any]]] = {
         "photo": bot.send_photo,
         "voice": bot.send_voice,
         "audio": bot.send_audio,
@@ -264,8 +242,8 @@ async def send_evidence(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def confirm_level(update: Update, context: BKMContext) -> None:
-    """grv:lvl:<id>: ask before raising the level (the escalation chat will be told)."""
-    grievance = await load_for_board(update, context, _data(update).removeprefix("grv:lvl:"))
+    """Ask before raising the level (the escalation chat will be told)."""
+    grievance = await load_for_board(update, context, btn.Level.pressed(update).grievance)
     level = actions.next_level(grievance) if grievance else None
     if grievance is None or level is None or not grievance.status.is_open:
         await stale_button(update, context)
@@ -278,23 +256,20 @@ async def confirm_level(update: Update, context: BKMContext) -> None:
         tr._("Raise {ref} to the {level} level? The board's escalation contact is told.").format(
             ref=grievance.ref, level=tr._(LEVEL_LABELS[level])
         ),
-        reply_markup=keyboard([[(tr._("Yes, raise it"), f"grv:up:{grievance.id}:{level}")]]),
+        reply_markup=keyboard([[(tr._("Yes, raise it"), btn.Raise(grievance.id, level).data)]]),
     )
 
 
 @board_only
 @private_only("admin")
 async def raise_level(update: Update, context: BKMContext) -> None:
-    raw, _, level = _data(update).removeprefix("grv:up:").partition(":")
-    grievance_id = _id(raw)
+    pressed = btn.Raise.pressed(update)
     try:
-        if grievance_id is None:
-            raise store.NotFound
         changed = await context.db.write(
             actions.raise_level,
-            grievance_id=grievance_id,
+            grievance_id=pressed.grievance,
             board_id=context.person.id,
-            to=level,
+            to=pressed.level,
             now=context.clock.now(),
         )
     except (store.NotFound, Refused):
@@ -314,7 +289,7 @@ async def raise_level(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def choose_assignee(update: Update, context: BKMContext) -> None:
-    grievance = await load_for_board(update, context, _data(update).removeprefix("grv:asg:"))
+    grievance = await load_for_board(update, context, btn.Assignees.pressed(update).grievance)
     if grievance is None or Action.PROCESS not in allowed(grievance.facts):
         await stale_button(update, context)
         return
@@ -322,7 +297,7 @@ async def choose_assignee(update: Update, context: BKMContext) -> None:
     shut_out = await context.db.read(store.excluded, grievance.id)
     board = [p for p in await context.db.read(people.board_members) if p.id not in shut_out]
     options = [
-        (p.full_name or p.display_name or str(p.id), f"grv:do:to{p.id}:{grievance.id}")
+        (p.full_name or p.display_name or str(p.id), btn.Act.assign(p.id, grievance.id).data)
         for p in board[:90]
     ]
     await reply(
@@ -355,28 +330,28 @@ def possible(grievance: Grievance, op: str) -> bool:
 @board_only
 @private_only("admin")
 async def begin_text(update: Update, context: BKMContext) -> int | None:
-    """grv:do:<op>:<id>: ask for the reason, the answer or the reply, then apply it."""
-    op, _, raw = _data(update).removeprefix("grv:do:").partition(":")
-    if op == "reject":  # grv:do:reject:<id>:<one-time token>
-        raw = raw.partition(":")[0]
-    assignee: int | None = None
-    if op.startswith("to") and _id(op[2:]) is not None:
-        assignee, op = _id(op[2:]), "assign"
-    grievance = await load_for_board(update, context, raw)
+    """An action button: ask for the reason, the answer or the reply, then apply it."""
+    pressed = btn.Act.pressed(update)
+    op, assignee = pressed.action, pressed.assignee
+    grievance = await load_for_board(update, context, pressed.grievance)
     if grievance is None or not possible(grievance, op):
         await stale_button(update, context)
-        return flows.END
+        return END
     if assignee is not None:
         member = await context.db.read(people.by_id, assignee)
         if member is None or not member.is_board:
             await stale_button(update, context)
-            return flows.END
+            return END
     if op == "reject":  # the card's one-time token; the typed reason rejects the draft's report
         try:
             await confirm.consume(update, context, confirm.GRIEVANCE_REJECT, grievance.id)
         except confirm.Refused:
             return None  # a step of this flow that was waiting keeps waiting
-    await answer(update, context)
+    data = {"grievance_id": grievance.id, "op": op, "assignee": assignee}
+    return await BOARD_FLOW.go(update, context, Step.TEXT, data)
+
+
+async def ask_text(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
     questions = {
         "verify": tr._("Verifying {ref}. Write a short note for the reporter (the reason)."),
@@ -387,88 +362,88 @@ async def begin_text(update: Update, context: BKMContext) -> int | None:
         "reply": tr._("Write your reply to the reporter of {ref}."),
         "hide": "{ref}: " + moderation.ask_reason(context),
     }
-    data = {"grievance_id": grievance.id, "op": op, "assignee": assignee}
-    await flows.save_step(update, context, BOARD, Step.TEXT, data)
-    await reply(update, context, questions[op].format(ref=grievance.ref))
-    return Step.TEXT
+    grievance = await context.db.read(store.get, data["grievance_id"])
+    ref = grievance.ref if grievance is not None else "-"
+    await reply(update, context, questions[data["op"]].format(ref=ref))
 
 
-async def text_given(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    draft = await flows.load(context, BOARD)
-    if draft is None or flows.is_idle(context, draft):
+async def take_text(turn: Turn[Step]) -> int | None:
+    """The typed note, answer, reply or hiding reason: applied, and those concerned told."""
+    update, context, data = turn.update, turn.context, turn.data
+    if data["op"] == "hide":
+        return await hide_given(update, context, data["grievance_id"])
+    note = text_length(turn.value, 3, TEXT_MAX)  # or Invalid: the reason, asked again
+    try:
+        changed = await context.db.write(apply_text(update, context, data, note))
+    except (Refused, store.NotFound):
         await flows.end_flow(update, context, BOARD, keep=False)
         await reply(
-            update, context, context.tr._("That took too long; please press the button again.")
+            update, context, turn.tr._("That is not possible any more: the report has changed.")
         )
-        return flows.END
-    tr = context.tr
-    if draft.data["op"] == "hide":
-        return await hide_given(update, context, draft.data["grievance_id"])
-    try:
-        text = text_length(update.message.text or "", 3, TEXT_MAX)
-    except Invalid as exc:
-        await reply(update, context, exc.text(tr))
-        return None
-    data = draft.data
+        return END
+    arm_all(context.application, changed.schedules)
+    await tell_after_text(update, context, data["op"], changed.after, note)
+    return END
+
+
+def apply_text(
+    update: Update, context: BKMContext, data: dict[str, Any], note: str
+) -> Callable[[Any], actions.Changed]:
+    """The transaction: the reply or the status change, and the end of the flow."""
     op = data["op"]
     board_id = context.person.id
     now = context.clock.now()
     key = flows.conversation_key_of(update)
+    keep_evidence = timedelta(days=context.settings.retention_evidence_days)
 
     def apply(conn: Any) -> actions.Changed:
         gid = data["grievance_id"]
         if op == "reply":
             result = actions.board_reply(
-                conn, grievance_id=gid, board_id=board_id, text=text, now=now
+                conn, grievance_id=gid, board_id=board_id, text=note, now=now
             )
         else:
-            action = NEEDS[op]
-            assignee = board_id if op == "take" else data.get("assignee")
             result = actions.act(
                 conn,
                 grievance_id=gid,
                 board_id=board_id,
-                action=action,
-                text=text,
-                assignee_id=assignee,
+                action=NEEDS[op],
+                text=note,
+                assignee_id=board_id if op == "take" else data.get("assignee"),
                 now=now,
-                keep_evidence=timedelta(days=context.settings.retention_evidence_days),
+                keep_evidence=keep_evidence,
             )
         flow_rows.end(conn, person_id=board_id, flow=BOARD, conversation_key=key, keep=False)
         return result
 
-    try:
-        changed = await context.db.write(apply)
-    except (Refused, store.NotFound):
-        await flows.end_flow(update, context, BOARD, keep=False)
-        await reply(
-            update, context, tr._("That is not possible any more: the report has changed.")
-        )
-        return flows.END
-    arm_all(context.application, changed.schedules)
-    grievance = changed.after
+    return apply
+
+
+async def tell_after_text(
+    update: Update, context: BKMContext, op: str, grievance: Grievance, note: str
+) -> None:
+    """Confirm to the board member; tell the reporter, and a new assignee."""
+    tr = context.tr
     if op == "reply":
         await reply(update, context, tr._("Reply saved for {ref}.").format(ref=grievance.ref))
-        await tell_reporter(context.application, grievance, reply_render(grievance, text))
-    else:
-        await reply(
-            update,
-            context,
-            tr._("{ref} is now: {status}.").format(
-                ref=grievance.ref, status=status(tr, grievance.status)
-            ),
+        await tell_reporter(context.application, grievance, reply_render(grievance, note))
+        return
+    await reply(
+        update,
+        context,
+        tr._("{ref} is now: {status}.").format(
+            ref=grievance.ref, status=status(tr, grievance.status)
+        ),
+    )
+    await tell_reporter(context.application, grievance, status_change_render(grievance, note))
+    assignee = grievance.assignee_id
+    if op == "assign" and assignee is not None and assignee != context.person.id:
+        await notify(
+            context.application,
+            [assignee],
+            assigned_render(grievance),
+            kind="grievance.assigned",
         )
-        await tell_reporter(context.application, grievance, status_change_render(grievance, text))
-        assignee = grievance.assignee_id
-        if op == "assign" and assignee is not None and assignee != board_id:
-            await notify(
-                context.application,
-                [assignee],
-                assigned_render(grievance),
-                kind="grievance.assigned",
-            )
-    return flows.END
 
 
 async def hide_given(update: Update, context: BKMContext, grievance_id: int) -> int | None:
@@ -517,27 +492,25 @@ def assigned_render(grievance: Grievance) -> Any:
     return render
 
 
-async def text_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, BOARD, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
-    return flows.END
+BOARD_FLOW: Flow[Step] = Flow(
+    BOARD,
+    [Ask(Step.TEXT, ask_text, [text(take_text)])],
+    entry=[on(btn.Act, begin_text)],
+    cancel=Cancel(N_("Cancelled. Nothing was changed.")),
+    lapse=Lapse(N_("That took too long; please press the button again."), keep=False),
+    board=True,
+)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        BoardConversation(
-            name=BOARD,
-            persistent=True,
-            entry_points=[CallbackQueryHandler(begin_text, pattern=r"^grv:do:")],
-            states={Step.TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, text_given)]},
-            fallbacks=[CommandHandler(["batal", "cancel"], text_cancel)],
-            allow_reentry=True,
-        ),
+        BOARD_FLOW.handler(),
         CommandHandler(["pengaduan", "grievances"], board_queue),
-        CallbackQueryHandler(board_queue, pattern=r"^(adm:grievances|grv:q:)"),
-        CallbackQueryHandler(open_card, pattern=r"^grv:b:"),
-        CallbackQueryHandler(send_evidence, pattern=r"^grv:ev:"),
-        CallbackQueryHandler(confirm_level, pattern=r"^grv:lvl:"),
-        CallbackQueryHandler(raise_level, pattern=r"^grv:up:"),
-        CallbackQueryHandler(choose_assignee, pattern=r"^grv:asg:"),
+        on(btn.QUEUE, board_queue),
+        on(btn.Queue, board_queue),
+        on(btn.Card, open_card),
+        on(btn.Evidence, send_evidence),
+        on(btn.Level, confirm_level),
+        on(btn.Raise, raise_level),
+        on(btn.Assignees, choose_assignee),
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -21,7 +22,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -30,16 +30,20 @@ from telegram.ext import (
 
 from bot import flows
 from bot.access import answer, private_only, reply, stale_button
+from bot.buttons import Button, on
 from bot.context import BKMContext
+from bot.flowrunner import TEXT
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
-from handlers.grievances.create import MEDIA, TEXT
+from handlers.grievances import buttons as btn
+from handlers.grievances.create import MEDIA
 from handlers.grievances.questions import evidence_of
 from handlers.grievances.view import (
     arm_all,
     card,
     category,
+    deadlines,
     excerpt,
     reminders,
     send_pages,
@@ -99,40 +103,52 @@ def session(context: BKMContext, token: str) -> int | None:
 
 
 async def resolve_target(
-    update: Update, context: BKMContext, ref: str
+    update: Update, context: BKMContext, kinds: tuple[type[Button], ...]
 ) -> tuple[Grievance, str | None] | None:
-    """From callback data: (report, anonymous token or None); None if not allowed."""
-    if ref.startswith("a:"):
-        token = ref[2:]
-        grievance_id = session(context, token)
+    """From the pressed button of one of `kinds` (a named report of this person's, or an
+    anonymous one by its /cek session's token): (report, token or None); None if not allowed."""
+    pressed = next((p for kind in kinds if (p := kind.of(update)) is not None), None)
+    if isinstance(pressed, btn.ByToken):
+        grievance_id = session(context, pressed.token)
         if grievance_id is None:
             return None
         grievance = await context.db.read(store.get, grievance_id)
-        return None if grievance is None else (grievance, token)
-    if not ref.isdigit() or len(ref) > 11:
+        return None if grievance is None else (grievance, pressed.token)
+    if not isinstance(pressed, btn.ByReport):
         return None
     try:
-        grievance = await context.db.read(store.owned, int(ref), context.person.id)
+        grievance = await context.db.read(store.owned, pressed.grievance, context.person.id)
     except store.NotFound:
         return None
     return grievance, None
 
 
-def target_ref(grievance: Grievance, token: str | None) -> str:
-    return f"a:{token}" if token else str(grievance.id)
+Named = Callable[[int], Button]
+Anonymous = Callable[[str], Button]
+
+
+def target(kinds: tuple[Named, Anonymous], grievance: Grievance, token: str | None) -> str:
+    """The data of an action's button for this report (by token when followed with /cek)."""
+    named, anonymous = kinds
+    return (anonymous(token) if token else named(grievance.id)).data
+
+
+def rating(n: int, grievance: Grievance, token: str | None) -> str:
+    if token:
+        return btn.RateAnonymous(n, token).data
+    return btn.Rate(n, grievance.id).data
 
 
 # ---- showing a report to its reporter --------------------------------------------------------
 def follow_buttons(tr: Translator, grievance: Grievance, token: str | None) -> Any:
-    ref = target_ref(grievance, token)
     rows: list[list[tuple[str, str]]] = []
     if grievance.status.is_open:
-        rows.append([(tr._("Add information or evidence"), f"grv:f:add:{ref}")])
+        rows.append([(tr._("Add information or evidence"), target(btn.ADD, grievance, token))])
     if grievance.status is Status.RESOLVED and not grievance.confirmed:
         rows.append(
             [
-                (tr._("Yes, it is fixed"), f"grv:f:fix1:{ref}"),
-                (tr._("No, not fixed"), f"grv:f:fix0:{ref}"),
+                (tr._("Yes, it is fixed"), target(btn.FIXED, grievance, token)),
+                (tr._("No, not fixed"), target(btn.NOT_FIXED, grievance, token)),
             ]
         )
     return keyboard(rows) if rows else None
@@ -181,13 +197,12 @@ async def my_reports(update: Update, context: BKMContext) -> None:
         update,
         context,
         "\n".join(lines),
-        reply_markup=column([(g.ref, f"grv:f:show:{g.id}") for g in mine]),
+        reply_markup=column([(g.ref, btn.Named(g.id).data) for g in mine]),
     )
 
 
 async def show_mine(update: Update, context: BKMContext) -> None:
-    ref = (update.callback_query.data or "").removeprefix("grv:f:show:")  # type: ignore[union-attr]
-    found = await resolve_target(update, context, ref)
+    found = await resolve_target(update, context, btn.SHOW)
     if found is None:
         await stale_button(update, context)
         return
@@ -233,40 +248,33 @@ async def check(update: Update, context: BKMContext) -> None:
 
 
 # ---- the reporter's answers ------------------------------------------------------------------
-def _parts(update: Update, prefix: str) -> str:
-    query = update.callback_query
-    return (query.data or "").removeprefix(prefix) if query else ""
-
-
 async def fixed(update: Update, context: BKMContext) -> None:
     """ "Yes, it is fixed": ask for the rating."""
-    found = await resolve_target(update, context, _parts(update, "grv:f:fix1:"))
+    found = await resolve_target(update, context, btn.FIXED)
     if found is None or found[0].status is not Status.RESOLVED or found[0].confirmed:
         await stale_button(update, context)
         return
     await answer(update, context)
-    ref = target_ref(*found)
     tr = context.tr
     await reply(
         update,
         context,
         tr._("Thank you. How do you rate the board's answer? 1 = poor, 5 = very good."),
-        reply_markup=keyboard([[(str(n), f"grv:f:rate{n}:{ref}") for n in range(1, 6)]]),
+        reply_markup=keyboard([[(str(n), rating(n, *found)) for n in btn.RATINGS]]),
     )
 
 
 async def rate(update: Update, context: BKMContext) -> None:
-    raw = _parts(update, "grv:f:rate")
-    digit, _, ref = raw.partition(":")
-    found = await resolve_target(update, context, ref)
-    if found is None or digit not in ("1", "2", "3", "4", "5"):
+    found = await resolve_target(update, context, btn.RATE)
+    if found is None:
         await stale_button(update, context)
         return
+    pressed = btn.Rate.of(update) or btn.RateAnonymous.pressed(update)
     try:
         await context.db.write(
             actions.reporter_confirm,
             grievance_id=found[0].id,
-            rating=int(digit),
+            rating=pressed.rating,
             now=context.clock.now(),
         )
     except (Refused, store.NotFound):
@@ -278,9 +286,9 @@ async def rate(update: Update, context: BKMContext) -> None:
 
 async def begin_text(update: Update, context: BKMContext) -> int:
     """ "Add information" or "not fixed": wait for the text (kept in memory only)."""
-    raw = _parts(update, "grv:f:")
-    action, _, ref = raw.partition(":")
-    found = await resolve_target(update, context, ref)
+    adding = btn.Add.of(update) or btn.AddAnonymous.of(update)
+    action = "add" if adding is not None else "fix0"
+    found = await resolve_target(update, context, btn.ADD if adding else btn.NOT_FIXED)
     if found is None:
         await stale_button(update, context)
         return END
@@ -308,6 +316,7 @@ async def begin_text(update: Update, context: BKMContext) -> int:
 
 
 async def follow_text(update: Update, context: BKMContext) -> int | None:
+    """The follow-up typed (or sent as a file) after "Add information" or "not fixed"."""
     assert update.message is not None
     pending = _memory(context).pending.get(context.person.id)
     tr = context.tr
@@ -316,41 +325,12 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
         await reply(update, context, tr._("That took too long; please press the button again."))
         return END
     grievance_id, action, _expires = pending
-    item = evidence_of(update.message) if not update.message.text else None
-    text: str | None = None
-    if item is None:
-        try:
-            text = text_length(update.message.text or "", 3, FOLLOW_TEXT_MAX)
-        except Invalid as exc:
-            await reply(update, context, exc.text(tr))
-            return None
-    elif action != "add":
-        await reply(update, context, tr._("Please write the reason as text."))
+    given = await follow_input(update, context, action)
+    if given is None:
         return None
-    elif update.message.caption:
-        try:
-            text = text_length(update.message.caption, 1, FOLLOW_TEXT_MAX)
-        except Invalid as exc:
-            await reply(update, context, exc.text(tr))
-            return None
-    now = context.clock.now()
+    text, item = given
     try:
-        if action == "add":
-            changed = await context.db.write(
-                actions.reporter_add, grievance_id=grievance_id, text=text, item=item, now=now
-            )
-        else:
-            from handlers.grievances.view import deadlines
-
-            _, resolve_due = deadlines(context, now)
-            changed = await context.db.write(
-                actions.reporter_reopen,
-                grievance_id=grievance_id,
-                reason=text or "",
-                now=now,
-                resolve_due=resolve_due,
-                reminders=reminders(context, now, resolve=resolve_due),
-            )
+        changed = await apply_follow(context, grievance_id, action, text, item)
     except store.TooMany:
         await reply(
             update,
@@ -366,6 +346,63 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
         return END
     _memory(context).pending.pop(context.person.id, None)
     arm_all(context.application, changed.schedules)
+    await tell_after_follow(update, context, action, changed, text)
+    return END
+
+
+async def follow_input(
+    update: Update, context: BKMContext, action: str
+) -> tuple[str | None, tuple[str, str] | None] | None:
+    """(text, evidence item) of the message; None after saying why it cannot be used."""
+    assert update.message is not None
+    tr = context.tr
+    item = evidence_of(update.message) if not update.message.text else None
+    try:
+        if item is None:
+            return text_length(update.message.text or "", 3, FOLLOW_TEXT_MAX), None
+        if action != "add":
+            await reply(update, context, tr._("Please write the reason as text."))
+            return None
+        caption = update.message.caption
+        return (text_length(caption, 1, FOLLOW_TEXT_MAX) if caption else None), item
+    except Invalid as exc:
+        await reply(update, context, exc.text(tr))
+        return None
+
+
+async def apply_follow(
+    context: BKMContext,
+    grievance_id: int,
+    action: str,
+    text: str | None,
+    item: tuple[str, str] | None,
+) -> actions.Changed:
+    """Add to the report, or reopen it (with a new resolution deadline)."""
+    now = context.clock.now()
+    if action == "add":
+        return await context.db.write(
+            actions.reporter_add, grievance_id=grievance_id, text=text, item=item, now=now
+        )
+    _, resolve_due = deadlines(context, now)
+    return await context.db.write(
+        actions.reporter_reopen,
+        grievance_id=grievance_id,
+        reason=text or "",
+        now=now,
+        resolve_due=resolve_due,
+        reminders=reminders(context, now, resolve=resolve_due),
+    )
+
+
+async def tell_after_follow(
+    update: Update,
+    context: BKMContext,
+    action: str,
+    changed: actions.Changed,
+    text: str | None,
+) -> None:
+    """Confirm to the reporter; tell the board (discreetly for an anonymous report)."""
+    tr = context.tr
     grievance = changed.after
     if action == "add":
         await reply(update, context, tr._("Added to report {ref}.").format(ref=grievance.ref))
@@ -396,7 +433,6 @@ async def follow_text(update: Update, context: BKMContext) -> int | None:
         kind="grievance.follow",
         discreet=grievance.anonymous,
     )
-    return END
 
 
 def refusal(tr: Translator, code: str) -> str:
@@ -418,7 +454,9 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         ConversationHandler(
             name=FOLLOW,
             persistent=False,  # in memory only: nothing ties an anonymous reporter to a report
-            entry_points=[CallbackQueryHandler(begin_text, pattern=r"^grv:f:(add|fix0):")],
+            entry_points=[
+                on(kind, begin_text) for kinds in (btn.ADD, btn.NOT_FIXED) for kind in kinds
+            ],
             states={
                 Step.TEXT: [MessageHandler(TEXT, follow_text), MessageHandler(MEDIA, follow_text)]
             },
@@ -429,9 +467,9 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler(["laporanku", "myreports"], my_reports),
         CommandHandler("start", my_reports, filters=filters.Regex(r"^/start laporanku$")),
         CommandHandler("start", check, filters=filters.Regex(r"^/start cek$")),
-        CallbackQueryHandler(my_reports, pattern=r"^menu:myreports$"),
+        on(btn.MY_REPORTS, my_reports),
         CommandHandler(["cek", "check"], check),
-        CallbackQueryHandler(show_mine, pattern=r"^grv:f:show:"),
-        CallbackQueryHandler(fixed, pattern=r"^grv:f:fix1:"),
-        CallbackQueryHandler(rate, pattern=r"^grv:f:rate[1-5]:"),
+        *(on(kind, show_mine) for kind in btn.SHOW),
+        *(on(kind, fixed) for kind in btn.FIXED),
+        *(on(kind, rate) for kind in btn.RATE),
     ]

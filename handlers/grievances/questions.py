@@ -12,6 +12,7 @@ from bot.access import reply
 from bot.context import BKMContext
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
+from handlers.grievances import buttons as btn
 from handlers.grievances.view import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -95,103 +96,131 @@ def next_step(data: dict[str, Any]) -> Step:
 
 # ---- the questions ---------------------------------------------------------------------------
 def skip_row(tr: Translator) -> list[tuple[str, str]]:
-    return [(tr._("Skip"), "grv:r:skip")]
+    return [(tr._("Skip"), btn.SKIP.data)]
 
 
-async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
+async def ask_channel(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    if step is Step.CHANNEL:
-        options = [
-            (tr._(label), f"grv:r:ch:{code}")
-            for code, label in CHANNEL_LABELS.items()
-            if code != "telegram"
-        ]
-        text = tr._("Filing a report for a resident. How did the resident bring it?")
-        await reply(update, context, text, reply_markup=column(options))
-    elif step is Step.CATEGORY:
-        options = [(tr._(label), f"grv:r:cat:{code}") for code, label in CATEGORY_LABELS.items()]
-        await reply(
-            update, context, tr._("What is the report about?"), reply_markup=column(options)
-        )
-    elif step is Step.DESCRIPTION:
-        await reply(
-            update,
-            context,
-            tr._(
-                "What happened? Describe it in your own words: what, where, since when "
-                "({minimum}–{maximum} characters)."
-            ).format(minimum=DESCRIPTION_MIN, maximum=tr.number(DESCRIPTION_MAX)),
-        )
-    elif step is Step.AMOUNT:
-        await reply(
-            update,
-            context,
-            tr._("How much money is involved? For example: 1,5 juta or 750rb."),
-        )
-    elif step is Step.EXPECTED:
-        await reply(
-            update,
-            context,
-            tr._("What outcome do you expect? (optional)"),
-            reply_markup=keyboard([skip_row(tr)]),
-        )
-    elif step is Step.WHERE:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Where is it? Write the RT/RW (for example RT 3 RW 5), share a location "
-                "with the paperclip button, or skip."
-            ),
-            reply_markup=keyboard([skip_row(tr)]),
-        )
-    elif step is Step.EVIDENCE:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Evidence: send up to {n} photos, voice notes, videos or documents, "
-                "one by one. Press Done when finished, or Skip."
-            ).format(n=store.MAX_EVIDENCE),
-            reply_markup=keyboard([[(tr._("Done"), "grv:r:evdone")], skip_row(tr)]),
-        )
-    elif step is Step.IDENTITY:
-        await reply(
-            update,
-            context,
-            identity_question(tr),
-            reply_markup=column(
-                [(tr._(label), f"grv:r:id:{code}") for code, label in IDENTITY_LABELS.items()]
-            ),
-        )
-    elif step is Step.NAME:
-        await reply(update, context, tr._("What is the resident's full name?"))
-    elif step is Step.EXCLUDE:
-        await ask_exclude(update, context, data)
-    elif step is Step.PUBLIC:
-        await reply(
-            update,
-            context,
-            tr._(
-                "May this report be listed publicly in /transparansi (category, status and "
-                "a short summary)?"
-            ),
-            reply_markup=keyboard(
-                [[(tr._("Yes, list it"), "grv:r:pub:1"), (tr._("No"), "grv:r:pub:0")]]
-            ),
-        )
-    elif step is Step.CONFIRM:
-        await send_pages(
-            update,
-            context,
-            summary(tr, data),
-            keyboard(
+    options = [
+        (tr._(label), btn.Channel(code).data)
+        for code, label in CHANNEL_LABELS.items()
+        if code != "telegram"
+    ]
+    text = tr._("Filing a report for a resident. How did the resident bring it?")
+    await reply(update, context, text, reply_markup=column(options))
+
+
+async def ask_category(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    options = [(tr._(label), btn.Category(code).data) for code, label in CATEGORY_LABELS.items()]
+    await reply(update, context, tr._("What is the report about?"), reply_markup=column(options))
+
+
+async def ask_description(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "What happened? Describe it in your own words: what, where, since when "
+            "({minimum}–{maximum} characters)."
+        ).format(minimum=DESCRIPTION_MIN, maximum=tr.number(DESCRIPTION_MAX)),
+    )
+
+
+async def ask_amount(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._("How much money is involved? For example: 1,5 juta or 750rb."),
+    )
+
+
+async def ask_expected(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("What outcome do you expect? (optional)"),
+        reply_markup=keyboard([skip_row(tr)]),
+    )
+
+
+async def ask_where(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Where is it? Write the RT/RW (for example RT 3 RW 5), share a location "
+            "with the paperclip button, or skip."
+        ),
+        reply_markup=keyboard([skip_row(tr)]),
+    )
+
+
+async def ask_evidence(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Evidence: send up to {n} photos, voice notes, videos or documents, "
+            "one by one. Press Done when finished, or Skip."
+        ).format(n=store.MAX_EVIDENCE),
+        reply_markup=keyboard([[(tr._("Done"), btn.EVIDENCE_DONE.data)], skip_row(tr)]),
+    )
+
+
+async def ask_identity(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        identity_question(tr),
+        reply_markup=column(
+            [(tr._(label), btn.Identity(code).data) for code, label in IDENTITY_LABELS.items()]
+        ),
+    )
+
+
+async def ask_name(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(update, context, context.tr._("What is the resident's full name?"))
+
+
+async def ask_public(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "May this report be listed publicly in /transparansi (category, status and "
+            "a short summary)?"
+        ),
+        reply_markup=keyboard(
+            [
                 [
-                    [(tr._("Submit"), "grv:r:send")],
-                    [(tr._("Change"), "grv:r:edit"), (tr._("Cancel"), "grv:r:cancel")],
+                    (tr._("Yes, list it"), btn.Public(listed=True).data),
+                    (tr._("No"), btn.Public(listed=False).data),
                 ]
-            ),
-        )
+            ]
+        ),
+    )
+
+
+async def ask_confirm(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await send_pages(
+        update,
+        context,
+        summary(tr, data),
+        keyboard(
+            [
+                [(tr._("Submit"), btn.SEND.data)],
+                [(tr._("Change"), btn.EDIT.data), (tr._("Cancel"), btn.CANCEL.data)],
+            ]
+        ),
+    )
 
 
 def identity_question(tr: Translator) -> str:
@@ -215,12 +244,12 @@ async def ask_exclude(update: Update, context: BKMContext, data: dict[str, Any])
             (
                 ("✅ " if member.id in chosen else "") + (member.full_name or member.display_name
                                                          or tr._("board member")),
-                f"grv:r:ex:{member.id}:{0 if member.id in chosen else 1}",  # the state asked
+                btn.Exclude(member.id, hide=member.id not in chosen).data,  # the state asked
             )
         ]
         for member in board[:90]
     ]  # fmt: skip
-    rows.append([(tr._("Continue"), "grv:r:exdone")])
+    rows.append([(tr._("Continue"), btn.EXCLUDE_DONE.data)])
     await reply(
         update,
         context,

@@ -17,6 +17,7 @@ from bot.i18n import N_, Translator
 from bot.moderation import hidden_text
 from bot.outbox import AnyApplication, Outgoing
 from bot.paginate import paginate
+from handlers.grievances import buttons as btn
 from rules import workdays
 from rules.grievance_status import Status
 from rules.rtrw import RtRw
@@ -351,8 +352,8 @@ def status_change_render(grievance: Grievance, note: str) -> Any:
             text += "\n\n" + tr._("Is it really fixed?")
             buttons = (
                 (
-                    (tr._("Yes, it is fixed"), f"grv:f:fix1:{grievance.id}"),
-                    (tr._("No, not fixed"), f"grv:f:fix0:{grievance.id}"),
+                    (tr._("Yes, it is fixed"), btn.Fixed(grievance.id).data),
+                    (tr._("No, not fixed"), btn.NotFixed(grievance.id).data),
                 ),
             )
         return Outgoing(text, buttons)

@@ -269,8 +269,7 @@ def create(
     `data` holds the draft's answers (category, description, amount, expected, rt, rw,
     latitude, longitude, evidence [[kind, file_id]], identity, exclude [person ids], public).
     """
-    identity = data["identity"]
-    anonymous = identity == "anonim"
+    anonymous = data["identity"] == "anonim"
     if anonymous:
         reporter_id = None
         now = to_the_hour(now) if filed_by is None else now
@@ -278,8 +277,50 @@ def create(
         raise ValueError("an anonymous report needs its secret")
     if not anonymous:
         secret = None
-    seq, ref = _next_ref(conn, local_year)
     exclude = [int(p) for p in data.get("exclude") or []]
+    grievance = _insert(
+        conn,
+        data=data,
+        reporter_id=reporter_id,
+        secret=secret,
+        public=bool(data.get("public")) and not exclude,
+        channel=channel,
+        filed_by=filed_by,
+        now=now,
+        local_year=local_year,
+        response_due=response_due,
+        resolve_due=resolve_due,
+    )
+    for kind, file_id in (data.get("evidence") or [])[:MAX_EVIDENCE]:
+        _add_evidence(conn, grievance.id, kind, file_id, now)
+    for person_id in exclude:
+        conn.execute(
+            "INSERT OR IGNORE INTO grievance_exclusions (grievance_id, person_id) VALUES (?, ?)",
+            (grievance.id, person_id),
+        )
+    _audit_filed(conn, grievance, data, reporter_id, filed_by, len(exclude), now)
+    armed = _schedule_deadline(conn, grievance.id, "response", response_due, reminders)
+    armed += _schedule_deadline(conn, grievance.id, "resolve", resolve_due, reminders)
+    return Filed(grievance, secret.code if secret else None, armed)
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    *,
+    data: dict[str, Any],
+    reporter_id: int | None,
+    secret: Secret | None,
+    public: bool,
+    channel: str,
+    filed_by: int | None,
+    now: datetime,
+    local_year: int,
+    response_due: datetime,
+    resolve_due: datetime,
+) -> Grievance:
+    """The report's row, with the next reference of its year."""
+    identity = data["identity"]
+    seq, ref = _next_ref(conn, local_year)
     row = conn.execute(
         "INSERT INTO grievances (ref, year, seq, category, description, amount, expected, rt, rw,"
         " latitude, longitude, identity, reporter_id, reporter_name, code_salt, code_hash, public,"
@@ -299,10 +340,10 @@ def create(
             data.get("longitude"),
             identity,
             reporter_id,
-            None if anonymous else data.get("reporter_name"),
+            None if identity == "anonim" else data.get("reporter_name"),
             secret.salt if secret else None,
             secret.digest if secret else None,
-            1 if data.get("public") and not exclude else 0,
+            1 if public else 0,
             channel,
             filed_by,
             iso(now),
@@ -312,13 +353,20 @@ def create(
     ).fetchone()
     grievance = get(conn, row["id"])
     assert grievance is not None
-    for kind, file_id in (data.get("evidence") or [])[:MAX_EVIDENCE]:
-        _add_evidence(conn, grievance.id, kind, file_id, now)
-    for person_id in exclude:
-        conn.execute(
-            "INSERT OR IGNORE INTO grievance_exclusions (grievance_id, person_id) VALUES (?, ?)",
-            (grievance.id, person_id),
-        )
+    return grievance
+
+
+def _audit_filed(
+    conn: sqlite3.Connection,
+    grievance: Grievance,
+    data: dict[str, Any],
+    reporter_id: int | None,
+    filed_by: int | None,
+    excluded: int,
+    now: datetime,
+) -> None:
+    """The filing's audit row: by the board member filing it, else by the reporter (no one
+    for an anonymous report)."""
     audit.record(
         conn,
         now=now,
@@ -330,15 +378,12 @@ def create(
         after={
             "status": grievance.status.value,
             "category": grievance.category,
-            "identity": identity,
-            "channel": channel,
+            "identity": grievance.identity,
+            "channel": grievance.channel,
             "evidence": len(data.get("evidence") or []),
-            "excluded": len(exclude),
+            "excluded": excluded,
         },
     )
-    armed = _schedule_deadline(conn, grievance.id, "response", response_due, reminders)
-    armed += _schedule_deadline(conn, grievance.id, "resolve", resolve_due, reminders)
-    return Filed(grievance, secret.code if secret else None, armed)
 
 
 def _schedule_deadline(
