@@ -27,9 +27,10 @@ Every flow gets, from `Flow`:
 - each step's own answer to input it cannot use (`unusable`: say why, optionally ask the
   step's question again; the draft is kept).
 
-A button press is accepted by kind: a regular expression on the callback data (its value is
-the data after the match), or any object with `pattern` and `value(data)` (`Pressable`), so
-typed button kinds plug in unchanged.
+A button press is accepted by kind: a typed button kind of `bot.buttons` (its value is the
+data after its prefix; `Kind.pressed(turn.update)` gives the typed press), a regular
+expression on the callback data (its value is the data after the match), or any object with
+`pattern` and `value(data)` (`Pressable`). `Cancel` takes a button kind too.
 
 Example::
 
@@ -84,6 +85,7 @@ from telegram.ext.filters import BaseFilter
 
 from bot import flows
 from bot.access import BoardConversation, StepTest, answer, reply, stale_button
+from bot.buttons import Button, Static
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from rules.validate import Invalid
@@ -99,6 +101,9 @@ EDITING = "editing"
 Handler = BaseHandler[Update, BKMContext, Any]
 Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, Any]]
 Question = Callable[[Update, BKMContext, dict[str, Any]], Coroutine[Any, Any, None]]
+# What PTB's CallbackQueryHandler matches: a regex, or a test of the data (a button kind's)
+Match = str | Callable[[object], bool]
+ButtonKind = Static | type[Button]  # a typed button kind (bot.buttons)
 
 
 class Pressable(Protocol):
@@ -106,7 +111,7 @@ class Pressable(Protocol):
     press of another kind, or forged — answered as a stale button)."""
 
     @property
-    def pattern(self) -> str: ...
+    def pattern(self) -> Match: ...
 
     def value(self, data: str) -> str | None: ...
 
@@ -125,6 +130,28 @@ class Pattern:
     def value(self, data: str) -> str | None:
         found = re.match(self.regex, data)
         return None if found is None else data[found.end() :]
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Presses of a typed button kind (`bot.buttons`): only data the kind decodes; the value
+    is the data after its prefix ("" for a `Static`)."""
+
+    kind: ButtonKind
+
+    @property
+    def pattern(self) -> Match:
+        return self.kind.matches
+
+    def value(self, data: str) -> str | None:
+        if not self.kind.matches(data):
+            return None
+        prefix = next(p for p in (self.kind.prefix, *self.kind.legacy) if data.startswith(p))
+        return data[len(prefix) + 1 :]
+
+
+def _match(kind: str | ButtonKind) -> Match:
+    return kind if isinstance(kind, str) else kind.matches
 
 
 @dataclass
@@ -182,9 +209,19 @@ def message(filter: BaseFilter, take: Take) -> Answer:
     return Answer(take, filter=filter)
 
 
-def press(kind: Pressable | str, take: Take, choices: Collection[str] | None = None) -> Answer:
-    """A press of a button of `kind` (a regex on the callback data, or a Pressable)."""
-    return Answer(take, kind=Pattern(kind) if isinstance(kind, str) else kind, choices=choices)
+def press(
+    kind: ButtonKind | Pressable | str, take: Take, choices: Collection[str] | None = None
+) -> Answer:
+    """A press of a button of `kind` (a typed button kind, a regex on the callback data, or a
+    Pressable)."""
+    pressable: Pressable
+    if isinstance(kind, str):
+        pressable = Pattern(kind)
+    elif isinstance(kind, Static) or (isinstance(kind, type) and issubclass(kind, Button)):
+        pressable = Typed(kind)
+    else:
+        pressable = kind
+    return Answer(take, kind=pressable, choices=choices)
 
 
 @dataclass(frozen=True)
@@ -221,10 +258,11 @@ class Ask(Generic[S]):
 
 @dataclass(frozen=True)
 class Cancel:
-    """/batal (and /cancel), and a press of `pattern`: end the flow and say `text`."""
+    """/batal (and /cancel), and a press of `pattern` (a regex or a button kind): end the flow
+    and say `text`."""
 
     text: str
-    pattern: str | None = None
+    pattern: str | ButtonKind | None = None
     commands: Sequence[str] = CANCEL_COMMANDS
     keep: bool = False  # keep the draft (offered back on the next entry)
 
@@ -326,7 +364,8 @@ class Flow(Generic[S]):
         if self.cancel is not None:
             fallbacks.append(CommandHandler(list(self.cancel.commands), self._cancel))
             if self.cancel.pattern is not None:
-                fallbacks.append(CallbackQueryHandler(self._cancel, pattern=self.cancel.pattern))
+                pattern = _match(self.cancel.pattern)
+                fallbacks.append(CallbackQueryHandler(self._cancel, pattern=pattern))
         fallbacks += [copy.copy(handler) for handler in self.fallbacks]
         options: dict[str, Any] = {
             "name": self.name,
