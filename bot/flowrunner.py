@@ -217,12 +217,23 @@ def press(
     return Answer(take, kind=_pressable(kind), choices=choices)
 
 
+def _is_kind(kind: object) -> bool:
+    return isinstance(kind, buttons.Static) or (
+        isinstance(kind, type) and issubclass(kind, buttons.Button)
+    )
+
+
+def _match(kind: PressPattern | buttons.Kind | type[buttons.Button]) -> PressPattern:
+    """What PTB matches for a Cancel or Back pattern: a regex, a test, or a kind's test."""
+    if _is_kind(kind):
+        return typing.cast(buttons.Kind, kind).matches
+    return typing.cast(PressPattern, kind)
+
+
 def _pressable(kind: Pressable | str | buttons.Kind | type[buttons.Button]) -> Pressable:
     if isinstance(kind, str):
         return Pattern(kind)
-    if isinstance(kind, buttons.Static) or (
-        isinstance(kind, type) and issubclass(kind, buttons.Button)
-    ):
+    if _is_kind(kind):
         return Typed(typing.cast(buttons.Kind, kind))
     return typing.cast(Pressable, kind)
 
@@ -261,10 +272,11 @@ class Ask(Generic[S]):
 
 @dataclass(frozen=True)
 class Cancel:
-    """/batal (and /cancel), and a press of `pattern`: end the flow and say `text`."""
+    """/batal (and /cancel), and a press of `pattern` (a regex or a button kind): end the flow
+    and say `text`."""
 
     text: str
-    pattern: PressPattern | None = None
+    pattern: PressPattern | buttons.Kind | type[buttons.Button] | None = None
     commands: Sequence[str] = CANCEL_COMMANDS
     keep: bool = False  # keep the draft (offered back on the next entry)
 
@@ -286,7 +298,7 @@ class Back(Generic[S]):
     """The Back button: a press of `pattern` at a step in `to` goes to `to[step]` (or to the
     summary while one answer is being changed from it)."""
 
-    pattern: PressPattern
+    pattern: PressPattern | buttons.Kind | type[buttons.Button]
     to: Mapping[S, S] = field(default_factory=dict)
 
 
@@ -366,7 +378,8 @@ class Flow(Generic[S]):
         if self.cancel is not None:
             fallbacks.append(CommandHandler(list(self.cancel.commands), self._cancel))
             if self.cancel.pattern is not None:
-                fallbacks.append(CallbackQueryHandler(self._cancel, pattern=self.cancel.pattern))
+                pattern = _match(self.cancel.pattern)
+                fallbacks.append(CallbackQueryHandler(self._cancel, pattern=pattern))
         fallbacks += [copy.copy(handler) for handler in self.fallbacks]
         options: dict[str, Any] = {
             "name": self.name,
@@ -446,7 +459,7 @@ class Flow(Generic[S]):
                 return await self.go(update, context, self.summary, data)
             return await self.go(update, context, back.to[step.state], data)
 
-        return CallbackQueryHandler(handle, pattern=back.pattern)
+        return CallbackQueryHandler(handle, pattern=_match(back.pattern))
 
     async def _cancel(self, update: Update, context: BKMContext) -> int:
         assert self.cancel is not None

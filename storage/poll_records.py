@@ -85,11 +85,12 @@ def export_rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
         tallies: list[int | None] = [None] * len(poll.options)
         if not sealed:
             found = counts(conn, poll_id, reveal=False)
-            tallies = [0] * len(poll.options)
+            counted = [0] * len(poll.options)
             for marks in found.ballots:
                 for position in positions_of(marks):
-                    if position <= len(tallies):
-                        tallies[position - 1] += 1
+                    if position <= len(counted):
+                        counted[position - 1] += 1
+            tallies = list(counted)
         for i, label in enumerate(poll.options):
             out.append(
                 (poll.reference, poll.ballot, poll.status, eligible, voters, "option", i + 1,

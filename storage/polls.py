@@ -255,7 +255,7 @@ def publish(
 
 def _make_slots(conn: sqlite3.Connection, poll_id: int, n: int) -> None:
     """n blank slots with random keys, inserted in key order (so the cells lie in key order)."""
-    keys = set()
+    keys: set[bytes] = set()
     while len(keys) < n:
         keys.add(secrets.token_bytes(16))
     conn.executemany(

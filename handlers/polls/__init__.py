@@ -1,6 +1,7 @@
-"""Polls (musyawarah): the feature's registry entry. The parts live in polls_create (the
-board's /buatpolling), polls_vote (/polling and the ballot), polls_results (closing, the
-reminder, /hasil), polls_paper (in-person ballots) and polls_view (how they look)."""
+"""Polls (musyawarah): the feature's registry entry. The parts: create (the board's
+/buatpolling), vote (/polling and the ballot), results (closing, the reminder, /hasil), close
+(the board's early close), paper (in-person ballots), view (how they look) and buttons (the
+data of every polls button)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ async def transparency_section(db: Database, tr: Translator, now: datetime) -> s
         open=tr.number(found["open"]),
         voters=tr.number(found["voters"]),
         eligible=tr.number(found["eligible"]),
-        percent=tr.number(percent(found["voters"], found["eligible"])),
+        percent=tr.number(float(percent(found["voters"], found["eligible"]))),
     )
 
 

@@ -7,14 +7,19 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler
 
 from bot import confirm, flows
-from bot.access import BoardConversation, answer, board_only, private_only, reply
+from bot.access import answer, board_only, private_only, reply
+from bot.buttons import on
 from bot.context import BKMContext
+from bot.flowrunner import Ask, Cancel, Flow, Lapse, Turn, text
+from bot.i18n import N_
+from handlers.polls import buttons
+from handlers.polls.buttons import Close
 from handlers.polls.results import announce
-from handlers.polls.view import offer_open_polls, poll_id_from
-from rules.validate import Invalid, text_length
+from handlers.polls.view import offer_open_polls
+from rules.validate import text_length
 from storage import polls
 from storage.flows import steps as flow_rows
 from storage.polls import Poll
@@ -29,12 +34,12 @@ class Step(IntEnum):
 @board_only
 @private_only("admin")
 async def choose_to_close(update: Update, context: BKMContext) -> None:
-    """adm:poll_close: the open polls, one button each."""
+    """adm:poll_close: the open polls, one button each (with the one-time token)."""
     await offer_open_polls(
         update,
         context,
         context.tr._("Which poll do you want to close early?"),
-        "pol:x:",
+        lambda poll, token: Close(poll, token).data,
         confirm.POLL_CLOSE,
     )
 
@@ -42,8 +47,8 @@ async def choose_to_close(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("admin")
 async def close_begin(update: Update, context: BKMContext) -> int | None:
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
+    """A poll chosen: its token is consumed, then the reason is asked."""
+    poll = await context.db.read(polls.get, Close.pressed(update).poll)
     if poll is None or not poll.is_open:
         await answer(update, context, context.tr._("This poll is already closed."), alert=True)
         return flows.END
@@ -51,31 +56,26 @@ async def close_begin(update: Update, context: BKMContext) -> int | None:
         await confirm.consume(update, context, confirm.POLL_CLOSE, poll.id)
     except confirm.Refused:
         return None  # a step of this flow that was waiting keeps waiting
-    await answer(update, context)
-    await flows.save_step(update, context, CLOSE_FLOW, Step.REASON, {"poll_id": poll.id})
+    return await CLOSE.go(update, context, Step.REASON, {"poll_id": poll.id})
+
+
+async def ask_reason(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    poll = await context.db.read(polls.get, int(data["poll_id"]))
+    reference = poll.reference if poll is not None else ""
     await reply(
         update,
         context,
         context.tr._(
             "Closing poll {ref} early. Why? The reason is published with the results."
-        ).format(ref=poll.reference),
+        ).format(ref=reference),
     )
-    return Step.REASON
 
 
-async def close_reason(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    draft = await flows.load(context, CLOSE_FLOW)
-    if draft is None or flows.is_idle(context, draft):
-        await flows.end_flow(update, context, CLOSE_FLOW, keep=False)
-        await reply(update, context, context.tr._("That took too long. Start again from /admin."))
-        return flows.END
-    try:
-        reason = text_length(update.message.text or "", 3, 300)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    poll_id = int(draft.data["poll_id"])
+async def close_reason(turn: Turn[Step]) -> int:
+    """The reason typed: close in one transaction with the end of the draft, announce."""
+    update, context = turn.update, turn.context
+    reason = text_length(turn.value, 3, 300)  # or Invalid: its reason is said, the step stays
+    poll_id = int(turn.data["poll_id"])
     board_id = context.person.id
     key = flows.conversation_key_of(update)
 
@@ -101,21 +101,15 @@ async def close_reason(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def close_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, CLOSE_FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. The poll stays open."))
-    return flows.END
+CLOSE: Flow[Step] = Flow(
+    CLOSE_FLOW,
+    [Ask(Step.REASON, ask_reason, [text(close_reason)])],
+    entry=[on(Close, close_begin)],
+    cancel=Cancel(N_("Cancelled. The poll stays open.")),
+    lapse=Lapse(N_("That took too long. Start again from /admin."), keep=False),
+    board=True,
+)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        CallbackQueryHandler(choose_to_close, pattern=r"^adm:poll_close$"),
-        BoardConversation(
-            name=CLOSE_FLOW,
-            persistent=True,
-            entry_points=[CallbackQueryHandler(close_begin, pattern=r"^pol:x:")],
-            states={Step.REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, close_reason)]},
-            fallbacks=[CommandHandler(["batal", "cancel"], close_cancel)],
-            allow_reentry=True,
-        ),
-    ]
+    return [on(buttons.CLOSE, choose_to_close), CLOSE.handler()]

@@ -8,25 +8,23 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot import flows, outbox
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
-from bot.i18n import Translator
+from bot.flowrunner import TEXT, Ask, Cancel, Flow, Turn, press, text, unusable
+from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
 from bot.scheduling import arm
+from handlers.polls import buttons
+from handlers.polls.buttons import Audience, Ballot, Card, Choices, Shown
 from handlers.polls.view import audience_text, rules_text
 from rules.pollform import OPTION_MAX, parse_options, parse_quorum, parse_rw
 from rules.tally import MAX_OPTIONS
-from rules.validate import Invalid, text_length
+from rules.validate import text_length
 from rules.when import parse_future
 from storage import polls
 from storage.flows import steps as flow_rows
@@ -34,6 +32,8 @@ from storage.flows import steps as flow_rows
 FLOW = "poll_create"
 QUESTION_MAX = 255
 MINIMUM_AHEAD = timedelta(minutes=10)
+# Typed text where a button is expected: say so and show the step's buttons again
+BUTTONS = [unusable(TEXT, N_("Please choose one of the buttons."), ask_again=True)]
 
 
 class Step(IntEnum):
@@ -49,109 +49,127 @@ class Step(IntEnum):
     PREVIEW = 10
 
 
-async def ask(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> None:
+# ---- questions ------
+async def ask_question(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    question = context.tr._("New poll. What is the question? (at most {n} characters)")
+    await reply(update, context, question.format(n=QUESTION_MAX))
+
+
+async def ask_options(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    question = context.tr._(
+        "Write the options, one per line (2 to {n}, each at most {m} characters)."
+    )
+    await reply(update, context, question.format(n=MAX_OPTIONS, m=OPTION_MAX))
+
+
+async def ask_audience(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
-    if step is Step.QUESTION:
-        await reply(
-            update,
-            context,
-            tr._("New poll. What is the question? (at most {n} characters)").format(
-                n=QUESTION_MAX
-            ),
-        )
-    elif step is Step.OPTIONS:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Write the options, one per line (2 to {n}, each at most {m} characters)."
-            ).format(n=MAX_OPTIONS, m=OPTION_MAX),
-        )
-    elif step is Step.AUDIENCE:
-        await reply(
-            update,
-            context,
-            tr._("Who may vote?"),
-            reply_markup=column(
+    await reply(
+        update,
+        context,
+        tr._("Who may vote?"),
+        reply_markup=column(
+            [
+                (tr._("All residents"), Audience("residents").data),
+                (tr._("Members"), Audience("members").data),
+                (tr._("Members of one RW"), Audience("rw").data),
+            ]
+        ),
+    )
+
+
+async def ask_rw(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(update, context, context.tr._("Which RW? Write its number, for example 5."))
+
+
+async def ask_ballot(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Secret or open ballot?\nSecret: nobody, the board included, can see who "
+            "chose what; a vote cannot be changed.\nOpen: each vote is recorded with "
+            "the voter and may be changed until closing."
+        ),
+        reply_markup=column(
+            [
+                (tr._("Secret ballot"), Ballot("secret").data),
+                (tr._("Open ballot"), Ballot("open").data),
+            ]
+        ),
+    )
+
+
+async def ask_choices(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    n = len(data["options"])
+    choices = [(tr._("One option"), Choices(1).data)] + [
+        (tr._("Up to {k} options").format(k=k), Choices(k).data) for k in range(2, n + 1)
+    ]
+    await reply(
+        update,
+        context,
+        tr._("How many options may each voter choose?"),
+        reply_markup=column(choices),
+    )
+
+
+async def ask_closing(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "When does voting close? Write a date and time, like 30/11 20:00 or "
+            "30 November 2026 20:00, or a duration, like 3 hari or 12 jam."
+        ),
+    )
+
+
+async def ask_results(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._("Show results while voting, or only after closing?"),
+        reply_markup=column(
+            [
+                (tr._("While voting (live)"), Shown("live").data),
+                (tr._("After closing"), Shown("after").data),
+            ]
+        ),
+    )
+
+
+async def ask_quorum(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        tr._(
+            "Quorum: the minimum turnout, in percent, for the result to count "
+            "(for example 50). Or choose no quorum."
+        ),
+        reply_markup=column([(tr._("No quorum"), buttons.NO_QUORUM.data)]),
+    )
+
+
+async def ask_preview(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    await reply(
+        update,
+        context,
+        preview(tr, data, context),
+        reply_markup=keyboard(
+            [
+                [(tr._("Publish"), buttons.PUBLISH.data)],
                 [
-                    (tr._("All residents"), "pol:n:aud:residents"),
-                    (tr._("Members"), "pol:n:aud:members"),
-                    (tr._("Members of one RW"), "pol:n:aud:rw"),
-                ]
-            ),
-        )
-    elif step is Step.RW:
-        await reply(update, context, tr._("Which RW? Write its number, for example 5."))
-    elif step is Step.BALLOT:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Secret or open ballot?\nSecret: nobody, the board included, can see who "
-                "chose what; a vote cannot be changed.\nOpen: each vote is recorded with "
-                "the voter and may be changed until closing."
-            ),
-            reply_markup=column(
-                [
-                    (tr._("Secret ballot"), "pol:n:bal:secret"),
-                    (tr._("Open ballot"), "pol:n:bal:open"),
-                ]
-            ),
-        )
-    elif step is Step.CHOICES:
-        n = len(data["options"])
-        buttons = [(tr._("One option"), "pol:n:k:1")] + [
-            (tr._("Up to {k} options").format(k=k), f"pol:n:k:{k}") for k in range(2, n + 1)
-        ]
-        await reply(
-            update,
-            context,
-            tr._("How many options may each voter choose?"),
-            reply_markup=column(buttons),
-        )
-    elif step is Step.CLOSING:
-        await reply(
-            update,
-            context,
-            tr._(
-                "When does voting close? Write a date and time, like 30/11 20:00 or "
-                "30 November 2026 20:00, or a duration, like 3 hari or 12 jam."
-            ),
-        )
-    elif step is Step.RESULTS:
-        await reply(
-            update,
-            context,
-            tr._("Show results while voting, or only after closing?"),
-            reply_markup=column(
-                [
-                    (tr._("While voting (live)"), "pol:n:res:live"),
-                    (tr._("After closing"), "pol:n:res:after"),
-                ]
-            ),
-        )
-    elif step is Step.QUORUM:
-        await reply(
-            update,
-            context,
-            tr._(
-                "Quorum: the minimum turnout, in percent, for the result to count "
-                "(for example 50). Or choose no quorum."
-            ),
-            reply_markup=column([(tr._("No quorum"), "pol:n:q:none")]),
-        )
-    elif step is Step.PREVIEW:
-        await reply(
-            update,
-            context,
-            preview(tr, data, context),
-            reply_markup=keyboard(
-                [
-                    [(tr._("Publish"), "pol:n:publish")],
-                    [(tr._("Start over"), "pol:n:restart"), (tr._("Cancel"), "pol:n:cancel")],
-                ]
-            ),
-        )
+                    (tr._("Start over"), buttons.RESTART.data),
+                    (tr._("Cancel"), buttons.CANCEL.data),
+                ],
+            ]
+        ),
+    )
 
 
 def preview(tr: Translator, data: dict[str, Any], context: BKMContext) -> str:
@@ -177,15 +195,7 @@ def preview(tr: Translator, data: dict[str, Any], context: BKMContext) -> str:
     return "\n".join(lines)
 
 
-# ---- steps ------
-
-
-async def _next(update: Update, context: BKMContext, step: Step, data: dict[str, Any]) -> int:
-    await flows.save_step(update, context, FLOW, step, data)
-    await ask(update, context, step, data)
-    return step
-
-
+# ---- entry ------
 @board_only
 @private_only("admin")
 async def begin(update: Update, context: BKMContext) -> int:
@@ -199,182 +209,111 @@ async def begin(update: Update, context: BKMContext) -> int:
             context,
             tr._("You have an unfinished poll. Continue where you stopped?"),
             reply_markup=keyboard(
-                [[(tr._("Continue"), "pol:n:resume"), (tr._("Start over"), "pol:n:restart")]]
+                [
+                    [
+                        (tr._("Continue"), buttons.RESUME.data),
+                        (tr._("Start over"), buttons.RESTART.data),
+                    ]
+                ]
             ),
         )
         return flows.END
-    return await _next(update, context, Step.QUESTION, {})
+    return await CREATE.go(update, context, Step.QUESTION, {})
 
 
 @board_only
 async def resume(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    draft = await flows.load(context, FLOW)
-    if draft is None:
-        return await _next(update, context, Step.QUESTION, {})
-    return await _next(update, context, Step[draft.step], draft.data)
+    """Continue: the draft at the step it was saved at (a new poll when there is none)."""
+    resumed = await CREATE.resume(update, context)
+    if resumed is None:
+        return await CREATE.go(update, context, Step.QUESTION, {})
+    return resumed
 
 
 @board_only
 async def restart(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    return await _next(update, context, Step.QUESTION, {})
+    return await CREATE.go(update, context, Step.QUESTION, {})
 
 
-async def take_question(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    try:
-        data["question"] = text_length(update.message.text or "", 5, QUESTION_MAX)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    return await _next(update, context, Step.OPTIONS, data)
+# ---- answers ------
+async def take_question(turn: Turn[Step]) -> Step:
+    turn.data["question"] = text_length(turn.value, 5, QUESTION_MAX)  # or Invalid: said, stays
+    return Step.OPTIONS
 
 
-async def take_options(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    try:
-        data["options"] = parse_options(update.message.text or "")
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    return await _next(update, context, Step.AUDIENCE, data)
+async def take_options(turn: Turn[Step]) -> Step:
+    turn.data["options"] = parse_options(turn.value)
+    return Step.AUDIENCE
 
 
-async def take_audience(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    code = (update.callback_query.data or "").removeprefix("pol:n:aud:")  # type: ignore[union-attr]
-    if code not in polls.AUDIENCES:
-        await stale_button(update, context)
-        return None
-    await answer(update, context)
-    data["audience"] = code
-    data.pop("rw", None)
-    return await _next(update, context, Step.RW if code == "rw" else Step.BALLOT, data)
+async def take_audience(turn: Turn[Step]) -> Step:
+    code = Audience.pressed(turn.update).code
+    turn.data["audience"] = code
+    turn.data.pop("rw", None)
+    return Step.RW if code == "rw" else Step.BALLOT
 
 
-async def take_rw(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    try:
-        rw = parse_rw(update.message.text or "")
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    if not await context.db.read(polls.audience_ids, "rw", rw):
+async def take_rw(turn: Turn[Step]) -> Step | None:
+    rw = parse_rw(turn.value)
+    if not await turn.context.db.read(polls.audience_ids, "rw", rw):
         await reply(
-            update,
-            context,
-            context.tr._(
+            turn.update,
+            turn.context,
+            turn.tr._(
                 "RW {rw} has no verified members yet, so nobody could vote. Write another RW, "
                 "or /batal to start over."
             ).format(rw=f"{rw:02d}"),
         )
         return None
-    data["rw"] = rw
-    return await _next(update, context, Step.BALLOT, data)
+    turn.data["rw"] = rw
+    return Step.BALLOT
 
 
-async def take_ballot(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    code = (update.callback_query.data or "").removeprefix("pol:n:bal:")  # type: ignore[union-attr]
-    if code not in ("secret", "open"):
-        await stale_button(update, context)
+async def take_ballot(turn: Turn[Step]) -> Step:
+    turn.data["ballot"] = Ballot.pressed(turn.update).kind
+    return Step.CHOICES
+
+
+async def take_choices(turn: Turn[Step]) -> Step | None:
+    count = Choices.pressed(turn.update).count
+    if not 1 <= count <= len(turn.data.get("options", [])):
+        await stale_button(turn.update, turn.context)
         return None
-    await answer(update, context)
-    data["ballot"] = code
-    return await _next(update, context, Step.CHOICES, data)
+    turn.data["max_choices"] = count
+    return Step.CLOSING
 
 
-async def take_choices(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    code = (update.callback_query.data or "").removeprefix("pol:n:k:")  # type: ignore[union-attr]
-    if not code.isdigit() or not 1 <= int(code) <= len(data.get("options", [])):
-        await stale_button(update, context)
-        return None
-    await answer(update, context)
-    data["max_choices"] = int(code)
-    return await _next(update, context, Step.CLOSING, data)
-
-
-async def take_closing(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    try:
-        closes = parse_future(
-            update.message.text or "", context.clock.now(), context.settings.timezone
-        )
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
+async def take_closing(turn: Turn[Step]) -> Step:
+    context, data = turn.context, turn.data
+    closes = parse_future(turn.value, context.clock.now(), context.settings.timezone)
     data["closes_at"] = closes.isoformat()
     if data["ballot"] == "secret":
         data["results"] = "after"  # live counts would reveal secret votes by their timing
-        return await _next(update, context, Step.QUORUM, data)
-    return await _next(update, context, Step.RESULTS, data)
+        return Step.QUORUM
+    return Step.RESULTS
 
 
-async def take_results(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    code = (update.callback_query.data or "").removeprefix("pol:n:res:")  # type: ignore[union-attr]
-    if code not in ("live", "after") or data.get("ballot") != "open":
-        await stale_button(update, context)
+async def take_results(turn: Turn[Step]) -> Step | None:
+    if turn.data.get("ballot") != "open":
+        await stale_button(turn.update, turn.context)
         return None
-    await answer(update, context)
-    data["results"] = code
-    return await _next(update, context, Step.QUORUM, data)
+    turn.data["results"] = Shown.pressed(turn.update).when
+    return Step.QUORUM
 
 
-async def take_quorum(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    if update.callback_query is not None:
-        await answer(update, context)
-        data["quorum"] = None
-    else:
-        assert update.message is not None
-        try:
-            data["quorum"] = parse_quorum(update.message.text or "")
-        except Invalid as exc:
-            await reply(update, context, exc.text(context.tr))
-            return None
-    return await _next(update, context, Step.PREVIEW, data)
+async def take_no_quorum(turn: Turn[Step]) -> Step:
+    turn.data["quorum"] = None
+    return Step.PREVIEW
 
 
-async def remind_buttons(update: Update, context: BKMContext) -> int | None:
-    draft = await flows.load(context, FLOW)
-    if draft is None:
-        return flows.END
-    await reply(update, context, context.tr._("Please choose one of the buttons."))
-    await ask(update, context, Step[draft.step], draft.data)
-    return None
+async def take_quorum(turn: Turn[Step]) -> Step:
+    turn.data["quorum"] = parse_quorum(turn.value)
+    return Step.PREVIEW
 
 
-@board_only
-async def publish(update: Update, context: BKMContext) -> int | None:
+async def publish(turn: Turn[Step]) -> Step | int:
     """Publish: fix the eligible list, give the reference, schedule, invite."""
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
+    update, context, data = turn.update, turn.context, turn.data
     now = context.clock.now()
     closes = datetime.fromisoformat(data["closes_at"])
     if closes < now + MINIMUM_AHEAD:
@@ -384,30 +323,9 @@ async def publish(update: Update, context: BKMContext) -> int | None:
             context,
             context.tr._("The closing time is now too close. Choose it again."),
         )
-        return await _next(update, context, Step.CLOSING, data)
+        return Step.CLOSING
     await answer(update, context)
-    board_id = context.person.id
-    key = flows.conversation_key_of(update)
-
-    def publish_and_close(conn: Any) -> polls.Published:
-        published = polls.publish(
-            conn,
-            board_id=board_id,
-            question=data["question"],
-            options=data["options"],
-            audience=data["audience"],
-            audience_rw=data.get("rw"),
-            ballot=data["ballot"],
-            max_choices=data["max_choices"],
-            results=data["results"],
-            quorum=data.get("quorum"),
-            closes_at=closes,
-            now=now,
-        )
-        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
-        return published
-
-    published = await context.db.write(publish_and_close)
+    published = await _store(turn, closes)
     for schedule in published.schedules:
         arm(context.application, schedule)
     poll = published.poll
@@ -425,6 +343,33 @@ async def publish(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
+async def _store(turn: Turn[Step], closes: datetime) -> polls.Published:
+    """The poll published and the draft ended, in one transaction."""
+    data, now = turn.data, turn.context.clock.now()
+    board_id = turn.context.person.id
+    key = flows.conversation_key_of(turn.update)
+
+    def publish_and_end(conn: Any) -> polls.Published:
+        published = polls.publish(
+            conn,
+            board_id=board_id,
+            question=data["question"],
+            options=data["options"],
+            audience=data["audience"],
+            audience_rw=data.get("rw"),
+            ballot=data["ballot"],
+            max_choices=data["max_choices"],
+            results=data["results"],
+            quorum=data.get("quorum"),
+            closes_at=closes,
+            now=now,
+        )
+        flow_rows.end(conn, person_id=board_id, flow=FLOW, conversation_key=key, keep=False)
+        return published
+
+    return await turn.context.db.write(publish_and_end)
+
+
 async def invite(context: BKMContext, published: polls.Published) -> None:
     poll = published.poll
 
@@ -437,7 +382,7 @@ async def invite(context: BKMContext, published: polls.Published) -> None:
             question=html.escape(poll.question),
             when=tr.datetime(poll.closes_at),
         )
-        return Outgoing(text, buttons=(((tr._("Vote"), f"pol:o:{poll.id}"),),))
+        return Outgoing(text, buttons=(((tr._("Vote"), Card(poll.id).data),),))
 
     await outbox.broadcast(
         context.application,
@@ -448,63 +393,40 @@ async def invite(context: BKMContext, published: polls.Published) -> None:
     )
 
 
-async def cancel(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. The poll was not published."))
-    return flows.END
-
-
-TEXT = filters.TEXT & ~filters.COMMAND
+CREATE: Flow[Step] = Flow(
+    FLOW,
+    [
+        Ask(Step.QUESTION, ask_question, [text(take_question)]),
+        Ask(Step.OPTIONS, ask_options, [text(take_options)]),
+        Ask(Step.AUDIENCE, ask_audience, [press(Audience, take_audience)], BUTTONS),
+        Ask(Step.RW, ask_rw, [text(take_rw)]),
+        Ask(Step.BALLOT, ask_ballot, [press(Ballot, take_ballot)], BUTTONS),
+        Ask(Step.CHOICES, ask_choices, [press(Choices, take_choices)], BUTTONS),
+        Ask(Step.CLOSING, ask_closing, [text(take_closing)]),
+        Ask(Step.RESULTS, ask_results, [press(Shown, take_results)], BUTTONS),
+        Ask(
+            Step.QUORUM,
+            ask_quorum,
+            [press(buttons.NO_QUORUM, take_no_quorum), text(take_quorum)],
+        ),
+        Ask(
+            Step.PREVIEW,
+            ask_preview,
+            # Start over (pol:n:restart) is an entry point, taken at any step
+            [press(buttons.PUBLISH, publish)],
+            BUTTONS,
+        ),
+    ],
+    entry=[
+        CommandHandler(["buatpolling", "newpoll"], begin),
+        on(buttons.NEW, begin),
+        on(buttons.RESUME, resume),
+        on(buttons.RESTART, restart),
+    ],
+    cancel=Cancel(N_("Cancelled. The poll was not published."), pattern=buttons.CANCEL),
+    board=True,
+)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    buttons_again = MessageHandler(TEXT, remind_buttons)
-    return [
-        BoardConversation(
-            name=FLOW,
-            persistent=True,
-            entry_points=[
-                CommandHandler(["buatpolling", "newpoll"], begin),
-                CallbackQueryHandler(begin, pattern=r"^adm:poll_new$"),
-                CallbackQueryHandler(resume, pattern=r"^pol:n:resume$"),
-                CallbackQueryHandler(restart, pattern=r"^pol:n:restart$"),
-            ],
-            states={
-                Step.QUESTION: [MessageHandler(TEXT, take_question)],
-                Step.OPTIONS: [MessageHandler(TEXT, take_options)],
-                Step.AUDIENCE: [
-                    CallbackQueryHandler(take_audience, pattern=r"^pol:n:aud:"),
-                    buttons_again,
-                ],
-                Step.RW: [MessageHandler(TEXT, take_rw)],
-                Step.BALLOT: [
-                    CallbackQueryHandler(take_ballot, pattern=r"^pol:n:bal:"),
-                    buttons_again,
-                ],
-                Step.CHOICES: [
-                    CallbackQueryHandler(take_choices, pattern=r"^pol:n:k:"),
-                    buttons_again,
-                ],
-                Step.CLOSING: [MessageHandler(TEXT, take_closing)],
-                Step.RESULTS: [
-                    CallbackQueryHandler(take_results, pattern=r"^pol:n:res:"),
-                    buttons_again,
-                ],
-                Step.QUORUM: [
-                    CallbackQueryHandler(take_quorum, pattern=r"^pol:n:q:none$"),
-                    MessageHandler(TEXT, take_quorum),
-                ],
-                Step.PREVIEW: [
-                    CallbackQueryHandler(publish, pattern=r"^pol:n:publish$"),
-                    CallbackQueryHandler(restart, pattern=r"^pol:n:restart$"),
-                    buttons_again,
-                ],
-            },
-            fallbacks=[
-                CommandHandler(["batal", "cancel"], cancel),
-                CallbackQueryHandler(cancel, pattern=r"^pol:n:cancel$"),
-            ],
-            allow_reentry=True,
-        )
-    ]
+    return [CREATE.handler()]

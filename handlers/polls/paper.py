@@ -12,26 +12,25 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler
 
 from bot import flows
-from bot.access import BoardConversation, answer, board_only, private_only, reply
+from bot.access import answer, board_only, private_only, reply
+from bot.buttons import on
 from bot.context import BKMContext
+from bot.flowrunner import Ask, Cancel, Flow, Lapse, Turn, press, text
+from bot.i18n import N_
 from bot.keyboards import keyboard
-from handlers.polls.view import offer_open_polls, poll_id_from
+from handlers.polls import buttons
+from handlers.polls.buttons import Paper
+from handlers.polls.view import offer_open_polls
 from rules import paper
 from rules.tally import marks_of
-from rules.validate import Invalid
 from storage import polls
 from storage.flows import steps as flow_rows
 
 FLOW = "poll_paper"
+LAPSED = N_("That took too long. Start again from /admin.")
 
 
 class Step(IntEnum):
@@ -45,33 +44,61 @@ class Step(IntEnum):
 async def choose_poll(update: Update, context: BKMContext) -> None:
     """adm:poll_paper: the open polls, one button each."""
     await offer_open_polls(
-        update, context, context.tr._("For which poll do you record paper ballots?"), "pol:p:"
+        update,
+        context,
+        context.tr._("For which poll do you record paper ballots?"),
+        lambda poll, _token: Paper(poll).data,
     )
 
 
 @board_only
 @private_only("admin")
 async def begin(update: Update, context: BKMContext) -> int:
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
-    tr = context.tr
+    """A poll chosen: a secret poll asks first who voted, an open poll the ballots."""
+    poll = await context.db.read(polls.get, Paper.pressed(update).poll)
     if poll is None or not poll.is_open:
-        await answer(update, context, tr._("This poll is already closed."), alert=True)
+        await answer(update, context, context.tr._("This poll is already closed."), alert=True)
         return flows.END
-    await answer(update, context)
-    data = {"poll_id": poll.id}
-    if poll.secret:
-        await flows.save_step(update, context, FLOW, Step.VOTERS, data)
+    step = Step.VOTERS if poll.secret else Step.BALLOTS
+    return await PAPER.go(update, context, step, {"poll_id": poll.id})
+
+
+# ---- questions ------
+async def _poll(context: BKMContext, data: dict[str, Any]) -> polls.Poll:
+    poll = await context.db.read(polls.get, int(data["poll_id"]))
+    assert poll is not None  # polls are never deleted
+    return poll
+
+
+async def ask_voters(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    poll = await _poll(context, data)
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "Paper ballots for secret poll {ref}.\nFirst, who voted on paper: write their "
+            "person numbers, for example 12, 15, 17. The ballots come next, separately."
+        ).format(ref=poll.reference),
+    )
+
+
+async def ask_ballots(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    if "voters" in data:  # a secret poll: the roll is taken, now the box
+        n = len(data["voters"])
         await reply(
             update,
             context,
-            tr._(
-                "Paper ballots for secret poll {ref}.\nFirst, who voted on paper: write their "
-                "person numbers, for example 12, 15, 17. The ballots come next, separately."
-            ).format(ref=poll.reference),
+            tr.ngettext(
+                "{n} voter. Now the ballot from the box: write the option number(s) marked on "
+                "it, on one line.",
+                "{n} voters. Now the {n} ballots from the box, in any order: one ballot per "
+                "line, the option number(s) marked on it.",
+                n,
+            ).format(n=n),
         )
-        return Step.VOTERS
-    await flows.save_step(update, context, FLOW, Step.BALLOTS, data)
+        return
+    poll = await _poll(context, data)
     await reply(
         update,
         context,
@@ -80,17 +107,40 @@ async def begin(update: Update, context: BKMContext) -> int:
             "colon, the options marked. For example:\n12: 1\n15: 2"
         ).format(ref=poll.reference),
     )
-    return Step.BALLOTS
 
 
-async def _state(update: Update, context: BKMContext) -> tuple[dict[str, Any], polls.Poll] | None:
-    draft = await flows.load(context, FLOW)
-    poll = await context.db.read(polls.get, int(draft.data["poll_id"])) if draft else None
-    if draft is None or flows.is_idle(context, draft) or poll is None or not poll.is_open:
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(update, context, context.tr._("That took too long. Start again from /admin."))
+async def ask_confirm(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    poll = await _poll(context, data)
+    n = len(data["voters"])
+    await reply(
+        update,
+        context,
+        tr.ngettext(
+            "Record {n} paper ballot in poll {ref}?",
+            "Record {n} paper ballots in poll {ref}?",
+            n,
+        ).format(n=n, ref=poll.reference),
+        reply_markup=keyboard(
+            [
+                [
+                    (tr._("Save"), buttons.SAVE_PAPER.data),
+                    (tr._("Cancel"), buttons.CANCEL_PAPER.data),
+                ]
+            ]
+        ),
+    )
+
+
+# ---- answers ------
+async def _open_poll(turn: Turn[Step]) -> polls.Poll | None:
+    """The draft's poll while it is open; else the flow ends as a lapsed one does."""
+    poll = await turn.context.db.read(polls.get, int(turn.data["poll_id"]))
+    if poll is None or not poll.is_open:
+        await PAPER.end(turn.update, turn.context)
+        await reply(turn.update, turn.context, turn.tr._(LAPSED))
         return None
-    return dict(draft.data), poll
+    return poll
 
 
 async def _check_voters(context: BKMContext, poll: polls.Poll, voters: list[int]) -> str | None:
@@ -114,90 +164,67 @@ async def _check_voters(context: BKMContext, poll: polls.Poll, voters: list[int]
     return None
 
 
-async def take_voters(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    state = await _state(update, context)
-    if state is None:
+async def take_voters(turn: Turn[Step]) -> Step | int | None:
+    """A secret poll's roll: who voted on paper (never paired with a ballot)."""
+    poll = await _open_poll(turn)
+    if poll is None:
         return flows.END
-    data, poll = state
-    try:
-        voters = paper.person_numbers(update.message.text or "")
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    problem = await _check_voters(context, poll, voters)
+    voters = paper.person_numbers(turn.value)  # or Invalid: its reason is said, step stays
+    problem = await _check_voters(turn.context, poll, voters)
     if problem:
-        await reply(update, context, problem)
+        await reply(turn.update, turn.context, problem)
         return None
-    data["voters"] = sorted(voters)
-    await flows.save_step(update, context, FLOW, Step.BALLOTS, data)
-    await reply(
-        update,
-        context,
-        context.tr.ngettext(
-            "{n} voter. Now the ballot from the box: write the option number(s) marked on it, "
-            "on one line.",
-            "{n} voters. Now the {n} ballots from the box, in any order: one ballot per line, "
-            "the option number(s) marked on it.",
-            len(voters),
-        ).format(n=len(voters)),
-    )
+    turn.data["voters"] = sorted(voters)
     return Step.BALLOTS
 
 
-async def take_ballots(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    state = await _state(update, context)
-    if state is None:
+async def take_ballots(turn: Turn[Step]) -> Step | int | None:
+    poll = await _open_poll(turn)
+    if poll is None:
         return flows.END
-    data, poll = state
-    tr = context.tr
-    text = update.message.text or ""
-    try:
-        if poll.secret:
-            ballots = paper.secret_ballots(text, len(poll.options), poll.max_choices)
-            if len(ballots) != len(data["voters"]):
-                await reply(
-                    update,
-                    context,
-                    tr._(
-                        "{ballots} ballots for {voters} voters: the numbers must match. "
-                        "Write the ballots again."
-                    ).format(ballots=len(ballots), voters=len(data["voters"])),
-                )
-                return None
-            random.SystemRandom().shuffle(ballots)  # the draft keeps no typing order either
-            data["ballots"] = [marks_of(b) for b in ballots]
-        else:
-            pairs = paper.open_ballots(text, len(poll.options), poll.max_choices)
-            problem = await _check_voters(context, poll, [p for p, _ in pairs])
-            if problem:
-                await reply(update, context, problem)
-                return None
-            data["voters"] = [p for p, _ in pairs]
-            data["ballots"] = [marks_of(b) for _, b in pairs]
-    except Invalid as exc:
-        await reply(update, context, exc.text(tr))
+    if poll.secret:
+        return await _secret_ballots(turn, poll)
+    return await _open_ballots(turn, poll)
+
+
+async def _secret_ballots(turn: Turn[Step], poll: polls.Poll) -> Step | None:
+    """The box: as many ballots as voters on the roll, kept in no typing order."""
+    data = turn.data
+    ballots = paper.secret_ballots(turn.value, len(poll.options), poll.max_choices)
+    if len(ballots) != len(data["voters"]):
+        await reply(
+            turn.update,
+            turn.context,
+            turn.tr._(
+                "{ballots} ballots for {voters} voters: the numbers must match. "
+                "Write the ballots again."
+            ).format(ballots=len(ballots), voters=len(data["voters"])),
+        )
         return None
-    await flows.save_step(update, context, FLOW, Step.CONFIRM, data)
-    await reply(
-        update,
-        context,
-        tr.ngettext(
-            "Record {n} paper ballot in poll {ref}?",
-            "Record {n} paper ballots in poll {ref}?",
-            len(data["voters"]),
-        ).format(n=len(data["voters"]), ref=poll.reference),
-        reply_markup=keyboard([[(tr._("Save"), "pol:p:save"), (tr._("Cancel"), "pol:p:cancel")]]),
-    )
+    random.SystemRandom().shuffle(ballots)  # the draft keeps no typing order either
+    data["ballots"] = [marks_of(b) for b in ballots]
     return Step.CONFIRM
 
 
-async def save(update: Update, context: BKMContext) -> int | None:
-    state = await _state(update, context)
-    if state is None:
+async def _open_ballots(turn: Turn[Step], poll: polls.Poll) -> Step | None:
+    """An open poll: one line per voter, person number and options."""
+    pairs = paper.open_ballots(turn.value, len(poll.options), poll.max_choices)
+    problem = await _check_voters(turn.context, poll, [p for p, _ in pairs])
+    if problem:
+        await reply(turn.update, turn.context, problem)
+        return None
+    turn.data["voters"] = [p for p, _ in pairs]
+    turn.data["ballots"] = [marks_of(b) for _, b in pairs]
+    return Step.CONFIRM
+
+
+async def save(turn: Turn[Step]) -> int:
+    """Save: the roll and the box written apart, with the end of the draft, in one
+    transaction."""
+    update, context, data = turn.update, turn.context, turn.data
+    poll = await _open_poll(turn)
+    if poll is None:
         return flows.END
-    data, poll = state
     await answer(update, context)
     board_id = context.person.id
     key = flows.conversation_key_of(update)
@@ -218,7 +245,7 @@ async def save(update: Update, context: BKMContext) -> int | None:
     try:
         n = await context.db.write(record_and_end)
     except polls.PollError:
-        await flows.end_flow(update, context, FLOW, keep=False)
+        await PAPER.end(update, context)
         await reply(
             update,
             context,
@@ -237,30 +264,19 @@ async def save(update: Update, context: BKMContext) -> int | None:
     return flows.END
 
 
-async def cancel(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. No paper ballot was recorded."))
-    return flows.END
+PAPER: Flow[Step] = Flow(
+    FLOW,
+    [
+        Ask(Step.VOTERS, ask_voters, [text(take_voters)]),
+        Ask(Step.BALLOTS, ask_ballots, [text(take_ballots)]),
+        Ask(Step.CONFIRM, ask_confirm, [press(buttons.SAVE_PAPER, save)]),
+    ],
+    entry=[on(Paper, begin)],
+    cancel=Cancel(N_("Cancelled. No paper ballot was recorded."), pattern=buttons.CANCEL_PAPER),
+    lapse=Lapse(LAPSED, keep=False),
+    board=True,
+)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    text = filters.TEXT & ~filters.COMMAND
-    return [
-        CallbackQueryHandler(choose_poll, pattern=r"^adm:poll_paper$"),
-        BoardConversation(
-            name=FLOW,
-            persistent=True,
-            entry_points=[CallbackQueryHandler(begin, pattern=r"^pol:p:\d+$")],
-            states={
-                Step.VOTERS: [MessageHandler(text, take_voters)],
-                Step.BALLOTS: [MessageHandler(text, take_ballots)],
-                Step.CONFIRM: [CallbackQueryHandler(save, pattern=r"^pol:p:save$")],
-            },
-            fallbacks=[
-                CommandHandler(["batal", "cancel"], cancel),
-                CallbackQueryHandler(cancel, pattern=r"^pol:p:cancel$"),
-            ],
-            allow_reentry=True,
-        ),
-    ]
+    return [on(buttons.PAPER, choose_poll), PAPER.handler()]

@@ -9,25 +9,22 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-)
+from telegram.ext import Application, BaseHandler, CommandHandler
 
 from bot import outbox
 from bot.access import answer, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext, services_of
 from bot.features import ScheduledAction
 from bot.i18n import Translator
 from bot.keyboards import column
 from bot.outbox import Outgoing
 from bot.paginate import paginate
+from handlers.polls import buttons
+from handlers.polls.buttons import Card, Results
 from handlers.polls.view import (
     caption_text,
     chart,
-    poll_id_from,
     read_tally,
     receipt_blocks,
     results_text,
@@ -111,7 +108,7 @@ async def after_remind(application: Application[Any, Any, Any, Any, Any, Any], f
                 when=tr.datetime(poll.closes_at),
                 question=html.escape(poll.question),
             ),
-            buttons=(((tr._("Vote"), f"pol:o:{poll.id}"),),),
+            buttons=(((tr._("Vote"), Card(poll.id).data),),),
         )
 
     await outbox.broadcast(application, waiting, render, topic="polling", author_id=None)
@@ -132,12 +129,13 @@ async def list_results(update: Update, context: BKMContext) -> None:
     if not closed and not live:
         await reply(update, context, tr._("No poll has closed yet."))
         return
-    buttons = [(f"{p.reference}: {shorten(p.question, 40)}", f"pol:r:{p.id}") for p in closed] + [
+    choices = [(f"{p.reference}: {shorten(p.question, 40)}", Results(p.id).data) for p in closed]
+    choices += [
         (
             tr._("{ref} (live): {question}").format(
                 ref=p.reference, question=shorten(p.question, 30)
             ),
-            f"pol:r:{p.id}",
+            Results(p.id).data,
         )
         for p in live
     ]
@@ -149,14 +147,13 @@ async def list_results(update: Update, context: BKMContext) -> None:
             "{n} polls have closed. Choose one to see its results:",
             total,
         ).format(n=total),
-        reply_markup=column(buttons),
+        reply_markup=column(choices),
     )
 
 
 async def show_results(update: Update, context: BKMContext) -> None:
-    """pol:r:<id>: chart, full text, and for a secret poll the receipt codes."""
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
+    """A poll's results: chart, full text, and for a secret poll the receipt codes."""
+    poll = await context.db.read(polls.get, Results.pressed(update).poll)
     if poll is None or (poll.is_open and not poll.live):
         await stale_button(update, context)
         return
@@ -179,6 +176,6 @@ async def show_results(update: Update, context: BKMContext) -> None:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler(["hasil", "results"], list_results),
-        CallbackQueryHandler(list_results, pattern=r"^menu:results$"),
-        CallbackQueryHandler(show_results, pattern=r"^pol:r:"),
+        on(buttons.RESULTS, list_results),
+        on(Results, show_results),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -14,6 +15,7 @@ from bot.charts import Series
 from bot.context import BKMContext
 from bot.i18n import N_, Translator
 from bot.keyboards import column
+from handlers.polls.buttons import Single, Submit, Toggle
 from rules.tally import Tally, positions_of, positions_of_mask, tally
 from storage import polls
 from storage.polls import Counts, Poll
@@ -23,23 +25,6 @@ AUDIENCE_LABELS = {
     "members": N_("members"),
 }
 CHART_LABEL = 40  # characters of an option shown on the chart
-
-
-def poll_id_from(update: Update, index: int = 2) -> int | None:
-    """The poll id in callback data `pol:<verb>:<id>…`, or None when it is not a number."""
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) <= index or not parts[index].isdigit() or len(parts[index]) > 9:
-        return None
-    return int(parts[index])
-
-
-def number_at(update: Update, index: int) -> int | None:
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) <= index or not parts[index].isdigit() or len(parts[index]) > 5:
-        return None
-    return int(parts[index])
 
 
 def audience_text(tr: Translator, poll: Poll | dict[str, Any]) -> str:
@@ -102,12 +87,13 @@ def card_buttons(
     for position, label in enumerate(poll.options, start=1):
         short = label if len(label) <= 60 else label[:59] + "…"
         if poll.max_choices == 1:
-            rows.append(((f"{position}. {short}", f"pol:v:{poll.id}:{position}"),))
+            rows.append(((f"{position}. {short}", Single(poll.id, position).data),))
         else:
             ticked = "✅ " if mask >> (position - 1) & 1 else ""
-            rows.append(((f"{ticked}{position}. {short}", f"pol:t:{poll.id}:{mask}:{position}"),))
+            toggle = Toggle(poll.id, mask, position).data
+            rows.append(((f"{ticked}{position}. {short}", toggle),))
     if poll.max_choices > 1:
-        rows.append(((tr._("Submit"), f"pol:k:{poll.id}:{mask}"),))
+        rows.append(((tr._("Submit"), Submit(poll.id, mask).data),))
     return tuple(rows)
 
 
@@ -153,7 +139,7 @@ def results_text(tr: Translator, poll: Poll, result: Tally, *, receipts: int | N
                 position=option.position,
                 label=html.escape(option.label),
                 n=tr.number(option.votes),
-                percent=tr.number(option.percent),
+                percent=tr.number(float(option.percent)),
             )
         )
     lines.append("")
@@ -161,7 +147,7 @@ def results_text(tr: Translator, poll: Poll, result: Tally, *, receipts: int | N
         tr._("Turnout: {voters} of {eligible} on the list ({percent}%)").format(
             voters=tr.number(result.voters),
             eligible=tr.number(result.eligible),
-            percent=tr.number(result.turnout),
+            percent=tr.number(float(result.turnout)),
         )
     )
     if result.max_choices > 1:
@@ -265,11 +251,12 @@ async def offer_open_polls(
     update: Update,
     context: BKMContext,
     question: str,
-    callback_prefix: str,
+    button: Callable[[int, str], str],
     confirm_action: str | None = None,
 ) -> None:
-    """The open polls as one button each (`<prefix><poll id>`), or "no open poll". With
-    `confirm_action` (a destructive press) each button carries its one-time token."""
+    """The open polls as one button each (`button(poll id, token)`: its data), or "no open
+    poll". With `confirm_action` (a destructive press) each button carries its one-time token
+    (else the token is "")."""
     await answer(update, context)
     found = await context.db.read(polls.open_polls)
     if not found:
@@ -279,12 +266,7 @@ async def offer_open_polls(
     if confirm_action is not None:
         tokens = await confirm.issue_many(context, confirm_action, [p.id for p in found])
     buttons = [
-        (
-            f"{p.reference}: {shorten(p.question, 40)}",
-            confirm.data(f"{callback_prefix}{p.id}", tokens[str(p.id)])
-            if confirm_action is not None
-            else f"{callback_prefix}{p.id}",
-        )
+        (f"{p.reference}: {shorten(p.question, 40)}", button(p.id, tokens.get(str(p.id), "")))
         for p in found
     ]
     await reply(update, context, question, reply_markup=column(buttons))

@@ -8,18 +8,19 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.access import answer, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.keyboards import column, keyboard
 from bot.outbox import Outgoing
+from handlers.polls import buttons
+from handlers.polls.buttons import Card, Confirm, Single, Submit, Toggle
 from handlers.polls.view import (
     card_buttons,
     card_text,
     chosen_labels,
-    number_at,
-    poll_id_from,
     read_tally,
     results_text,
     shorten,
@@ -47,7 +48,7 @@ async def list_open(update: Update, context: BKMContext) -> None:
             "{n} open poll for you. Choose one:", "{n} open polls for you. Choose one:", len(found)
         ).format(n=len(found)),
         reply_markup=column(
-            [(f"{p.reference}: {shorten(p.question, 40)}", f"pol:o:{p.id}") for p in found[:50]]
+            [(f"{p.reference}: {shorten(p.question, 40)}", Card(p.id).data) for p in found[:50]]
         ),
     )
 
@@ -93,9 +94,8 @@ def _not_eligible(context: BKMContext, poll: Poll, refusal: str) -> str:
 
 
 async def open_card(update: Update, context: BKMContext) -> None:
-    """pol:o:<id>: the ballot of one poll (from the list, an invitation or a reminder)."""
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
+    """The ballot of one poll (from the list, an invitation or a reminder)."""
+    poll = await context.db.read(polls.get, Card.pressed(update).poll)
     if poll is None:
         await stale_button(update, context)
         return
@@ -116,12 +116,8 @@ async def deep_link(update: Update, context: BKMContext) -> None:
 
 
 # ---- presses ------
-async def _checked(update: Update, context: BKMContext, mask: int) -> Poll | None:
+async def _checked(update: Update, context: BKMContext, poll_id: int, mask: int) -> Poll | None:
     """The poll of a press, with a clear refusal (an alert) when the press cannot count."""
-    poll_id = poll_id_from(update)
-    if poll_id is None:
-        await stale_button(update, context)
-        return None
     poll, refusal = await context.db.read(polls.for_voter, poll_id, context.person.id)
     if poll is None or mask <= 0 or mask >= 1 << len(poll.options):
         await stale_button(update, context)
@@ -151,13 +147,14 @@ async def _refuse_too_many(update: Update, context: BKMContext, maximum: int) ->
 
 
 async def press_single(update: Update, context: BKMContext) -> None:
-    """pol:v:<poll>:<position>: open ballot casts at once; secret asks to confirm first."""
-    position = number_at(update, 3)
-    if position is None or not 1 <= position <= MAX_OPTIONS:
+    """An option of a single-choice ballot: open ballot casts at once; secret asks to confirm
+    first."""
+    press = Single.pressed(update)
+    if not 1 <= press.position <= MAX_OPTIONS:
         await stale_button(update, context)
         return
-    mask = 1 << (position - 1)
-    poll = await _checked(update, context, mask)
+    mask = 1 << (press.position - 1)
+    poll = await _checked(update, context, press.poll, mask)
     if poll is None:
         return
     if poll.max_choices != 1:
@@ -170,18 +167,17 @@ async def press_single(update: Update, context: BKMContext) -> None:
 
 
 async def press_toggle(update: Update, context: BKMContext) -> None:
-    """pol:t:<poll>:<mask>:<position>: tick or untick an option of a multiple-choice ballot."""
-    mask, position = number_at(update, 3), number_at(update, 4)
-    if mask is None or position is None or not 1 <= position <= MAX_OPTIONS:
+    """Tick or untick an option of a multiple-choice ballot."""
+    press = Toggle.pressed(update)
+    if not 1 <= press.position <= MAX_OPTIONS:
         await stale_button(update, context)
         return
-    new_mask = mask ^ (1 << (position - 1))
-    poll_id = poll_id_from(update)
-    poll = await context.db.read(polls.get, poll_id) if poll_id is not None else None
+    new_mask = press.mask ^ (1 << (press.position - 1))
+    poll = await context.db.read(polls.get, press.poll)
     if poll is None or poll.max_choices == 1 or new_mask >= 1 << len(poll.options):
         await stale_button(update, context)
         return
-    if new_mask and await _checked(update, context, new_mask) is None:
+    if new_mask and await _checked(update, context, poll.id, new_mask) is None:
         return
     await answer(update, context)
     query = update.callback_query
@@ -192,15 +188,13 @@ async def press_toggle(update: Update, context: BKMContext) -> None:
 
 
 async def press_submit(update: Update, context: BKMContext) -> None:
-    """pol:k:<poll>:<mask>: send a multiple-choice ballot."""
-    mask = number_at(update, 3)
-    if mask is None:
-        await stale_button(update, context)
-        return
+    """Send a multiple-choice ballot."""
+    press = Submit.pressed(update)
+    mask = press.mask
     if mask == 0:
         await answer(update, context, context.tr._("Tick at least one option first."), alert=True)
         return
-    poll = await _checked(update, context, mask)
+    poll = await _checked(update, context, press.poll, mask)
     if poll is None:
         return
     if poll.secret:
@@ -223,21 +217,21 @@ async def confirm_secret(update: Update, context: BKMContext, poll: Poll, mask: 
         ).format(options=chosen_labels(poll, mask)),
         reply_markup=keyboard(
             [
-                [(tr._("Yes, send my vote"), f"pol:ok:{poll.id}:{mask}")],
-                [(tr._("Choose again"), f"pol:o:{poll.id}")],
+                [(tr._("Yes, send my vote"), Confirm(poll.id, mask).data)],
+                [(tr._("Choose again"), Card(poll.id).data)],
             ]
         ),
     )
 
 
 async def press_confirm(update: Update, context: BKMContext) -> None:
-    """pol:ok:<poll>:<mask>: the confirmed secret vote. Every check happens in the one write
-    (the busiest press of a poll: one database hop)."""
-    poll_id, mask = poll_id_from(update), number_at(update, 3)
-    if poll_id is None or mask is None or not 0 < mask < 1 << MAX_OPTIONS:
+    """The confirmed secret vote. Every check happens in the one write (the busiest press of a
+    poll: one database hop)."""
+    press = Confirm.pressed(update)
+    if not 0 < press.mask < 1 << MAX_OPTIONS:
         await stale_button(update, context)
         return
-    await cast(update, context, poll_id, mask, secret=True)
+    await cast(update, context, press.poll, press.mask, secret=True)
 
 
 async def cast(
@@ -308,10 +302,10 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler(["polling", "polls"], list_open),
         CommandHandler("start", list_open, filters=filters.Regex(r"^/start polling$")),
         CommandHandler("start", deep_link, filters=filters.Regex(r"^/start pol_")),
-        CallbackQueryHandler(list_open, pattern=r"^menu:polls$"),
-        CallbackQueryHandler(open_card, pattern=r"^pol:o:"),
-        CallbackQueryHandler(press_single, pattern=r"^pol:v:"),
-        CallbackQueryHandler(press_toggle, pattern=r"^pol:t:"),
-        CallbackQueryHandler(press_submit, pattern=r"^pol:k:"),
-        CallbackQueryHandler(press_confirm, pattern=r"^pol:ok:"),
+        on(buttons.VOTE, list_open),
+        on(Card, open_card),
+        on(Single, press_single),
+        on(Toggle, press_toggle),
+        on(Submit, press_submit),
+        on(Confirm, press_confirm),
     ]
