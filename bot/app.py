@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -16,18 +17,19 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import delivery, menus, scheduling
+from bot import menus, scheduling
 from bot.access import answer_leftover
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BKMContext, services_of
+from bot.delivery import lifecycle, ratelimit
 from bot.features import Registry, discover
 from bot.i18n import load_translators
 from bot.persistence import SQLitePersistence
 from bot.processor import PerPersonUpdateProcessor
 from bot.services import Services
 from handlers import start as core
-from handlers.broadcasts.report import start as delivery_start
+from handlers.broadcasts import startup as broadcasts_startup
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -48,18 +50,21 @@ async def _post_init(application: BKMApplication) -> None:
     except TelegramError as exc:
         log.warning("could not set the command menus: %s", exc)
     # the delivery engine first, so what overdue schedules tell people goes out at start
-    await delivery_start(application)
+    await lifecycle.start(application)
+    # the broadcasts feature's start (the digest schedule, /status's queue sizes); it becomes
+    # its Feature.on_start once the registry has one
+    await broadcasts_startup.on_start(application)
     ran = await scheduling.restore(application)
     if ran:
         log.info("ran %d schedule(s) that fell due while the bot was down", ran)
 
 
 async def _post_stop(application: BKMApplication) -> None:
-    await delivery.stop(application)
+    await lifecycle.stop(application)
 
 
 async def _post_shutdown(application: BKMApplication) -> None:
-    await delivery.stop(application)
+    await lifecycle.stop(application)
     await services_of(application).db.close()
 
 
@@ -71,6 +76,9 @@ def build_application(
     registry: Registry | None = None,
 ) -> BKMApplication:
     """Build the Application; `transport` replaces Telegram's servers (offline, tests)."""
+    # PTB 22 deprecates the number in RetryAfter.retry_after (the engine reads it on a 429):
+    # opt in to the timedelta it will become (design.md), before any request is made.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     registry = registry or discover()
     services = Services(
         settings=settings,
@@ -96,7 +104,7 @@ def build_application(
     else:
         # Headroom above the broadcast rate for interactive replies; the delivery engine
         # paces itself at BKM_BROADCAST_RATE and the limiter does not retry its calls.
-        builder = builder.rate_limiter(delivery.rate_limiter(settings.broadcast_rate))
+        builder = builder.rate_limiter(ratelimit.rate_limiter(settings.broadcast_rate))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
         if settings.api_file_url:

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot import outbox
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
-from bot.outbox import Outgoing
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from storage import deliveries, migrate, people, subscriptions
@@ -408,7 +408,7 @@ async def test_the_rate_limiter_leaves_the_engines_429s_to_the_engine() -> None:
 
     from telegram.error import RetryAfter
 
-    from bot.delivery import ENGINE_CALL, rate_limiter
+    from bot.delivery.ratelimit import ENGINE_CALL, rate_limiter
 
     limiter = rate_limiter(25)
     assert limiter._base_limiter is not None and limiter._base_limiter.max_rate == 30

@@ -1,6 +1,6 @@
 """/siaran (/broadcast), board only: compose (formatted text, photo or document with a
 caption), choose the audience and when (now, at a time, recurring), preview exactly as
-recipients will see it, confirm. Delivery goes through the engine (bot/delivery.py)."""
+recipients will see it, confirm. Delivery goes through the engine (bot/delivery/)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ from telegram.ext import (
 )
 
 from bot import confirm as tokens
-from bot import delivery, flows, outbox, scheduling
+from bot import flows, scheduling
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery import engine, outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Command, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.broadcasts.manage import (
     ACTION,
     AUDIENCE_LABELS,
@@ -434,7 +435,7 @@ async def confirm(update: Update, context: BKMContext) -> int | None:
             ),
         )
     else:
-        delivery.wake(context.application)
+        engine.wake(context.application)
         await reply(
             update,
             context,

@@ -23,9 +23,9 @@ from telegram.ext import (
 from bot import confirm, flows
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing, notify
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing, notify
 from handlers import moderation
 from handlers.grievances.view import (
     CATEGORY_LABELS,

@@ -34,9 +34,9 @@ from bot.access import (
     stale_button,
 )
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.grievances.questions import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,

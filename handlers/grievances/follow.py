@@ -30,9 +30,9 @@ from telegram.ext import (
 from bot import flows
 from bot.access import answer, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.grievances.create import MEDIA, TEXT
 from handlers.grievances.questions import evidence_of
 from handlers.grievances.view import (

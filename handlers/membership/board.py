@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import outbox
 from bot.access import (
     answer,
     board_flow_names,
@@ -23,9 +22,10 @@ from bot.access import (
     stale_button,
 )
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import Feature
 from bot.i18n import Translator
-from bot.outbox import Outgoing
 from handlers.membership.members import tail_id, target_member
 from storage import board
 

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox
+from bot import confirm, flows
 from bot.access import (
     BoardConversation,
     answer,
@@ -30,6 +30,8 @@ from bot.access import (
     stale_button,
 )
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import (
     AdminItem,
     Command,
@@ -41,7 +43,6 @@ from bot.features import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import Invalid, person_name, text_length
 from storage import membership, people

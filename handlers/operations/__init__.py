@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import alerts, personal, scheduling
+from bot import personal, scheduling
 from bot.access import board_only, reply
 from bot.context import BKMContext, services_of
+from bot.delivery import alerts
 from bot.features import AdminItem, Command, Exporter, Feature, ScheduledAction
 from bot.i18n import N_
 from storage import audit, backup, ops, schedules

@@ -16,12 +16,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, outbox
+from bot import flows
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from bot.scheduling import arm
 from handlers.polls.view import audience_text, rules_text
 from rules.pollform import OPTION_MAX, parse_options, parse_quorum, parse_rw

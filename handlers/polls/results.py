@@ -18,13 +18,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox
+from bot import confirm, flows
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext, services_of
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import ScheduledAction
 from bot.i18n import Translator
 from bot.keyboards import column
-from bot.outbox import Outgoing
 from bot.paginate import paginate
 from handlers.polls.view import (
     caption_text,

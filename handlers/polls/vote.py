@@ -12,8 +12,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.access import answer, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.polls.view import (
     card_buttons,
     card_text,

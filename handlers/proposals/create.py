@@ -6,12 +6,13 @@ from typing import Any
 
 from telegram import Update
 
-from bot import flows, outbox
+from bot import flows
 from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from handlers.proposals import browse as proposals_browse
 from handlers.proposals.questions import (
     BACK,

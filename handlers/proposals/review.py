@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox
+from bot import confirm, flows
 from bot.access import (
     BoardConversation,
     answer,
@@ -29,9 +29,10 @@ from bot.access import (
     stale_button,
 )
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from handlers import moderation
 from handlers.proposals.browse import PAGE, id_from, list_line, list_markup
 from handlers.proposals.view import cost_text, shown_title, status_label
