@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -16,11 +17,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import delivery, menus, scheduling
+from bot import menus, scheduling
 from bot.access import answer_leftover
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BKMApplication, BKMContext, services_of
+from bot.delivery import ratelimit
 from bot.features import Registry, discover
 from bot.i18n import load_translators
 from bot.persistence import SQLitePersistence
@@ -79,6 +81,9 @@ def build_application(
     registry: Registry | None = None,
 ) -> BKMApplication:
     """Build the Application; `transport` replaces Telegram's servers (offline, tests)."""
+    # PTB 22 deprecates the number in RetryAfter.retry_after (the engine reads it on a 429):
+    # opt in to the timedelta it will become (design.md), before any request is made.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     registry = registry or discover()
     services = Services(
         settings=settings,
@@ -105,7 +110,7 @@ def build_application(
     else:
         # Headroom above the broadcast rate for interactive replies; the delivery engine
         # paces itself at BKM_BROADCAST_RATE and the limiter does not retry its calls.
-        builder = builder.rate_limiter(delivery.rate_limiter(settings.broadcast_rate))
+        builder = builder.rate_limiter(ratelimit.rate_limiter(settings.broadcast_rate))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
         if settings.api_file_url:

@@ -42,7 +42,7 @@ class Services:
     flow_questions: dict[tuple[str, int, int], tuple[str, dict[str, Any]]] = field(
         default_factory=dict
     )
-    bursts: dict[str, deque[datetime]] = field(default_factory=dict)  # bot.alerts
+    bursts: dict[str, deque[datetime]] = field(default_factory=dict)  # bot.delivery.alerts
     _memory: dict[type[Any], Any] = field(default_factory=dict)
     _ready: asyncio.Lock = field(default_factory=asyncio.Lock)
 

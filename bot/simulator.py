@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlparse
 
 from telegram import Update
 
-from bot import delivery
 from bot.app import BKMApplication
+from bot.delivery import engine
 from bot.processor import PerPersonUpdateProcessor
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 
@@ -49,11 +49,11 @@ class Simulator:
         """Wait until every submitted update has been handled and the delivery engine has
         sent every notification and broadcast that is due now."""
         await self.processor.wait_processed(self.submitted, timeout)
-        await delivery.drain(self.application, timeout)
+        await engine.drain(self.application, timeout)
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until the delivery engine has sent everything due now."""
-        await delivery.drain(self.application, timeout)
+        await engine.drain(self.application, timeout)
 
     def _who(self, user_id: int, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("first_name", self.names.get(user_id, f"Warga {user_id}"))

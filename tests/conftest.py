@@ -33,6 +33,12 @@ CLOCK_STARTS = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # As build_application does for the bot: PTB 22 warns when a RetryAfter is made without
+    # the timedelta opt-in, and some tests make one before (or without) any application.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marked = metafunc.definition.get_closest_marker("dates") or os.environ.get("BKM_ALL_DATES")
     if marked and "clock" in metafunc.fixturenames:

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot import delivery, outbox
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.delivery import engine, outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
-from bot.outbox import Outgoing
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from storage import deliveries, migrate, people, subscriptions
@@ -149,7 +149,7 @@ async def test_resubscribing_and_the_daily_digest_time(
     await bot.drain()
     assert sent_to(api, "LATER") == {} and sent_to(api, "OWN") == {5001: 1}
     clock.advance(timedelta(hours=8))
-    delivery.wake(bot.application)
+    engine.wake(bot.application)
     await bot.drain()
     [digest] = [c for c in api.calls if c.chat_id == 5001 and "LATER" in c.text]
     assert "Siaran BKM hari ini" in digest.text and "AND-THIS" in digest.text
@@ -408,7 +408,7 @@ async def test_the_rate_limiter_leaves_the_engines_429s_to_the_engine() -> None:
 
     from telegram.error import RetryAfter
 
-    from bot.delivery import ENGINE_CALL, rate_limiter
+    from bot.delivery.ratelimit import ENGINE_CALL, rate_limiter
 
     limiter = rate_limiter(25)
     assert limiter._base_limiter is not None and limiter._base_limiter.max_rate == 30

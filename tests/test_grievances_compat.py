@@ -239,7 +239,6 @@ grv:r:id:anonim grv:r:id:rahasia grv:r:id:terbuka grv:r:pub:0 grv:r:pub:1
 
 
 def test_todays_button_data_decode_to_one_kind_and_are_made_again_the_same() -> None:
-    import handlers.grievances.buttons  # noqa: F401  (declares the kinds)
     from bot.buttons import Button, kind_of
 
     for data in TODAYS_DATA:

@@ -1,10 +1,18 @@
-"""Broadcasts (/siaran): composing and scheduling, managing scheduled and recent ones, and
-the report their authors receive. Residents choose topics in the subscriptions feature."""
+"""Broadcasts (/siaran): composing and scheduling, managing scheduled and recent ones.
+The delivery engine (bot/delivery/) starts and stops with this feature; residents choose
+topics in the subscriptions feature."""
 
-from bot import delivery
+from bot.delivery import lifecycle
 from bot.features import Feature, combine
-from handlers.broadcasts import compose, report
+from handlers.broadcasts import compose, startup
 
-# the delivery engine starts (and stops) with the bot; before compose's start-up work
-ENGINE = Feature("delivery", 60, on_start=report.start, on_stop=delivery.stop)
+
+async def start(application: object) -> None:
+    """The engine first (what overdue schedules tell people goes out at start), then what
+    this feature sets up once it runs: the digest schedule, /status's queue sizes."""
+    await lifecycle.start(application)
+    await startup.on_start(application)
+
+
+ENGINE = Feature("delivery", 60, on_start=start, on_stop=lifecycle.stop)
 FEATURE = combine("broadcasts", 60, ENGINE, compose.PART)

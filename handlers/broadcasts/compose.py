@@ -1,6 +1,6 @@
 """/siaran (/broadcast), board only: compose (formatted text, photo or document with a
 caption), choose the audience and when (now, at a time, recurring), preview exactly as
-recipients will see it, confirm. Delivery goes through the engine (bot/delivery.py)."""
+recipients will see it, confirm. Delivery goes through the engine (bot/delivery/)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from telegram.ext import (
 )
 
 from bot import confirm as tokens
-from bot import delivery, flows, outbox, scheduling
+from bot import flows, scheduling
 from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.context import BKMContext
+from bot.delivery import engine, outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Command, Feature
 from bot.flowrunner import (
     TEXT,
@@ -38,7 +40,6 @@ from bot.flowrunner import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.broadcasts.manage import (
     ACTION,
     AUDIENCE_LABELS,
@@ -394,7 +395,7 @@ async def confirm(turn: Turn[Step]) -> int | None:
             ),
         )
     else:
-        delivery.wake(context.application)
+        engine.wake(context.application)
         await reply(
             update,
             context,
@@ -472,5 +473,4 @@ PART = Feature(
     ),
     admin_menu=(AdminItem("broadcast", N_("Broadcast to residents"), order=30),),
     schedules=(ACTION, digest.ACTION),
-    on_start=digest.ensure_schedule,  # after the engine: it may queue a month's digest
 )

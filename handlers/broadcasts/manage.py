@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot import delivery, outbox, scheduling
+from bot import scheduling
 from bot.access import answer, board_only, private_only, remove_buttons, reply
 from bot.context import BKMContext, services_of
+from bot.delivery import engine, outbox
+from bot.delivery.outbox import Outgoing
+from bot.delivery.report import figures_text, reference
 from bot.features import ScheduledAction
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from bot.transport.rules import Refusal, plain_text
-from handlers.broadcasts.report import figures_text, reference
 from handlers.subscriptions import TOPIC_LABELS
 from rules.recurrence import Recurrence, next_daily, next_firing
 from storage import broadcasts, deliveries, schedules
@@ -150,7 +151,7 @@ async def resend_uncertain(update: Update, context: BKMContext) -> None:
     if not count:
         await answer(update, context, context.tr._("Nothing is left to resend."), alert=True)
         return
-    delivery.wake(context.application)
+    engine.wake(context.application)
     await answer(update, context, context.tr._("Resending."))
     await remove_buttons(update)
     await reply(
@@ -214,7 +215,7 @@ async def after(application: Any, result: dict[str, Any] | None) -> None:
     if result["next"] is not None:
         scheduling.arm(application, result["next"])
     if result["queued"] is not None:
-        delivery.wake(application)
+        engine.wake(application)
         return
     ref = f"SRN-{result['broadcast_id']:04d}"
     hours = result["late_hours"]

@@ -23,14 +23,15 @@ from telegram.ext import (
 )
 from telegram.ext import filters as ptb_filters
 
-from bot import flows, outbox
+from bot import flows
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from bot.paginate import paginate
 from handlers.budget import buttons as btn
 from handlers.budget import view as text

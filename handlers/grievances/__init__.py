@@ -17,6 +17,7 @@ from typing import Any
 from telegram.ext import Application, BaseHandler
 
 from bot.context import services_of
+from bot.delivery.outbox import Outgoing, notify
 from bot.disclosure import count, participation
 from bot.features import (
     AdminItem,
@@ -31,7 +32,6 @@ from bot.features import (
 )
 from bot.i18n import N_, Translator
 from bot.moderation import Moderatable, hidden_text
-from bot.outbox import Outgoing, notify
 from handlers.grievances import board as grievances_board
 from handlers.grievances import create as grievances_report
 from handlers.grievances import follow as grievances_follow

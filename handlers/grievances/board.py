@@ -19,10 +19,10 @@ from bot import confirm, flows
 from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing, notify
 from bot.flowrunner import END, Ask, Cancel, Flow, Lapse, Turn, text
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing, notify
 from handlers import moderation
 from handlers.grievances import buttons as btn
 from handlers.grievances.buttons import STATUS_FILTERS

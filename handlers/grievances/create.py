@@ -23,6 +23,7 @@ from bot import flows
 from bot.access import answer, board_only, draft_flag, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.flowrunner import (
     END,
     TEXT,
@@ -40,7 +41,6 @@ from bot.flowrunner import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.grievances import buttons as btn
 from handlers.grievances.questions import (
     DESCRIPTION_MAX,

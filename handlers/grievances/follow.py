@@ -32,10 +32,10 @@ from bot import flows
 from bot.access import answer, private_only, reply, stale_button
 from bot.buttons import Button, on
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.flowrunner import TEXT
 from bot.i18n import Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.grievances import buttons as btn
 from handlers.grievances.create import MEDIA
 from handlers.grievances.questions import evidence_of

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import outbox, scheduling
+from bot import scheduling
 from bot.access import reply
 from bot.context import BKMContext, services_of
+from bot.delivery import outbox
+from bot.delivery.outbox import AnyApplication, Outgoing
 from bot.i18n import N_, Translator
 from bot.moderation import hidden_text
-from bot.outbox import AnyApplication, Outgoing
 from bot.paginate import paginate
 from handlers.grievances import buttons as btn
 from rules import workdays

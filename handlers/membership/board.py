@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot import outbox
 from bot.access import (
     answer,
     board_flow_names,
@@ -24,9 +23,10 @@ from bot.access import (
 )
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import Feature
 from bot.i18n import Translator
-from bot.outbox import Outgoing
 from handlers.membership import buttons as btn
 from handlers.membership.members import target_member
 from storage import board

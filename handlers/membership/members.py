@@ -17,14 +17,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox, personal
+from bot import confirm, flows, personal
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import Invalid, clean_text, text_length

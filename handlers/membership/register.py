@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox
+from bot import confirm, flows
 from bot.access import (
     answer,
     board_only,
@@ -25,6 +25,8 @@ from bot.access import (
 )
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import (
     AdminItem,
     Command,
@@ -37,7 +39,6 @@ from bot.features import (
 from bot.flowrunner import TEXT, Ask, Cancel, Flow, Turn, press, text, unusable
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
 from rules.validate import person_name, text_length

@@ -19,15 +19,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, moderation, outbox
+from bot import flows, moderation
 from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
 from bot.i18n import N_, Translator
 from bot.keyboards import column
 from bot.moderation import Moderatable
-from bot.outbox import Outgoing
 from handlers.moderation import buttons as btn
 from rules.validate import Invalid, clean_text, text_length
 from storage import moderation as rows

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler
 
-from bot import alerts, buttons, personal, scheduling
+from bot import buttons, personal, scheduling
 from bot.access import board_only, reply
 from bot.buttons import on
 from bot.context import BKMContext, services_of
+from bot.delivery import alerts
 from bot.features import AdminItem, Command, Exporter, Feature, ScheduledAction
 from bot.i18n import N_
 from storage import audit, backup, ops, schedules

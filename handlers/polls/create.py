@@ -10,14 +10,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import flows, outbox
+from bot import flows
 from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.flowrunner import TEXT, Ask, Cancel, Flow, Turn, press, text, unusable
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from bot.scheduling import arm
 from handlers.polls import buttons
 from handlers.polls.buttons import Audience, Ballot, Card, Choices, Shown

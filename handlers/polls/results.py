@@ -11,14 +11,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler
 
-from bot import outbox
 from bot.access import answer, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext, services_of
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.features import ScheduledAction
 from bot.i18n import Translator
 from bot.keyboards import column
-from bot.outbox import Outgoing
 from bot.paginate import paginate
 from handlers.polls import buttons
 from handlers.polls.buttons import Card, Results

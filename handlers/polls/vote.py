@@ -13,8 +13,8 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.access import answer, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery.outbox import Outgoing
 from bot.keyboards import column, keyboard
-from bot.outbox import Outgoing
 from handlers.polls import buttons
 from handlers.polls.buttons import Card, Confirm, Single, Submit, Toggle
 from handlers.polls.view import (

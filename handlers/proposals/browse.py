@@ -10,14 +10,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import outbox
 from bot.access import answer, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.disclosure import participation
 from bot.i18n import Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from handlers.proposals import buttons
 from handlers.proposals.view import (
     FIELD_LABELS,

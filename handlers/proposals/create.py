@@ -13,10 +13,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot import flows, outbox
+from bot import flows
 from bot.access import answer, board_only, draft_flag, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.flowrunner import (
     END,
     TEXT,
@@ -35,7 +37,6 @@ from bot.flowrunner import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from handlers.proposals import browse as proposals_browse
 from handlers.proposals import buttons
 from handlers.proposals.questions import (

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import confirm, flows, outbox
+from bot import confirm, flows
 from bot.access import (
     BoardConversation,
     answer,
@@ -29,9 +29,10 @@ from bot.access import (
 )
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
 from bot.i18n import Translator
 from bot.keyboards import keyboard
-from bot.outbox import Outgoing
 from handlers import moderation
 from handlers.proposals import buttons
 from handlers.proposals.browse import PAGE, list_line, list_markup

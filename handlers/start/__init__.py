@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, flows, menus
+from bot import flows, menus
 from bot.access import (
     answer,
     ask_again,
@@ -32,6 +32,7 @@ from bot.access import (
 )
 from bot.buttons import on
 from bot.context import BKMContext
+from bot.delivery import alerts
 from bot.features import Command, Feature, MenuItem
 from bot.flood import FloodGate, Verdict
 from bot.i18n import LANGUAGES, N_, pick_language

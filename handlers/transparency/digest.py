@@ -4,7 +4,8 @@ Built from the registry's digest sections (and their charts), each recipient in 
 language, to subscribers of "laporan bulanan" and, when BKM_CHANNEL is set, to that public
 channel. The schedule row is claimed together with a `digests` row for the month; the digest
 is built after the claim (sections read the database asynchronously) and queued in one
-transaction that marks the month sent, so a kill in between builds it at the next start.
+transaction that marks the month sent (through the outbox, like every broadcast), so a kill
+in between builds it at the next start.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot import delivery, scheduling
+from bot import scheduling
 from bot.context import services_of
+from bot.delivery import outbox
 from bot.features import ScheduledAction
 from bot.i18n import Translator
 from bot.paginate import paginate
-from rules.recurrence import next_daily, next_digest, previous_month
-from storage import broadcasts, deliveries, subscriptions
-from storage.deliveries import Recipient, Rendering
+from rules.recurrence import next_digest, previous_month
+from storage import broadcasts
+from storage.deliveries import Rendering
 from storage.schedules import Schedule
 
 log = logging.getLogger(__name__)
@@ -117,40 +119,26 @@ async def build(application: Any, month: str) -> list[dict[str, Rendering]]:
 
 async def send(application: Any, month: str) -> int:
     """Queue the month's digest (one transaction that also marks the month sent)."""
-    services = services_of(application)
-    settings, now = services.settings, services.clock.now()
+    settings = services_of(application).settings
     messages = await build(application, month)
-    tz = settings.timezone
+    channel = [settings.channel] if settings.channel is not None else []
 
-    def store(conn: sqlite3.Connection) -> int:
-        if not broadcasts.digest_claim_send(conn, month):
+    def store(q: outbox.Queue) -> int:
+        if not broadcasts.digest_claim_send(q.conn, month):
             return 0
-        everyone = broadcasts.audience_ids(conn, "all", None)
-        found = subscriptions.recipients(
-            conn, everyone, topic=TOPIC, hold_until=lambda clock: next_daily(clock, now, tz)
-        )
+        everyone = broadcasts.audience_ids(q.conn, "all", None)
         queued = 0
         first = None
         for renderings in messages:
-            chosen = [r for r in found if r.language in renderings]
-            if settings.channel is not None:
-                chosen.append(Recipient(None, settings.channel, settings.locale))  # type: ignore[arg-type]
-            message_id, n = deliveries.enqueue(
-                conn,
-                kind="digest",
-                topic=TOPIC,
-                author_id=None,
-                renderings=renderings,
-                recipients=chosen,
-                now=now,
+            message_id, n = q.add(
+                renderings, everyone, kind=KIND, topic=TOPIC, chats=channel, rendered_only=True
             )
             first = first or message_id
             queued += n
-        broadcasts.digest_sent(conn, month, first)
+        broadcasts.digest_sent(q.conn, month, first)
         return queued
 
-    queued = await services.db.write(store)
-    delivery.wake(application)
+    queued = await outbox.queue(application, store)
     log.info("monthly digest for %s queued: %d deliveries", month, queued)
     return queued
 

@@ -18,12 +18,12 @@ import statistics
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import delivery, outbox
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import services_of
-from bot.outbox import Outgoing
+from bot.delivery import engine, outbox
+from bot.delivery.outbox import Outgoing
 from bot.simulator import running
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
@@ -108,7 +108,7 @@ async def invite(target: Target, poll_id: int, voter_ids: list[int]) -> dict[int
     # broadcast() waits at most a few seconds; a large invitation goes on in the background
     # at the broadcast rate, so wait for the engine to send it all (unmeasured setup)
     rate = services_of(target.application).settings.broadcast_rate
-    await delivery.drain(target.application, timeout=30 + 2 * len(person_ids) / rate)
+    await engine.drain(target.application, timeout=30 + 2 * len(person_ids) / rate)
     shown = {
         int(c.chat_id): int(c.result["message_id"])
         for c in target.api.calls[before:]

@@ -14,7 +14,9 @@
   unreachable from now on. 5xx / connection errors: retried with backoff, then failed. A
   read timeout may have delivered the message: uncertain. 400 (content): the message is
   stopped and its author told.
-- When a message with an author has nothing left to send, the author gets a report.
+- When a message has nothing left to send, the `on_settled` hooks get its figures (the
+  author's report, bot/delivery/report.py); each failed delivery calls the `on_failure`
+  hooks (the board's alert, bot/delivery/alerts.py). The engine imports neither.
 """
 
 from __future__ import annotations
@@ -22,43 +24,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import httpx
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from bot.context import services_of
+from bot.delivery import send
+from bot.delivery.ratelimit import ENGINE_CALL
 from storage import deliveries
 from storage.deliveries import Figures, Outcome, Ready, Rendering
 
 log = logging.getLogger(__name__)
 
-# PTB 22 deprecates the float RetryAfter.retry_after; opt in to the timedelta (design.md).
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
-ENGINE_CALL = "engine"  # rate_limit_args of the engine's calls: no retries by the limiter
 MAX_ATTEMPTS = 5
 STOP_GRACE = 5.0  # seconds a graceful stop waits for notifications that are due
 BACKOFF = 0.25  # seconds before the first retry of a 5xx / connection error; doubles
 CHAT_GAP = 1.02  # seconds between two messages to one chat
 WINDOW = 1.0  # the sliding window the overall rate is kept in
 WINDOW_MARGIN = 0.01
-CAPTION_LIMIT = 1024
 DIGEST_LIMIT = 4000  # a daily digest longer than this goes as separate messages
-# 400s that are about the chat, not the content: the chat cannot be reached
-CHAT_ERRORS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
-               "have no rights", "not enough rights", "chat_write_forbidden",
-               "bot was kicked", "group chat was upgraded")  # fmt: skip
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-ReportHook = Callable[[AnyApplication, Figures], Coroutine[Any, Any, None]]
+# what a finished message's figures are given to (the author's report)
+SettledHook = Callable[[AnyApplication, Figures], Coroutine[Any, Any, None]]
+# what a failed delivery is told to (the board's alert on a burst of them)
+FailureHook = Callable[[AnyApplication], Coroutine[Any, Any, None]]
 
 
 class _Stopped(Exception):
@@ -72,40 +70,6 @@ class _Closing(Exception):
 class _NotStarted(Exception):
     """The delivery could not be marked `sending` (no longer queued, or the database was
     busy): nothing was sent; it stays as it is in the database."""
-
-
-class EngineRateLimiter(AIORateLimiter):
-    """PTB's limiter for everything; the engine's own calls are not retried by it (the engine
-    honours 429 itself, for every chat), everything else keeps its retries."""
-
-    async def process_request(  # type: ignore[override]
-        self,
-        callback: Any,
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: Any,
-    ) -> Any:
-        if rate_limit_args == ENGINE_CALL:
-            return await self._run_request(
-                chat=True, group=False, allow_paid_broadcast=False, callback=callback,
-                args=args, kwargs=kwargs,
-            )  # fmt: skip
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
-
-
-def rate_limiter(broadcast_rate: int) -> EngineRateLimiter:
-    """The Application's limiter: the broadcast rate plus headroom for interactive replies."""
-    headroom = max(5, broadcast_rate // 5)
-    return EngineRateLimiter(overall_max_rate=broadcast_rate + headroom, max_retries=2)
-
-
-def _chat_error(text: str) -> bool:
-    lowered = text.lower()
-    return any(marker in lowered for marker in CHAT_ERRORS)
 
 
 class Pacer:
@@ -199,7 +163,8 @@ class Engine:
         self._alerts: set[asyncio.Task[None]] = set()
         self._flushing = False
         self.closing = False
-        self.report_hook: ReportHook | None = None
+        self.on_settled: list[SettledHook] = []
+        self.on_failure: list[FailureHook] = []
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -360,7 +325,8 @@ class Engine:
                 self.renderings.pop(next(iter(self.renderings)))
         return self.renderings[key]
 
-    async def _call(self, row: Ready, send: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    async def _call(self, row: Ready, method: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """One API call of a delivery (send.Call), at its pacing slot, marked `sending`."""
         chat_id = row.chat_id
         free_at = self.chat_free_at.get(chat_id, 0.0)
         if free_at > time.monotonic() and not self.closing:
@@ -378,28 +344,15 @@ class Engine:
             self.chat_free_at[chat_id] = time.monotonic() + CHAT_GAP
             if self.application.bot.rate_limiter is not None:
                 kw["rate_limit_args"] = ENGINE_CALL
-            return await send(chat_id, *args, **kw)
+            return await method(chat_id, *args, **kw)
 
     async def _deliver(self, row: Ready, message: Rendering) -> None:
-        bot = self.application.bot
-        markup = _markup(message.buttons)
-        text = message.text
-        if message.document_id is not None:
-            if len(text) <= CAPTION_LIMIT:
-                await self._call(row, bot.send_document, message.document_id,
-                                 caption=text or None, reply_markup=markup)  # fmt: skip
-                return
-            await self._call(row, bot.send_document, message.document_id)
-        elif message.photo is not None or message.photo_id is not None:
-            photo: bytes | str = message.photo_id or message.photo  # type: ignore[assignment]
-            if len(text) <= CAPTION_LIMIT:
-                sent = await self._call(row, bot.send_photo, photo,
-                                        caption=text or None, reply_markup=markup)  # fmt: skip
-                self._remember_photo(row, message, sent)
-                return
-            sent = await self._call(row, bot.send_photo, photo)
-            self._remember_photo(row, message, sent)
-        await self._call(row, bot.send_message, text, reply_markup=markup)
+        await send.send(
+            partial(self._call, row),
+            self.application.bot,
+            message,
+            on_photo=partial(self._remember_photo, row, message),
+        )
 
     def _remember_photo(self, row: Ready, message: Rendering, sent: Message) -> None:
         if message.photo_id is None and sent.photo:
@@ -434,14 +387,12 @@ class Engine:
         except (_Closing, _NotStarted):  # never reached Telegram: still queued (or settled)
             return Outcome(row.id, "queued", row.chat_id, retry=True)
         except RetryAfter as exc:
-            seconds = exc.retry_after
-            seconds = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
-            self.pacer.pause(float(seconds))
+            self.pacer.pause(send.retry_seconds(exc))
             return Outcome(row.id, "queued", row.chat_id, "retry after", retry=True)
         except Forbidden as exc:
             return Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
         except BadRequest as exc:
-            if _chat_error(exc.message):
+            if send.chat_error(exc.message):
                 return Outcome(row.id, "unreachable", row.chat_id, exc.message[:200])
             self.stops[row.message_id] = exc.message[:200]
             self.stopped.add(row.message_id)
@@ -462,12 +413,11 @@ class Engine:
     def _done(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         self.wakeup.set()
-        if outcome.status == "failed":  # the board hears of a burst of failures (rate-limited)
-            from bot import alerts  # alerts send through the outbox, which uses this module
-
-            task = asyncio.create_task(alerts.delivery_failed(self.application))
-            self._alerts.add(task)
-            task.add_done_callback(self._alerts.discard)
+        if outcome.status == "failed":  # e.g. the board hears of a burst (bot/delivery/alerts)
+            for hook in self.on_failure:
+                task = asyncio.create_task(hook(self.application))
+                self._alerts.add(task)
+                task.add_done_callback(self._alerts.discard)
 
     async def _send(self, row: Ready) -> None:
         try:
@@ -484,15 +434,15 @@ class Engine:
             if combined is None:  # one after another: each marked `sending` at its own call
                 self.to_mark.update({row.id: [row.id] for row in rows})
                 for row in rows:
-                    self._done(await self._attempt(row, lambda row=row: self._deliver_one(row)))
+                    self._done(await self._attempt(row, partial(self._deliver_one, row)))
                 return
             first = rows[0]
 
-            async def send() -> Outcome:
-                await self._call(first, self.application.bot.send_message, combined)
+            async def deliver() -> Outcome:
+                await self._deliver(first, Rendering(combined))
                 return Outcome(first.id, "sent", first.chat_id)
 
-            outcome = await self._attempt(first, send)
+            outcome = await self._attempt(first, deliver)
             for row in rows:
                 if row.id != first.id and first.id in self.retry_at:
                     self.retry_at[row.id] = self.retry_at[first.id]
@@ -590,19 +540,11 @@ class Engine:
         now = self.services.clock.now()
         reports = await self.services.db.write(deliveries.settle, message_ids, now)
         for figures in reports:
-            if self.report_hook is not None:
+            for hook in self.on_settled:
                 try:
-                    await self.report_hook(self.application, figures)
+                    await hook(self.application, figures)
                 except Exception:
                     log.exception("could not queue the report of message %s", figures.message_id)
-
-
-def _markup(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> Any:
-    if not buttons:
-        return None
-    from bot.outbox import Outgoing
-
-    return Outgoing("", buttons).markup()
 
 
 def engine_of(application: AnyApplication) -> Engine | None:
@@ -615,9 +557,16 @@ def wake(application: AnyApplication) -> None:
         engine.wake()
 
 
-async def start(application: AnyApplication, report: ReportHook | None = None) -> Engine:
+async def start(
+    application: AnyApplication,
+    *,
+    on_settled: Sequence[SettledHook] = (),
+    on_failure: Sequence[FailureHook] = (),
+) -> Engine:
+    """Start the engine with its hooks (bot/delivery/lifecycle.py names them)."""
     engine = Engine(application)
-    engine.report_hook = report
+    engine.on_settled.extend(on_settled)
+    engine.on_failure.extend(on_failure)
     services_of(application).engine = engine
     await engine.start()
     return engine

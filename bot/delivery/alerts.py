@@ -1,8 +1,8 @@
 """Alerts to the board: repeated errors, failed deliveries, a missed or failed backup.
 
 Each kind is sent at most once per `EVERY` (the time of the last one is stored, so a
-restart loop does not flood the board). The delivery engine (broadcasts issue) calls
-`delivery_failed(application)` when a message could not be delivered after its retries.
+restart loop does not flood the board). `delivery_failed` is the engine's failure hook
+(registered by bot/delivery/lifecycle.py): called when a delivery failed after its retries.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import outbox
 from bot.context import services_of
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing, Render
 from bot.i18n import Translator
-from bot.outbox import Outgoing, Render
 from storage import ops
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,13 @@
-"""The delivery engine's start with the application, and the report its authors receive."""
+"""The report a message's author receives when it has nothing left to send (the engine's
+`on_settled` hook, registered by bot/delivery/lifecycle.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot import delivery, outbox
-from bot.context import services_of
-from bot.i18n import N_, Translator
-from bot.outbox import Outgoing
-from storage import deliveries
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
+from bot.i18n import Translator
 from storage.deliveries import Figures
 
 AnyApplication = Any
@@ -87,21 +86,3 @@ async def send_report(application: AnyApplication, figures: Figures) -> None:
         topic=None,
         author_id=None,
     )
-
-
-async def start(application: AnyApplication) -> None:
-    """Start the engine (before schedules that fell due are run); /status's queue sizes."""
-    await delivery.start(application, report=send_report)
-    services_of(application).queue_sizes = lambda: _queue_sizes(application)
-
-
-QUEUE_LABELS = {
-    "queued": N_("messages waiting to be sent"),
-    "sending": N_("messages being sent"),
-    "uncertain": N_("messages of uncertain delivery"),
-}
-
-
-async def _queue_sizes(application: AnyApplication) -> dict[str, int]:
-    counts = await services_of(application).db.read(deliveries.waiting_counts)
-    return {QUEUE_LABELS[status]: size for status, size in counts.items()}

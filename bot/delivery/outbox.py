@@ -9,33 +9,38 @@ Every feature sends through these three functions (design.md, "Messages"):
 
 A message is rendered per recipient, in their language: `render(tr) -> Outgoing`, plain
 data (text, buttons, an optional photo), so the delivery engine can store and resend it.
+`post(app, chat, render, kind=)` is for a chat that is no person's (BKM_CHANNEL), and
+`queue(app, store)` for several messages queued in one transaction with the caller's own
+writes (the monthly digest).
 
 These functions only store the message, one delivery per chat, in one transaction, and wake
-the delivery engine (bot/delivery.py), which sends them paced and records every outcome.
+the delivery engine (bot/delivery/engine.py), which sends them paced and records every
+outcome. `send_outgoing` sends a preview now, through the engine's own code path (send.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
-from bot import delivery
 from bot.context import services_of
+from bot.delivery import engine, send
+from bot.delivery.send import Button
 from bot.i18n import Translator
 from rules.recurrence import next_daily
 from storage import deliveries, people, subscriptions
 
 log = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
 NOTIFY_WAIT = 5.0  # seconds notify() and broadcast() wait for their deliveries at most
-
-Button = tuple[str, str]  # (label, callback_data) or (label, "https://…" link)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,19 +54,7 @@ class Outgoing:
     document: str | None = None  # a Telegram file_id (a /siaran document)
 
     def markup(self) -> InlineKeyboardMarkup | None:
-        if not self.buttons:
-            return None
-        return InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(label, url=data)
-                    if data.startswith(("https://", "http://", "tg://"))
-                    else InlineKeyboardButton(label, callback_data=data)
-                    for label, data in row
-                ]
-                for row in self.buttons
-            ]
-        )
+        return send.markup(self.buttons)
 
 
 Render = Callable[[Translator], Outgoing]
@@ -69,27 +62,13 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def send_outgoing(application: AnyApplication, chat_id: int, message: Outgoing) -> None:
-    """One message to one chat, now (a preview): photo or document then text where a caption
-    would be too long. Everything else goes through the queue (notify, broadcast)."""
-    bot = application.bot
-    markup = message.markup()
-    if message.document is not None:
-        if len(message.text) <= CAPTION_LIMIT:
-            await bot.send_document(
-                chat_id, message.document, caption=message.text or None, reply_markup=markup
-            )
-            return
-        await bot.send_document(chat_id, message.document)
-        await bot.send_message(chat_id, message.text, reply_markup=markup)
-        return
-    if message.photo is None:
-        await bot.send_message(chat_id, message.text, reply_markup=markup)
-        return
-    if len(message.text) <= CAPTION_LIMIT:
-        await bot.send_photo(chat_id, message.photo, caption=message.text, reply_markup=markup)
-        return
-    await bot.send_photo(chat_id, message.photo)
-    await bot.send_message(chat_id, message.text, reply_markup=markup)
+    """One message to one chat, now (a preview), exactly as the engine sends it; everything
+    else goes through the queue (notify, broadcast)."""
+
+    async def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await method(chat_id, *args, **kwargs)
+
+    await send.send(call, application.bot, _rendering(message))
 
 
 def _rendering(message: Outgoing) -> deliveries.Rendering:
@@ -113,6 +92,60 @@ def render_all(application: AnyApplication, render: Render) -> dict[str, deliver
     }
 
 
+class Queue:
+    """Queues messages inside one write transaction (`queue()`): the recipients' topics,
+    /berhenti and daily-digest time are applied here, as for every broadcast."""
+
+    def __init__(self, conn: sqlite3.Connection, now: datetime, services: Any) -> None:
+        self.conn = conn
+        self.now = now
+        self._tz = services.settings.timezone
+        self._locale: str = services.settings.locale
+
+    def add(
+        self,
+        renderings: Mapping[str, deliveries.Rendering],
+        person_ids: Iterable[int],
+        *,
+        kind: str,
+        topic: str | None,
+        author_id: int | None = None,
+        broadcast_id: int | None = None,
+        chats: Sequence[int | str] = (),
+        rendered_only: bool = False,
+    ) -> tuple[int, int]:
+        """One message for people (and `chats` that are no person's, in the default
+        language); with `rendered_only`, people whose language the message has no rendering
+        in are left out. Returns (message id, deliveries queued)."""
+        now, tz = self.now, self._tz
+        recipients = subscriptions.recipients(
+            self.conn, person_ids, topic=topic, hold_until=lambda clock: next_daily(clock, now, tz)
+        )
+        if rendered_only:
+            recipients = [r for r in recipients if r.language in renderings]
+        recipients += [deliveries.Recipient(None, chat, self._locale) for chat in chats]  # type: ignore[arg-type]
+        return deliveries.enqueue(
+            self.conn,
+            kind=kind,
+            topic=topic,
+            author_id=author_id,
+            renderings=renderings,
+            recipients=recipients,
+            now=now,
+            broadcast_id=broadcast_id,
+        )
+
+
+async def queue(application: AnyApplication, store: Callable[[Queue], T]) -> T:
+    """Run `store` in one write transaction with a Queue to add messages to, then wake the
+    engine; returns what `store` returns."""
+    services = services_of(application)
+    now = services.clock.now()
+    result = await services.db.write(lambda conn: store(Queue(conn, now, services)))
+    engine.wake(application)
+    return result
+
+
 async def enqueue(
     application: AnyApplication,
     person_ids: Iterable[int] | Callable[[Any], Iterable[int]],
@@ -129,34 +162,21 @@ async def enqueue(
     in one transaction, and wake the engine; returns how many deliveries were queued.
     With `wait`, return once they are sent (or failed…), or after that many seconds; with
     `count_delivered`, return how many were delivered by then (the rest go on)."""
-    services = services_of(application)
-    now = services.clock.now()
-    tz = services.settings.timezone
 
-    def store(conn: Any) -> int:
-        ids = person_ids(conn) if callable(person_ids) else person_ids
-        recipients = subscriptions.recipients(
-            conn, ids, topic=topic, hold_until=lambda clock: next_daily(clock, now, tz)
-        )
-        message_id, queued = deliveries.enqueue(
-            conn,
-            kind=kind,
-            topic=topic,
-            author_id=author_id,
-            renderings=renderings,
-            recipients=recipients,
-            now=now,
+    def store(q: Queue) -> tuple[int, int]:
+        ids = person_ids(q.conn) if callable(person_ids) else person_ids
+        return q.add(
+            renderings, ids, kind=kind, topic=topic, author_id=author_id,
             broadcast_id=broadcast_id,
-        )
-        return message_id, queued
+        )  # fmt: skip
 
-    message_id, queued = await services.db.write(store)
-    delivery.wake(application)
+    message_id, queued = await queue(application, store)
     if not (wait and queued):
         return queued
-    await delivery.wait_sent(application, message_id, wait)
+    await engine.wait_sent(application, message_id, wait)
     if not count_delivered:
         return queued
+    services = services_of(application)
     statuses = await services.db.read(deliveries.statuses_for, message_id)
     return sum(1 for status in statuses.values() if status == "sent")
 
@@ -167,23 +187,12 @@ async def post(application: AnyApplication, chat: int | str, render: Render, *, 
     services = services_of(application)
     language = services.settings.locale
     renderings = {language: _rendering(render(services.tr(language)))}
-    target: Any = int(chat) if isinstance(chat, str) and chat.lstrip("-").isdigit() else chat
+    target = int(chat) if isinstance(chat, str) and chat.lstrip("-").isdigit() else chat
 
-    def store(conn: Any) -> int:
-        _, queued = deliveries.enqueue(
-            conn,
-            kind=kind,
-            topic=None,
-            author_id=None,
-            renderings=renderings,
-            recipients=[deliveries.Recipient(None, target, language)],
-            now=services.clock.now(),
-        )
-        return queued
+    def store(q: Queue) -> int:
+        return q.add(renderings, (), kind=kind, topic=None, chats=[target])[1]
 
-    queued = await services.db.write(store)
-    delivery.wake(application)
-    return queued
+    return await queue(application, store)
 
 
 async def notify(
