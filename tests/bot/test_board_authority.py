@@ -21,8 +21,8 @@ from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall
 from storage import board, polls
 from storage.audit import NotBoard
-from tests.bot.test_confirmations import close_button
 from tests.conftest import BOARD_ID
+from tests.support.confirm import close_button
 from tests.support.grievances import file_report, reference
 from tests.support.polls import add_people, create_poll, person_id, raw_rows
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.support.cli import run_cli
 
 
 def test_defaults_follow_the_design() -> None:
@@ -56,18 +54,6 @@ def test_a_wrong_value_names_the_variable(variable: str, value: str, named: str)
         load_settings({variable: value}, env_file=None)
 
 
-def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**clean, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
@@ -80,7 +66,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 def test_cli_stops_with_one_line_and_status_2(
     tmp_path: Path, args: list[str], env: dict[str, str], expected: str
 ) -> None:
-    result = _cli(args, env, tmp_path)
+    result = run_cli(args, tmp_path, **env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -21,6 +21,7 @@ from bot.simulator import Simulator, running
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from tests.conftest import BOARD_ID
+from tests.support.confirm import button, close_button
 from tests.support.grievances import file_report, reference
 from tests.support.polls import add_people, create_poll
 from tests.support.proposals import add_proposal, write
@@ -47,16 +48,6 @@ def answers(calls: list) -> str:  # type: ignore[type-arg]
     return "\n".join(
         str(c.params.get("text") or "") for c in calls if c.method == "answerCallbackQuery"
     )
-
-
-def button(bot: Simulator, user_id: int, prefix: str) -> tuple[int, str]:
-    """The newest message with buttons in the person's chat: its id and the data of the
-    button whose data starts with prefix."""
-    found = bot.api.last_buttons(user_id)
-    assert found is not None, "no buttons on screen"
-    message_id, buttons = found
-    [data] = [b["callback_data"] for b in buttons if b.get("callback_data", "").startswith(prefix)]
-    return message_id, str(data)
 
 
 def erased(settings: Settings) -> int:
@@ -243,12 +234,6 @@ async def test_merge_needs_its_confirm_token(bot: Simulator, settings: Settings)
 # ---- close a poll early ------------------------------------------------------------------------
 def poll_status(settings: Settings, poll_id: int) -> str:
     return rows(settings.database, "SELECT status FROM polls WHERE id = ?", poll_id)[0][0]
-
-
-async def close_button(bot: Simulator, board_user: int) -> tuple[int, str]:
-    await bot.send(board_user, "/admin")
-    await bot.press(board_user, "Tutup polling lebih awal")
-    return button(bot, board_user, "pol:x:")
 
 
 async def test_closing_early_needs_the_choosers_one_time_token(

@@ -23,8 +23,8 @@ from bot.config import Settings
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from rules.recurrence import Recurrence, next_firing
-from tests.broadcasts.test_delivery import seed, sent_to
 from tests.conftest import BOARD_ID
+from tests.support.delivery import seed, sent_to
 from tests.support.grievances import file_report, reference, rows, to
 from tests.support.polls import add_people, create_poll
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,12 +14,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.transport.loopback import LoopbackServer
+from tests.conftest import BOARD_ID
+from tests.support.cli import EXIT_TIMEOUT, START_TIMEOUT, TOKEN, BotProcess, Runs
 
-TOKEN = "123456:TEST"
 PERSON = 4242
-BOARD_ID = 1001
-START_TIMEOUT = 20.0  # a cold interpreter imports PTB, migrates and sets the menus
-EXIT_TIMEOUT = 10.0
 
 
 @pytest.fixture
@@ -88,58 +83,19 @@ async def test_a_long_poll_without_updates_answers_empty_after_its_timeout(
 
 
 # ---- `bkm-bot run` as a subprocess -----------------------------------------------------------
-@dataclass
-class BotProcess:
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def stderr(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self, sig: signal.Signals) -> int:
-        """Send a signal and wait for the exit code."""
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"bkm-bot did not exit {EXIT_TIMEOUT}s after {sig.name}:\n{self.stderr}")
-
-
 @pytest.fixture
 def start_bot(server: LoopbackServer, tmp_path: Path) -> Iterator[Callable[[], BotProcess]]:
     """Start `python -m bot run` against the server; every process is killed at teardown."""
-    started: list[BotProcess] = []
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    env.update(
+    runs = Runs(
+        tmp_path,
         BKM_BOT_TOKEN=TOKEN,
         BKM_API_BASE_URL=server.url,
         BKM_DATABASE=str(tmp_path / "bkm.sqlite3"),
         BKM_ADMINS=str(BOARD_ID),
         BKM_LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
     )
-
-    def start() -> BotProcess:
-        log = tmp_path / f"bot-{len(started) + 1}.stderr"
-        with log.open("wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=stderr,
-                stderr=subprocess.STDOUT,
-            )
-        bot = BotProcess(process, log)
-        started.append(bot)
-        return bot
-
-    yield start
-    for bot in started:
-        if bot.process.poll() is None:
-            bot.process.kill()
-        bot.process.wait(timeout=EXIT_TIMEOUT)
+    yield runs.start
+    runs.end()
 
 
 def texts(calls: list) -> list[str]:  # type: ignore[type-arg]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from bot.transport.offline import OfflineTransport
 from storage import schedules
 from storage.schedules import Schedule
 from tests.conftest import BOARD_ID
+from tests.support.cli import run_cli
 
 
 def test_discovery_collects_every_feature_in_order() -> None:
@@ -191,23 +189,8 @@ async def test_an_unexpected_error_is_logged_and_the_person_is_told(
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
 
-def _cli(
-    args: list[str], cwd: Path, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) -> None:
-    result = _cli(["shell"], tmp_path, "/start\n/bantuan\n/bahasa\n2\n")
+    result = run_cli(["shell"], tmp_path, stdin="/start\n/bantuan\n/bahasa\n2\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Selamat datang" in out
@@ -220,10 +203,10 @@ def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) ->
 
 
 def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
-    result = _cli(
+    result = run_cli(
         ["shell", "--demo", "--database", str(tmp_path / "d.sqlite3")],
         tmp_path,
-        "/transparansi\n/as 1\n/admin\n/as 8\n/admin\n",
+        stdin="/transparansi\n/as 1\n/admin\n/as 8\n/admin\n",
     )
     assert result.returncode == 0, result.stderr
     assert "Anggota terverifikasi: 7" in result.stdout  # 6 members + 1 board member
@@ -232,16 +215,17 @@ def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
 
 
 def test_shell_admin_flag(tmp_path: Path) -> None:
-    result = _cli(["shell", "--admin", "--user-id", "5"], tmp_path, "/admin\n")
+    result = run_cli(["shell", "--admin", "--user-id", "5"], tmp_path, stdin="/admin\n")
     assert "Menu pengurus" in result.stdout
 
 
 def test_export_writes_csv_from_the_registry(tmp_path: Path) -> None:
-    _cli(["shell", "--demo", "--database", str(tmp_path / "e.sqlite3")], tmp_path, "")
-    result = _cli(["export", "participation"], tmp_path, BKM_DATABASE=str(tmp_path / "e.sqlite3"))
+    database = str(tmp_path / "e.sqlite3")
+    run_cli(["shell", "--demo", "--database", database], tmp_path)
+    result = run_cli(["export", "participation"], tmp_path, BKM_DATABASE=database)
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["rw", "residents", "members"]
     assert ["1", "2", "2"] in rows
-    unknown = _cli(["export", "nothing"], tmp_path, BKM_DATABASE=str(tmp_path / "e.sqlite3"))
+    unknown = run_cli(["export", "nothing"], tmp_path, BKM_DATABASE=database)
     assert unknown.returncode == 2 and "participation" in unknown.stderr

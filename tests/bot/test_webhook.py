@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -20,7 +17,8 @@ from typing import Any
 import pytest
 
 from bot.transport.loopback import LoopbackServer
-from tests.bot.test_loopback import BOARD_ID, EXIT_TIMEOUT, START_TIMEOUT, TOKEN, BotProcess
+from tests.conftest import BOARD_ID
+from tests.support.cli import EXIT_TIMEOUT, START_TIMEOUT, TOKEN, BotProcess, Runs, run_cli
 
 PERSON = 4343
 SECRET = "s3cret-Token_42"
@@ -55,37 +53,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def start_bot(server: LoopbackServer, tmp_path: Path) -> Iterator[Callable[..., BotProcess]]:
-    started: list[BotProcess] = []
-
-    def start(*args: str, **env_extra: str) -> BotProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-        env.update(
-            BKM_BOT_TOKEN=TOKEN,
-            BKM_API_BASE_URL=server.url,
-            BKM_DATABASE=str(tmp_path / "bkm.sqlite3"),
-            BKM_ADMINS=str(BOARD_ID),
-            PYTHONUNBUFFERED="1",
-            **env_extra,
-        )
-        log = tmp_path / f"bot-{len(started) + 1}.stderr"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run", *args],
-                cwd=tmp_path,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        bot = BotProcess(process, log)
-        started.append(bot)
-        return bot
-
-    yield start
-    for bot in started:
-        if bot.process.poll() is None:
-            bot.process.kill()
-        bot.process.wait(timeout=EXIT_TIMEOUT)
+    runs = Runs(
+        tmp_path,
+        BKM_BOT_TOKEN=TOKEN,
+        BKM_API_BASE_URL=server.url,
+        BKM_DATABASE=str(tmp_path / "bkm.sqlite3"),
+        BKM_ADMINS=str(BOARD_ID),
+    )
+    yield runs.start
+    runs.end()
 
 
 def _post(url: str, update: dict[str, Any], secret: str | None) -> int:
@@ -139,14 +115,11 @@ def test_webhook_accepts_the_right_secret_and_refuses_a_wrong_one(
 
 
 def test_webhook_needs_its_secret(tmp_path: Path) -> None:
-    env = {"BKM_BOT_TOKEN": TOKEN, "BKM_DATABASE": str(tmp_path / "x.sqlite3"), "PATH": "/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--webhook-url", "https://bkm.example/hook"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_cli(
+        ["run", "--webhook-url", "https://bkm.example/hook"],
+        tmp_path,
+        BKM_BOT_TOKEN=TOKEN,
+        BKM_DATABASE=str(tmp_path / "x.sqlite3"),
     )
     assert result.returncode == 2 and "BKM_WEBHOOK_SECRET" in result.stderr
     assert "Traceback" not in result.stderr

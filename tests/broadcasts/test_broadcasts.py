@@ -19,8 +19,8 @@ from bot.transport.fake_api import ApiCall, FakeBotAPI
 from rules.recurrence import Recurrence, next_digest, next_firing, previous_month
 from storage import broadcasts, subscriptions
 from storage.db import connect_sync
-from tests.broadcasts.test_delivery import seed, sent_to
 from tests.conftest import BOARD_ID
+from tests.support.delivery import seed, sent_to
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

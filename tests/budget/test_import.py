@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from rules.validate import clean_text
 from storage import budget, migrate
 from storage.budget import HEADER, LineInput
 from storage.db import configure, in_transaction
+from tests.support.cli import run_cli
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HEAD = "tahun,program,kegiatan,bidang,sumber_dana,rw,ksm,anggaran,realisasi"
@@ -418,16 +417,7 @@ def test_export_then_import_reproduces_every_line_and_total(lines: list[LineInpu
 
 # ---- the command line -----------------------------------------------------------------------
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    env.update(BKM_DATABASE=str(cwd / "bkm.sqlite3"), COLUMNS="100")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(args, cwd, BKM_DATABASE=str(cwd / "bkm.sqlite3"), COLUMNS="100")
 
 
 def test_cli_import_export_and_refusal(tmp_path: Path) -> None:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +29,7 @@ from storage import audit, budget, migrate
 from storage.budget import LineInput
 from storage.db import connect_sync, in_transaction
 from tests.conftest import BOARD_ID
+from tests.support.cli import run_cli
 from tests.support.proposals import PROPOSER, make_members, propose
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -43,17 +42,7 @@ HEAD = ["tahun", "program", "kegiatan", "bidang", "sumber_dana", "rw", "ksm", "a
 
 # ---- helpers --------------------------------------------------------------------------------
 def cli(args: list[str], cwd: Path, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    env.update(BKM_DATABASE=str(database), COLUMNS="100")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input="",
-    )
+    return run_cli(args, cwd, BKM_DATABASE=str(database), COLUMNS="100")
 
 
 def export(kind: str, cwd: Path, database: Path) -> list[list[str]]:

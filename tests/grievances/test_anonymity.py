@@ -19,12 +19,19 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
-from tests.support.grievances import reference, rows, secret_code, texts, to
-
-REPORTER = 7_391_846_205  # large enough that its bytes are distinctive
-FIRST_NAME = "Kartosoewirjo"
-USERNAME = "kartosoewirjo_rw05"
-ANON_TEXT = "Bendahara KSM Mawar memakai dana BLM untuk keperluan pribadi sejak Agustus."
+from tests.support.grievances import (
+    ANON_TEXT,
+    FIRST_NAME,
+    REPORTER,
+    USERNAME,
+    press_as_reporter,
+    reference,
+    rows,
+    secret_code,
+    send_as_reporter,
+    texts,
+    to,
+)
 
 
 @pytest.fixture
@@ -41,28 +48,6 @@ def captured_logs() -> Iterator[io.StringIO]:
         root.setLevel(saved_level)
         for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
             logging.getLogger(name).setLevel(logging.NOTSET)
-
-
-async def send_as_reporter(bot: Simulator, text: str | None = None, **extra: object) -> None:
-    """A message whose sender carries a username (the simulator's default user has none)."""
-    update = bot.api.message_update(REPORTER, text, first_name=FIRST_NAME, extra=extra or None)
-    update["message"]["from"]["username"] = USERNAME
-    update["message"]["chat"]["username"] = USERNAME
-    await bot.submit(update)
-    await bot.settle()
-
-
-async def press_as_reporter(bot: Simulator, label: str) -> list:  # type: ignore[type-arg]
-    message_id, buttons = bot.api.last_buttons(REPORTER) or (0, [])
-    [button] = [b for b in buttons if b["text"] == label]
-    before = len(bot.api.calls)
-    update = bot.api.callback_update(
-        REPORTER, REPORTER, message_id, button["callback_data"], first_name=FIRST_NAME
-    )
-    update["callback_query"]["from"]["username"] = USERNAME
-    await bot.submit(update)
-    await bot.settle()
-    return bot.api.calls[before:]
 
 
 def needles() -> dict[str, list[bytes]]:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.config import Settings
 from bot.simulator import Simulator
 from storage.grievances import registry
 from tests.conftest import BOARD_ID
+from tests.support.cli import run_cli
 from tests.support.grievances import file_report, reference, rows, texts
 
 RESIDENT = 601
@@ -74,16 +72,8 @@ async def test_the_csv_export_holds_no_identities(
     bot.names[RESIDENT] = "Sulastri"
     await file_report(bot, RESIDENT, identity="Terbuka", description="Sulastri melihat " * 3)
     await file_report(bot, RESIDENT, identity="Anonim")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    env["BKM_DATABASE"] = str(settings.database)
     result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "export", "grievances"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
+        run_cli, ["export", "grievances"], tmp_path, BKM_DATABASE=str(settings.database)
     )
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
@@ -129,16 +119,7 @@ async def test_personal_data_export_erase_and_merge(bot: Simulator, settings: Se
 
 
 def test_demo_data_has_one_report_per_identity(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "shell", "--demo"],
-        input="/transparansi\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    result = run_cli(["shell", "--demo"], tmp_path, stdin="/transparansi\n")
     assert result.returncode == 0, result.stderr
     assert "Pengaduan" in result.stdout and re.search(r"LPR-\d{4}-0001", result.stdout)
     found = rows(tmp_path / "bkm-shell.sqlite3", "SELECT identity FROM grievances ORDER BY id")

@@ -33,12 +33,16 @@ from bot.simulator import Simulator, running
 from storage import backup
 from storage.grievances.reports import to_the_hour
 from tests.conftest import BOARD_ID
-from tests.grievances.test_anonymity import (
+from tests.support.grievances import (
     ANON_TEXT,
     press_as_reporter,
+    reference,
+    rows,
+    secret_code,
     send_as_reporter,
+    texts,
+    to,
 )
-from tests.support.grievances import reference, rows, secret_code, texts, to
 
 WIB = ZoneInfo("Asia/Jakarta")
 NEAR = timedelta(minutes=60)  # a stored time this close to a reporter's action is a join

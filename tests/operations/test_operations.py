@@ -19,6 +19,7 @@ from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from storage import backup
 from tests.conftest import BOARD_ID
+from tests.support.cli import run_cli
 
 PERSON = 501
 
@@ -159,20 +160,11 @@ def test_next_local_is_tomorrow_at_two_jakarta_time() -> None:
 
 
 def test_the_shell_never_touches_the_real_backups(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     backups = tmp_path / "backups"
     backups.mkdir()
     (backups / "bkm-20260101T020000Z.sqlite3").write_bytes(b"a real backup")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "shell"],
-        input="/start\n",
-        env={"BKM_BACKUP_DIR": str(backups), "BKM_BACKUP_KEEP": "1", "PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_cli(
+        ["shell"], tmp_path, stdin="/start\n", BKM_BACKUP_DIR=str(backups), BKM_BACKUP_KEEP="1"
     )
     assert result.returncode == 0, result.stderr
     assert _files(backups) == ["bkm-20260101T020000Z.sqlite3"]

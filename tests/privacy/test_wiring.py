@@ -10,9 +10,9 @@ import json
 from bot.config import Settings
 from bot.simulator import Simulator
 from tests.conftest import BOARD_ID
-from tests.privacy.test_privacy import NAME, RESIDENT, become_member, needles, raw
 from tests.support.grievances import file_report, reference
 from tests.support.polls import create_poll
+from tests.support.privacy import NAME, RESIDENT, become_member, needles, raw
 from tests.support.proposals import MEMBER, PROPOSER, make_members, person_id, rows, texts
 
 OPEN_LIVE = {

@@ -11,7 +11,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
-from tests.privacy.test_privacy import NAME, RESIDENT, become_member, needles, raw
+from tests.support.privacy import NAME, RESIDENT, become_member, needles, raw
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,

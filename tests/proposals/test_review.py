@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
+from tests.support.cli import run_cli
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -322,23 +320,10 @@ async def test_transparency_section(bot: Simulator, settings: Settings) -> None:
     assert "Lingkungan / infrastruktur: 2" in text
 
 
-def cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input="",
-    )
-
-
 def test_demo_data_and_the_csv_export(tmp_path: Path) -> None:
     database = str(tmp_path / "demo.sqlite3")
-    assert cli(["shell", "--demo", "--database", database], tmp_path).returncode == 0
-    result = cli(["export", "proposals"], tmp_path, BKM_DATABASE=database)
+    assert run_cli(["shell", "--demo", "--database", database], tmp_path).returncode == 0
+    result = run_cli(["export", "proposals"], tmp_path, BKM_DATABASE=database)
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
     assert table[0] == [

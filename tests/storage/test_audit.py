@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from storage import audit, migrate
 from storage.db import connect_sync, in_transaction
+from tests.support.cli import run_cli
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
@@ -159,27 +158,16 @@ def test_migrating_chains_rows_written_before_the_chain_existed(tmp_path: Path) 
     conn.close()
 
 
-def _cli(tmp_path: Path, database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={"BKM_DATABASE": str(database), "PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_cli_verify_and_export(tmp_path: Path, chain: Path) -> None:
-    ok = _cli(tmp_path, chain, "audit", "verify")
+    ok = run_cli(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
     assert ok.returncode == 0, ok.stderr
     assert "6" in ok.stdout and "intact" in ok.stdout
-    exported = _cli(tmp_path, chain, "export", "audit")
+    exported = run_cli(["export", "audit"], tmp_path, BKM_DATABASE=str(chain))
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.reader(io.StringIO(exported.stdout)))
     assert rows[0][:3] == ["id", "at", "actor_id"] and rows[0][-1] == "hash"
     assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     _tamper(chain, "UPDATE audit SET actor_id = 99 WHERE id = 2")
-    broken = _cli(tmp_path, chain, "audit", "verify")
+    broken = run_cli(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
     assert broken.returncode == 1
     assert "row 2 altered" in broken.stdout + broken.stderr

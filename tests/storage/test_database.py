@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from storage import audit, backup, migrate, people, schedules
 from storage.db import Database, connect_sync
 from storage.migrate import Migration, MigrationError
+from tests.support.cli import run_cli
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
@@ -62,17 +62,8 @@ def test_a_failing_migration_leaves_the_database_exactly_as_it_was(tmp_path: Pat
 
 
 def test_cli_migrate_backup_and_restore(tmp_path: Path) -> None:
-    env = {"BKM_DATABASE": str(tmp_path / "bkm.sqlite3"), "PATH": "/usr/bin:/bin"}
-
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_cli(args, tmp_path, BKM_DATABASE=str(tmp_path / "bkm.sqlite3"))
 
     assert cli("db", "migrate").returncode == 0
     conn = connect_sync(tmp_path / "bkm.sqlite3")

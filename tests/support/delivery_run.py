@@ -11,7 +11,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,8 +23,8 @@ from bot.transport.fake_api import ApiCall
 from bot.transport.loopback import LoopbackServer
 from storage import migrate
 from storage.db import connect_sync
+from tests.support.cli import TOKEN, start_run
 
-TOKEN = "123456:TEST"
 BOARD_ID = 1001
 MARKER = "RAPAT"
 START_TIMEOUT = 30.0
@@ -82,8 +81,11 @@ class BotRun:
     """One `python -m bot run` process against the server."""
 
     def __init__(self, server: LoopbackServer, workdir: Path, rate: int, name: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BKM_")}
-        env.update(
+        self.log = workdir / f"{name}.log"
+        self.process = start_run(
+            [],
+            workdir,
+            self.log,
             BKM_BOT_TOKEN=TOKEN,
             BKM_API_BASE_URL=server.url,
             BKM_DATABASE=str(workdir / "bkm.sqlite3"),
@@ -91,18 +93,7 @@ class BotRun:
             BKM_BROADCAST_RATE=str(rate),
             BKM_DIGEST="off",
             BKM_LOG_LEVEL="WARNING",
-            PYTHONUNBUFFERED="1",
-        )
-        self.log = workdir / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        ).process
 
     @property
     def output(self) -> str:

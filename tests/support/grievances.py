@@ -82,3 +82,31 @@ def secret_code(calls: list[ApiCall]) -> str:
     found = re.search(r"Kode rahasia: ([A-Z0-9]+)", texts(calls))
     assert found, texts(calls)
     return found.group(1)
+
+
+REPORTER = 7_391_846_205  # large enough that its bytes are distinctive
+FIRST_NAME = "Kartosoewirjo"
+USERNAME = "kartosoewirjo_rw05"
+ANON_TEXT = "Bendahara KSM Mawar memakai dana BLM untuk keperluan pribadi sejak Agustus."
+
+
+async def send_as_reporter(bot: Simulator, text: str | None = None, **extra: object) -> None:
+    """A message whose sender carries a username (the simulator's default user has none)."""
+    update = bot.api.message_update(REPORTER, text, first_name=FIRST_NAME, extra=extra or None)
+    update["message"]["from"]["username"] = USERNAME
+    update["message"]["chat"]["username"] = USERNAME
+    await bot.submit(update)
+    await bot.settle()
+
+
+async def press_as_reporter(bot: Simulator, label: str) -> list:  # type: ignore[type-arg]
+    message_id, buttons = bot.api.last_buttons(REPORTER) or (0, [])
+    [button] = [b for b in buttons if b["text"] == label]
+    before = len(bot.api.calls)
+    update = bot.api.callback_update(
+        REPORTER, REPORTER, message_id, button["callback_data"], first_name=FIRST_NAME
+    )
+    update["callback_query"]["from"]["username"] = USERNAME
+    await bot.submit(update)
+    await bot.settle()
+    return bot.api.calls[before:]
