@@ -54,6 +54,7 @@ def test_a_wrong_value_names_the_variable(variable: str, value: str, named: str)
         load_settings({variable: value}, env_file=None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [

@@ -102,6 +102,7 @@ def texts(calls: list) -> list[str]:  # type: ignore[type-arg]
     return [call.text for call in calls]
 
 
+@pytest.mark.slow
 def test_run_answers_start_through_the_configured_api_base_url(
     server: LoopbackServer, start_bot: Callable[[], BotProcess]
 ) -> None:
@@ -116,6 +117,7 @@ def test_run_answers_start_through_the_configured_api_base_url(
     assert {"getMe", "getUpdates", "setMyCommands"} <= methods, bot.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_run_cleanly(
     server: LoopbackServer, start_bot: Callable[[], BotProcess], sig: signal.Signals
@@ -132,6 +134,7 @@ def test_a_signal_stops_run_cleanly(
     assert time.monotonic() - started < EXIT_TIMEOUT
 
 
+@pytest.mark.slow
 def test_a_flow_resumes_at_the_committed_step_after_kill_9(
     server: LoopbackServer, start_bot: Callable[[], BotProcess]
 ) -> None:

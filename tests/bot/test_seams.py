@@ -189,6 +189,7 @@ async def test_an_unexpected_error_is_logged_and_the_person_is_told(
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
 
+@pytest.mark.slow
 def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) -> None:
     result = run_cli(["shell"], tmp_path, stdin="/start\n/bantuan\n/bahasa\n2\n")
     assert result.returncode == 0, result.stderr
@@ -202,6 +203,7 @@ def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
     result = run_cli(
         ["shell", "--demo", "--database", str(tmp_path / "d.sqlite3")],
@@ -214,11 +216,13 @@ def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
     assert "hanya untuk pengurus" in result.stdout  # person 8 is a resident
 
 
+@pytest.mark.slow
 def test_shell_admin_flag(tmp_path: Path) -> None:
     result = run_cli(["shell", "--admin", "--user-id", "5"], tmp_path, stdin="/admin\n")
     assert "Menu pengurus" in result.stdout
 
 
+@pytest.mark.slow
 def test_export_writes_csv_from_the_registry(tmp_path: Path) -> None:
     database = str(tmp_path / "e.sqlite3")
     run_cli(["shell", "--demo", "--database", database], tmp_path)

@@ -86,6 +86,7 @@ def _wait_for(predicate: Callable[[], bool], bot: BotProcess, what: str) -> None
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_webhook_accepts_the_right_secret_and_refuses_a_wrong_one(
     server: SlowServer, start_bot: Callable[..., BotProcess]
 ) -> None:
@@ -114,6 +115,7 @@ def test_webhook_accepts_the_right_secret_and_refuses_a_wrong_one(
     assert "Traceback" not in bot.stderr, bot.stderr
 
 
+@pytest.mark.slow
 def test_webhook_needs_its_secret(tmp_path: Path) -> None:
     result = run_cli(
         ["run", "--webhook-url", "https://bkm.example/hook"],
@@ -125,6 +127,7 @@ def test_webhook_needs_its_secret(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_during_an_update_loses_nothing(
     server: SlowServer, start_bot: Callable[..., BotProcess], tmp_path: Path
 ) -> None:

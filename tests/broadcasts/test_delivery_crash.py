@@ -72,6 +72,7 @@ def figure(report: str, label: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+@pytest.mark.slow
 def test_a_kill_9_leaves_only_the_calls_in_flight_uncertain_and_the_rest_are_sent(
     server: LoopbackServer, tmp_path: Path
 ) -> None:

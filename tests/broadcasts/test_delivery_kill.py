@@ -32,6 +32,7 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
+@pytest.mark.slow
 def test_kill_9_mid_broadcast_then_restart(server: LoopbackServer, tmp_path: Path) -> None:
     database = tmp_path / "bkm.sqlite3"
     seed_residents(database, server, RECIPIENTS)

@@ -420,6 +420,7 @@ def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_cli(args, cwd, BKM_DATABASE=str(cwd / "bkm.sqlite3"), COLUMNS="100")
 
 
+@pytest.mark.slow
 def test_cli_import_export_and_refusal(tmp_path: Path) -> None:
     rows = [
         f"2026,Program {i % 7},Kegiatan {i},sosial,BLM,{i % 9 + 1},KSM {i % 4},{10_000 + i},{i}"

@@ -9,6 +9,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.simulator import Simulator
 from storage.grievances import registry
@@ -66,6 +68,7 @@ def test_median_counts_working_days() -> None:
     assert median_days(stats, ZoneInfo("Asia/Jakarta")) == 2
 
 
+@pytest.mark.slow
 async def test_the_csv_export_holds_no_identities(
     bot: Simulator, settings: Settings, tmp_path: Path
 ) -> None:
@@ -118,6 +121,7 @@ async def test_personal_data_export_erase_and_merge(bot: Simulator, settings: Se
     assert "warga (dihapus)" in card and "Sulastri" not in card
 
 
+@pytest.mark.slow
 def test_demo_data_has_one_report_per_identity(tmp_path: Path) -> None:
     result = run_cli(["shell", "--demo"], tmp_path, stdin="/transparansi\n")
     assert result.returncode == 0, result.stderr

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -159,6 +160,7 @@ def test_next_local_is_tomorrow_at_two_jakarta_time() -> None:
     assert next_local(now, time(2, 0), zone) == datetime(2026, 11, 29, 2, 0, tzinfo=zone)
 
 
+@pytest.mark.slow
 def test_the_shell_never_touches_the_real_backups(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()

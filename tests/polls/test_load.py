@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator, running
@@ -16,6 +18,7 @@ from tests.support.polls import add_people, create_poll, raw_rows
 CROWD = list(range(100_000, 102_000))
 
 
+@pytest.mark.slow
 async def test_two_thousand_members_voting_at_once_are_all_counted_once(
     make_bot: Callable[..., Simulator], settings: Settings
 ) -> None:

@@ -62,6 +62,7 @@ def spearman(a: list[int], b: list[int]) -> float:
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
+@pytest.mark.slow
 async def test_sixty_secret_votes_in_a_known_order_leave_no_trace_of_it(
     bot: Simulator, settings: Settings, clock: FakeClock
 ) -> None:

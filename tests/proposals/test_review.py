@@ -7,6 +7,8 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
@@ -320,6 +322,7 @@ async def test_transparency_section(bot: Simulator, settings: Settings) -> None:
     assert "Lingkungan / infrastruktur: 2" in text
 
 
+@pytest.mark.slow
 def test_demo_data_and_the_csv_export(tmp_path: Path) -> None:
     database = str(tmp_path / "demo.sqlite3")
     assert run_cli(["shell", "--demo", "--database", database], tmp_path).returncode == 0

@@ -158,6 +158,7 @@ def test_migrating_chains_rows_written_before_the_chain_existed(tmp_path: Path) 
     conn.close()
 
 
+@pytest.mark.slow
 def test_cli_verify_and_export(tmp_path: Path, chain: Path) -> None:
     ok = run_cli(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
     assert ok.returncode == 0, ok.stderr

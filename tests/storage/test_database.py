@@ -61,6 +61,7 @@ def test_a_failing_migration_leaves_the_database_exactly_as_it_was(tmp_path: Pat
     assert list(tmp_path.glob("b.sqlite3.pre-v*.bak"))
 
 
+@pytest.mark.slow
 def test_cli_migrate_backup_and_restore(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(args, tmp_path, BKM_DATABASE=str(tmp_path / "bkm.sqlite3"))
