@@ -19,10 +19,11 @@ from openpyxl import Workbook
 from bot.i18n import load_translators
 from handlers.budget.spreadsheet import MAX_TEXT, parse, write_csv
 from rules.validate import clean_text
-from storage import budget, migrate
+from storage import budget
 from storage.budget import HEADER, LineInput
-from storage.db import configure, in_transaction
-from tests.support.cli import run_cli
+from storage.db import in_transaction
+from tests.support.cli import run_main
+from tests.support.databases import migrated_memory
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HEAD = "tahun,program,kegiatan,bidang,sumber_dana,rw,ksm,anggaran,realisasi"
@@ -30,10 +31,7 @@ TR = load_translators(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
 
 
 def fresh() -> sqlite3.Connection:
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    configure(conn)
-    migrate.apply(conn, None)
-    return conn
+    return migrated_memory()
 
 
 @pytest.fixture
@@ -335,6 +333,7 @@ def test_realisation_entries_stay_and_conflicts_are_reported(conn: sqlite3.Conne
     assert "Selisih realisasi: 2" in blocks and "angka baris ini tetap dipakai" in blocks
 
 
+@pytest.mark.slow
 def test_a_10000_line_file(conn: sqlite3.Connection) -> None:
     rows = [
         f"2026,Program {i % 40},Kegiatan {i},{('lingkungan', 'sosial', 'ekonomi')[i % 3]},"
@@ -417,10 +416,9 @@ def test_export_then_import_reproduces_every_line_and_total(lines: list[LineInpu
 
 # ---- the command line -----------------------------------------------------------------------
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli(args, cwd, BKM_DATABASE=str(cwd / "bkm.sqlite3"), COLUMNS="100")
+    return run_main(args, cwd, BKM_DATABASE=str(cwd / "bkm.sqlite3"), COLUMNS="100")
 
 
-@pytest.mark.slow
 def test_cli_import_export_and_refusal(tmp_path: Path) -> None:
     rows = [
         f"2026,Program {i % 7},Kegiatan {i},sosial,BLM,{i % 9 + 1},KSM {i % 4},{10_000 + i},{i}"

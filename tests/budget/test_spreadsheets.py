@@ -17,7 +17,6 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from bot.config import Settings
@@ -30,7 +29,7 @@ from storage import audit, budget, migrate
 from storage.budget import LineInput
 from storage.db import connect_sync, in_transaction
 from tests.conftest import BOARD_ID
-from tests.support.cli import run_cli
+from tests.support.cli import run_main
 from tests.support.proposals import PROPOSER, make_members, propose
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -43,7 +42,7 @@ HEAD = ["tahun", "program", "kegiatan", "bidang", "sumber_dana", "rw", "ksm", "a
 
 # ---- helpers --------------------------------------------------------------------------------
 def cli(args: list[str], cwd: Path, database: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli(args, cwd, BKM_DATABASE=str(database), COLUMNS="100")
+    return run_main(args, cwd, BKM_DATABASE=str(database), COLUMNS="100")
 
 
 def export(kind: str, cwd: Path, database: Path) -> list[list[str]]:
@@ -119,7 +118,6 @@ def refusal(content: bytes) -> tuple[str, list[int], int]:
 
 
 # ---- item 5: exports safe to open in a spreadsheet -------------------------------------------
-@pytest.mark.slow
 async def test_a_resident_s_formulas_in_a_proposal_export_as_text(
     bot: Simulator, settings: Settings, tmp_path: Path
 ) -> None:
@@ -190,7 +188,6 @@ def _dangerous_database(path: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.slow
 def test_every_export_kind_writes_dangerous_text_as_text(tmp_path: Path) -> None:
     database = tmp_path / "bahaya.sqlite3"
     dangerous = _dangerous_database(database)
@@ -209,7 +206,6 @@ def test_every_export_kind_writes_dangerous_text_as_text(tmp_path: Path) -> None
     assert row[7] == "5000000"  # numbers stay numbers
 
 
-@pytest.mark.slow
 def test_budget_export_then_import_keeps_names_that_look_like_formulas(tmp_path: Path) -> None:
     source, target = tmp_path / "sumber.sqlite3", tmp_path / "tujuan.sqlite3"
     lines = [
@@ -319,7 +315,6 @@ def test_csv_beyond_the_limits_is_refused_naming_the_limit() -> None:
         assert "lebih panjang dari 10.000 karakter" in said
 
 
-@pytest.mark.slow
 def test_the_command_line_refuses_a_hostile_or_oversized_file(tmp_path: Path) -> None:
     database = tmp_path / "bkm.sqlite3"
     (tmp_path / "anggaran.xlsx").write_bytes(xlsx({"XFD1048576": "x"}))

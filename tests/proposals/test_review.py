@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, run_main
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -326,7 +326,7 @@ async def test_transparency_section(bot: Simulator, settings: Settings) -> None:
 def test_demo_data_and_the_csv_export(tmp_path: Path) -> None:
     database = str(tmp_path / "demo.sqlite3")
     assert run_cli(["shell", "--demo", "--database", database], tmp_path).returncode == 0
-    result = run_cli(["export", "proposals"], tmp_path, BKM_DATABASE=database)
+    result = run_main(["export", "proposals"], tmp_path, BKM_DATABASE=database)
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
     assert table[0] == [

@@ -12,7 +12,7 @@ import pytest
 
 from storage import audit, migrate
 from storage.db import connect_sync, in_transaction
-from tests.support.cli import run_cli
+from tests.support.cli import run_main
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
@@ -158,17 +158,16 @@ def test_migrating_chains_rows_written_before_the_chain_existed(tmp_path: Path) 
     conn.close()
 
 
-@pytest.mark.slow
 def test_cli_verify_and_export(tmp_path: Path, chain: Path) -> None:
-    ok = run_cli(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
+    ok = run_main(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
     assert ok.returncode == 0, ok.stderr
     assert "6" in ok.stdout and "intact" in ok.stdout
-    exported = run_cli(["export", "audit"], tmp_path, BKM_DATABASE=str(chain))
+    exported = run_main(["export", "audit"], tmp_path, BKM_DATABASE=str(chain))
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.reader(io.StringIO(exported.stdout)))
     assert rows[0][:3] == ["id", "at", "actor_id"] and rows[0][-1] == "hash"
     assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     _tamper(chain, "UPDATE audit SET actor_id = 99 WHERE id = 2")
-    broken = run_cli(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
+    broken = run_main(["audit", "verify"], tmp_path, BKM_DATABASE=str(chain))
     assert broken.returncode == 1
     assert "row 2 altered" in broken.stdout + broken.stderr

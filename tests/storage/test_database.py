@@ -14,7 +14,7 @@ import pytest
 from storage import audit, backup, migrate, people, schedules
 from storage.db import Database, connect_sync
 from storage.migrate import Migration, MigrationError
-from tests.support.cli import run_cli
+from tests.support.cli import run_main
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
@@ -61,10 +61,9 @@ def test_a_failing_migration_leaves_the_database_exactly_as_it_was(tmp_path: Pat
     assert list(tmp_path.glob("b.sqlite3.pre-v*.bak"))
 
 
-@pytest.mark.slow
 def test_cli_migrate_backup_and_restore(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return run_cli(args, tmp_path, BKM_DATABASE=str(tmp_path / "bkm.sqlite3"))
+        return run_main(args, tmp_path, BKM_DATABASE=str(tmp_path / "bkm.sqlite3"))
 
     assert cli("db", "migrate").returncode == 0
     conn = connect_sync(tmp_path / "bkm.sqlite3")

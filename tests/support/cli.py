@@ -1,18 +1,22 @@
 """`bkm-bot` (`python -m bot`) as a person runs it: a fresh process, in a folder of its own.
 
 One way to run the command line for every test: the caller's environment without any BKM_
-variable (so a developer's own settings never leak in), plus what the test sets. Tests that
-use these are marked `slow` (a cold interpreter imports PTB and matplotlib: about a second
-each).
+variable (so a developer's own settings never leak in), plus what the test sets.
+`run_cli` starts a real process (tests using it are marked `slow`: a cold interpreter imports
+PTB and matplotlib, about a second of CPU each); `run_main` runs the same `bot.cli.main` in
+this process, for tests about what a command writes or changes rather than about the process.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +51,54 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+# what bot.logs.setup_logging changes, put back after an in-process run
+_LOGGERS = ("", "httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
+
+
+@contextmanager
+def _as_a_command(cwd: Path, stdin: str, env: dict[str, str]) -> Iterator[None]:
+    """This process's environment, folder, standard input and logging as `python -m bot` in
+    `cwd` would have them; everything put back afterwards."""
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), Path.cwd(), sys.stdin
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    saved_logging = [(logger.level, logger.handlers[:]) for logger in loggers]
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.StringIO(stdin)
+    try:
+        yield
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for logger, (level, handlers) in zip(loggers, saved_logging, strict=True):
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+
+
+def _text(captured: io.StringIO) -> str:
+    """What a text-mode pipe would read: universal newlines, as subprocess(text=True)."""
+    return captured.getvalue().replace("\r\n", "\n").replace("\r", "\n")
+
+
+def run_main(
+    args: Sequence[str], cwd: Path, *, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`bot.cli.main(ARGS)` in this process, as `run_cli` would run it (same environment,
+    folder, input; exit status, standard output and error returned the same way)."""
+    from bot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with _as_a_command(cwd, stdin, cli_env(**env)), redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = main(list(args))
+        except SystemExit as exc:  # argparse refusing the arguments
+            status = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["bkm-bot", *args], status, _text(out), _text(err))
 
 
 @dataclass
