@@ -24,6 +24,7 @@ from storage.audit import NotBoard
 from tests.conftest import BOARD_ID
 from tests.support.confirm import close_button
 from tests.support.grievances import file_report, reference
+from tests.support.i18n import tr_id
 from tests.support.polls import add_people, create_poll, person_id, raw_rows
 
 DEMOTED = 1002  # a board member who is not in BKM_ADMINS, so the chat can demote them
@@ -285,7 +286,7 @@ async def test_demoted_mid_filing_on_behalf_files_nothing(
         settings.database, "SELECT COUNT(*) FROM drafts WHERE person_id = ?", (demoted,)
     ) == [(0,)]
     # as a resident they can still report for themselves
-    assert "Laporan ini tentang apa?" in texts(await sim.send(DEMOTED, "/lapor"), DEMOTED)
+    assert tr_id("What is the report about?") in texts(await sim.send(DEMOTED, "/lapor"), DEMOTED)
 
 
 async def test_a_demoted_member_cannot_reject_a_membership_application_by_reason(

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id
 
 PERSON = 880001
 OTHER = 880002
@@ -66,7 +67,9 @@ async def test_a_handler_failing_after_its_answer_is_not_answered_twice(bot: Sim
     [query] = await presses(bot, PERSON, ["menu:help"])
     calls = bot.api.calls[before:]
     assert answers(calls) == {query: 1}
-    assert "Maaf, terjadi kesalahan" in texts(calls)  # the apology still goes out
+    assert tr_id("Sorry, something went wrong. Please try again in a moment.") in texts(
+        calls
+    )  # the apology still goes out
 
 
 async def test_a_handler_failing_before_its_answer_still_answers(
@@ -79,7 +82,7 @@ async def test_a_handler_failing_before_its_answer_still_answers(
     [query] = await presses(bot, PERSON, ["sub:stop"])
     calls = bot.api.calls[before:]
     assert answers(calls) == {query: 1}
-    assert "Maaf, terjadi kesalahan" in texts(calls)
+    assert tr_id("Sorry, something went wrong. Please try again in a moment.") in texts(calls)
 
 
 FORGED = [
@@ -157,7 +160,7 @@ async def test_presses_telegram_no_longer_takes_an_answer_for_raise_no_alert(
         await bot.settle()
     calls = bot.api.calls[before:]
     assert not [c for c in calls if c.chat_id == BOARD_ID]
-    assert "Maaf, terjadi kesalahan" not in texts(calls)
+    assert tr_id("Sorry, something went wrong. Please try again in a moment.") not in texts(calls)
     assert "Sorry, something went wrong" not in texts(calls)
     with sqlite3.connect(settings.database) as conn:
         assert conn.execute("SELECT key FROM ops_state WHERE key LIKE 'alert:%'").fetchall() == []
@@ -205,8 +208,10 @@ async def test_an_old_subscription_toggle_is_answered_and_changes_nothing(
     [query] = await presses(bot, PERSON, ["sub:t:polling"])  # a button from before this fix
     calls = bot.api.calls[before:]
     assert answers(calls) == {query: 1}
-    assert "tidak berlaku" in str(calls[0].params.get("text"))
-    assert "Tekan topik" in texts(calls)  # the list again, with buttons that say their state
+    assert tr_id("This button is no longer valid.") in str(calls[0].params.get("text"))
+    assert tr_id("Press a topic to turn it on or off.") in texts(
+        calls
+    )  # the list again, with buttons that say their state
     assert rows(settings, "SELECT topic FROM subscription_off") == []
 
 
@@ -284,7 +289,13 @@ async def test_a_photo_at_the_rtrw_step_asks_the_rtrw_again_and_keeps_the_draft(
         assert NOT_UNDERSTOOD not in said
     assert draft_data(settings, "membership_apply")["full_name"] == "Siti Aminah"
     said = texts(await bot.send(PERSON, "RT 3 RW 5"))
-    assert "Jenis kelamin?" in said  # the flow goes on from where it was
+    assert (
+        tr_id(
+            "Gender? It is only used to count participation (never "
+            "shown by name). You may choose not to say."
+        )
+        in said
+    )  # the flow goes on from where it was
     await bot.press(PERSON, "Perempuan")
     assert "Siti Aminah" in texts(await bot.send_photo(PERSON))  # the summary, asked again
 

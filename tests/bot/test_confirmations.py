@@ -23,6 +23,7 @@ from bot.transport.offline import OfflineTransport
 from tests.conftest import BOARD_ID
 from tests.support.confirm import button, close_button
 from tests.support.grievances import file_report, reference
+from tests.support.i18n import tr_id
 from tests.support.polls import add_people, create_poll
 from tests.support.proposals import add_proposal, write
 
@@ -119,7 +120,9 @@ async def test_stranger_presses_on_deleted_messages_raise_no_board_alert(
         bot.api.messages.pop((stranger, message_id))  # the old message is gone
         calls = await bot.press_data(stranger, data, message_id)
         assert "telah dihapus" in texts(calls)  # they still see the answer, as a new message
-        assert "Maaf, terjadi kesalahan" not in texts(calls)
+        assert tr_id("Sorry, something went wrong. Please try again in a moment.") not in texts(
+            calls
+        )
     assert erased(settings) == 5
     assert not [c for c in bot.api.calls[before:] if c.chat_id == BOARD_ID]
     assert board_alerts(settings) == []
@@ -153,7 +156,9 @@ async def test_a_stale_edit_anywhere_is_answered_and_not_counted(
             calls += await bot.press_data(RESIDENT, "old:edit", 424242)  # no such message
         assert len([c for c in calls if c.method == "answerCallbackQuery"]) == 6
         assert not [c for c in calls if c.chat_id == BOARD_ID]
-        assert "Maaf, terjadi kesalahan" not in texts(calls)
+        assert tr_id("Sorry, something went wrong. Please try again in a moment.") not in texts(
+            calls
+        )
         assert board_alerts(settings) == []
 
 

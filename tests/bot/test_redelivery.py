@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.simulator import Simulator
+from tests.support.i18n import tr_id
 from tests.support.proposals import PROPOSER, rows, texts
 
 TITLE = "Perbaikan saluran air gang Melati RT 03"  # long enough to pass as a description
@@ -30,7 +31,9 @@ async def test_a_text_step_delivered_twice_is_answered_once(
     await bot.send(PROPOSER, "/usul")
     await bot.press(PROPOSER, "Lingkungan / infrastruktur")
     title = bot.api.message_update(PROPOSER, TITLE, first_name="Warga", language_code="id")
-    assert "Jelaskan masalahnya" in texts(await deliver(bot, title))
+    assert tr_id("Describe the problem and what should be done (20 to 2000 characters).") in texts(
+        await deliver(bot, title)
+    )
     again = await deliver(bot, title)  # the restart: the same update_id once more
     assert [c for c in again if c.method == "sendMessage"] == []
     # the next real answer is still taken as the description, not the title delivered again

@@ -30,6 +30,7 @@ from storage import schedules
 from storage.schedules import Schedule
 from tests.conftest import BOARD_ID
 from tests.support.cli import run_cli
+from tests.support.i18n import tr_id, tr_part
 
 
 def test_discovery_collects_every_feature_in_order() -> None:
@@ -66,7 +67,14 @@ async def test_a_feature_adds_a_transparency_section_and_an_admin_item(
     async with running(app):
         bot = Simulator(app, api)
         page = (await bot.send(7, "/transparansi"))[-1].text
-        assert "Partisipasi" in page and "Budget Rp2.000.000" in page
+        assert (
+            tr_part(
+                "<b>Participation</b>\nResidents using the bot: "
+                "{residents}\nVerified members: {members}"
+            )
+            in page
+            and "Budget Rp2.000.000" in page
+        )
         assert page.index("Partisipasi") < page.index("Budget")  # sections in order
         menu = (await bot.send(BOARD_ID, "/admin"))[-1]
         assert [b["callback_data"] for b in menu.buttons][-1] == "adm:budget"
@@ -184,7 +192,7 @@ async def test_an_unexpected_error_is_logged_and_the_person_is_told(
     )
     async with running(app):
         calls = await Simulator(app, api).send(8, "/rusak")
-    assert "terjadi kesalahan" in calls[-1].text
+    assert tr_id("Sorry, something went wrong. Please try again in a moment.") in calls[-1].text
     assert "boom" not in calls[-1].text and "Traceback" not in calls[-1].text
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
@@ -197,7 +205,7 @@ def test_piped_shell_prints_every_reply_with_numbered_buttons(tmp_path: Path) ->
     assert "Selamat datang" in out
     assert "] Transparansi" in out  # a numbered button; features add menu items before it
     assert "/daftar — Daftar menjadi anggota" in out
-    assert "Pilih bahasa Anda" in out and "[2] English" in out
+    assert tr_id("Choose your language:") in out and "[2] English" in out
     assert "I will speak English" in out
     assert (tmp_path / "bkm-shell.sqlite3").exists()
     assert "Traceback" not in result.stderr
@@ -213,7 +221,9 @@ def test_shell_demo_and_switching_person(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Anggota terverifikasi: 7" in result.stdout  # 6 members + 1 board member
     assert "Menu pengurus" in result.stdout  # person 1 is the demo's board member
-    assert "hanya untuk pengurus" in result.stdout  # person 8 is a resident
+    assert (
+        tr_id("Sorry, this is only for the BKM board.") in result.stdout
+    )  # person 8 is a resident
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from storage import broadcasts, subscriptions
 from storage.db import connect_sync
 from tests.conftest import BOARD_ID
 from tests.support.delivery import seed, sent_to
+from tests.support.i18n import tr_id, tr_part
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -53,7 +54,9 @@ async def test_a_formatted_broadcast_to_one_rw_is_previewed_then_delivered_exact
         ],
     }
     await compose(bot, message, "Satu RW")
-    assert "Tulis RW dengan angka" in texts(await bot.send(BOARD_ID, "RW lima"))  # re-asked, kept
+    assert tr_id("Write the RW as a number, for example 5.") in texts(
+        await bot.send(BOARD_ID, "RW lima")
+    )  # re-asked, kept
     await bot.send(BOARD_ID, "1")
     preview = await bot.press(BOARD_ID, "Sekarang")
     html = '<b>Rapat</b> &lt;warga&gt; &amp; <a href="https://bkm.example/">kerja bakti</a>'
@@ -67,7 +70,7 @@ async def test_a_formatted_broadcast_to_one_rw_is_previewed_then_delivered_exact
     report = [c for c in api.calls if c.chat_id == BOARD_ID and "laporan pengiriman" in c.text]
     assert report and "Terkirim: 2" in report[-1].text
     again = await bot.press_data(BOARD_ID, "sb:go", done[-1].result["message_id"])
-    assert "tidak berlaku" in texts(again) or any(
+    assert tr_id("This button is no longer valid.") in texts(again) or any(
         c.method == "answerCallbackQuery" for c in again
     )  # a second press of the old button sends nothing
     assert len([c for c in api.calls if c.chat_id == 5001 and "Rapat" in c.text]) == 1
@@ -92,7 +95,7 @@ async def test_a_photo_with_its_caption_goes_to_subscribers_of_a_topic(
 
 async def test_siaran_is_for_the_board_only(bot: Simulator, settings: Settings) -> None:
     calls = await bot.send(5001, "/siaran")
-    assert "hanya untuk pengurus" in texts(calls)
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(calls)
     for data in ("sb:go", "sb:list", "sb:x:1", "dlv:re:1"):
         calls = await bot.press_data(5001, data, 1)
         assert not [c for c in calls if c.method == "sendMessage" and "SRN" in c.text]
@@ -103,7 +106,7 @@ async def test_siaran_is_for_the_board_only(bot: Simulator, settings: Settings) 
 
 async def test_cancel_and_bad_answers_lose_nothing(bot: Simulator, api: FakeBotAPI) -> None:
     await bot.send(BOARD_ID, "/siaran")
-    assert "Pesannya kosong" in texts(await bot.send(BOARD_ID, "   "))
+    assert tr_id("The message is empty. Send the text.") in texts(await bot.send(BOARD_ID, "   "))
     await bot.send(BOARD_ID, "Pengumuman <b>tebal</b>")  # typed tags are shown, not parsed
     await bot.press(BOARD_ID, "Semua warga")
     await bot.press(BOARD_ID, "Pada tanggal dan jam tertentu")
@@ -163,7 +166,9 @@ async def test_a_weekly_broadcast_fires_rearms_and_can_be_cancelled(
     await bot.press(BOARD_ID, "Berulang")
     await bot.press(BOARD_ID, "Setiap minggu")
     await bot.press(BOARD_ID, "Senin")
-    assert "misalnya 20:00" in texts(await bot.send(BOARD_ID, "jam tujuh"))
+    assert tr_id("Write the time as hours and minutes, for example 20:00.") in texts(
+        await bot.send(BOARD_ID, "jam tujuh")
+    )
     summary = await bot.send(BOARD_ID, "07:30")
     assert "setiap Senin pukul 07:30" in texts(summary)
     await bot.press(BOARD_ID, "Jadwalkan")
@@ -232,7 +237,14 @@ async def test_the_monthly_digest_in_both_languages_and_to_the_channel(
     indonesian = texts([c for c in api.calls if c.chat_id == 5001])
     english = texts([c for c in api.calls if c.chat_id == 5002])
     assert "Laporan bulanan BKM: November 2026" in indonesian
-    assert "Partisipasi" in indonesian or "Warga" in indonesian
+    assert (
+        tr_part(
+            "<b>Participation</b>\nResidents using the bot: "
+            "{residents}\nVerified members: {members}"
+        )
+        in indonesian
+        or "Warga" in indonesian
+    )
     assert "BKM monthly report: November 2026" in english and "Participation" in english
     assert not [c for c in api.calls if c.chat_id == 5003]  # unsubscribed from the digest
     channel = texts([c for c in api.calls if c.chat_id == -100777])
@@ -257,7 +269,7 @@ async def test_the_digest_is_off_when_bkm_digest_is_off(
         clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
         await scheduling.run_due(sim.application)
         await sim.drain()
-    assert not [c for c in api.calls if "Laporan bulanan BKM" in c.text]
+    assert not [c for c in api.calls if tr_part("<b>BKM monthly report: {month}</b>") in c.text]
     conn = connect_sync(settings.database)
     assert conn.execute("SELECT COUNT(*) FROM schedules WHERE kind = 'digest'").fetchone()[0] == 0
     conn.close()
@@ -335,6 +347,8 @@ async def test_siaran_in_a_group_continues_in_private_and_odd_content_is_refused
     calls = await bot.press(BOARD_ID, calls[-1].buttons[0]["text"], chat_id=calls[-1].chat_id)
     assert "Kirim siaran seperti" in texts(calls)
     calls = await bot.send_voice(BOARD_ID)
-    assert "teks, foto, atau dokumen" in texts(calls)
+    assert tr_id("A broadcast can be text, a photo or a document. Send one of those.") in texts(
+        calls
+    )
     calls = await bot.send(BOARD_ID, "Masih di sini")
-    assert "Siapa yang menerima" in texts(calls)
+    assert tr_id("Who should receive it?") in texts(calls)

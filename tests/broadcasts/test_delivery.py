@@ -21,6 +21,7 @@ from storage import deliveries, migrate, people, subscriptions
 from storage.db import connect_sync
 from tests.conftest import BOARD_ID
 from tests.support.delivery import seed, sent_to
+from tests.support.i18n import tr_id
 
 RESIDENTS = range(5001, 5100)
 
@@ -91,10 +92,19 @@ async def test_resubscribing_and_the_daily_digest_time(
     ids = seed(settings, api, clock, [5001])
     await bot.send(5001, "/berhenti")
     calls = await bot.send(5001, "/langganan")
-    assert "berhenti berlangganan semua siaran" in calls[-1].text
+    assert (
+        tr_id(
+            "You stopped all broadcasts. News about your own "
+            "proposals, reports, membership and votes still reaches "
+            "you."
+        )
+        in calls[-1].text
+    )
     await bot.press(5001, "Terima siaran lagi")
     await bot.press(5001, "Sekali sehari saja")
-    assert "misalnya 20:00" in " ".join(c.text for c in await bot.send(5001, "jam enam"))
+    assert tr_id("Write the time as hours and minutes, for example 20:00.") in " ".join(
+        c.text for c in await bot.send(5001, "jam enam")
+    )
     shown = await bot.send(5001, "18.00")  # typed, or one of the buttons
     assert "sekali sehari pukul 18:00" in shown[-1].text
     # 03:00 UTC = 10:00 WIB: a broadcast now waits for 18:00 WIB (11:00 UTC)
@@ -109,7 +119,7 @@ async def test_resubscribing_and_the_daily_digest_time(
     bot.application.bot_data["delivery_engine"].wake()
     await bot.drain()
     [digest] = [c for c in api.calls if c.chat_id == 5001 and "LATER" in c.text]
-    assert "Siaran BKM hari ini" in digest.text and "AND-THIS" in digest.text
+    assert tr_id("<b>Today's BKM broadcasts</b>") in digest.text and "AND-THIS" in digest.text
 
 
 # ---- pacing -------------------------------------------------------------------------------------
@@ -223,7 +233,14 @@ async def test_a_content_error_stops_the_broadcast_and_tells_its_author(
     assert tried and all(c.error is not None for c in tried)
     assert len(tried) < 10  # stopped at once: only what was already in flight
     report = report_of(api).text
-    assert "Telegram menolak pesan ini" in report
+    assert (
+        tr_id(
+            "Telegram refused this message (its formatting or size), "
+            "so sending was stopped. Fix it and send it again with "
+            "/siaran."
+        )
+        in report
+    )
     assert "Tidak dikirim (dihentikan): " in report
 
 

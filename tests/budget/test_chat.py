@@ -23,6 +23,7 @@ from storage.db import connect_sync, in_transaction
 from storage.demo.budget import seed_demo
 from storage.demo.people import seed_people
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 
 RESIDENT = 301
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -124,7 +125,7 @@ async def test_summary_with_fields_sources_and_a_menu(bot: Simulator, settings: 
         in loans
     )
     per_rw = texts(await bot.press_data(RESIDENT, "bud:rw:2026", 1))
-    assert "RW 01: Rp85.000.000 dari Rp85.000.000" in per_rw and "Seluruh kelurahan" in per_rw
+    assert "RW 01: Rp85.000.000 dari Rp85.000.000" in per_rw and tr_id("Whole kelurahan") in per_rw
     last_year = texts(await bot.press_data(RESIDENT, "bud:y:2025", 1))
     assert "Anggaran BKM 2025" in last_year and "Pagu: Rp10.000.000" in last_year
 
@@ -141,8 +142,12 @@ async def test_english_reader_sees_rupiah_and_one_decimal(
 
 
 async def test_no_budget_yet(bot: Simulator) -> None:
-    assert "Belum ada anggaran" in texts(await bot.send(RESIDENT, "/anggaran"))
-    assert "Belum ada anggaran" in texts(await bot.send(RESIDENT, "/anggaran jalan"))
+    assert tr_id("No budget has been published yet.") in texts(
+        await bot.send(RESIDENT, "/anggaran")
+    )
+    assert tr_id("No budget has been published yet.") in texts(
+        await bot.send(RESIDENT, "/anggaran jalan")
+    )
 
 
 async def test_a_question_says_which_filters_it_used(bot: Simulator, settings: Settings) -> None:
@@ -182,13 +187,18 @@ async def test_group_chat_answers_in_the_group(bot: Simulator, settings: Setting
     assert "Makanan tambahan balita" in texts(calls)
     await bot.send(RESIDENT, "/anggaran", group=True)
     hint = await bot.press(RESIDENT, "Cari", chat_id=GROUP_CHAT_ID)
-    assert "Di grup, tulis pertanyaan setelah perintahnya" in texts(hint)
+    assert tr_id(
+        "In a group, write the question after the command, for example: /budget posyandu RW 3"
+    ) in texts(hint)
 
 
 async def test_search_flow_in_a_private_chat(bot: Simulator, settings: Settings) -> None:
     seed(settings, SAMPLE)
     await bot.send(RESIDENT, "/anggaran")
-    assert "Apa yang ingin Anda ketahui?" in texts(await bot.press(RESIDENT, "Cari"))
+    assert tr_id(
+        "What would you like to know? For example: drainase RW "
+        "5, posyandu, dana BLM tahun ini. Send /batal to stop."
+    ) in texts(await bot.press(RESIDENT, "Cari"))
     answered = texts(await bot.send(RESIDENT, "posyandu"))
     assert "Makanan tambahan balita" in answered
     after = texts(await bot.send(RESIDENT, "posyandu"))  # one question per press
@@ -235,7 +245,9 @@ async def test_charts_are_phone_sized_pngs(bot: Simulator, settings: Settings) -
     upload = bot.api.uploads[-1]
     width, height = png_size(upload.content)
     assert width >= 1080 and height >= 600
-    assert "Menurut bidang" in texts(calls)  # the figures also as text, in their own message
+    assert tr_id("<b>Per field</b>") in texts(
+        calls
+    )  # the figures also as text, in their own message
     calls = await bot.press_data(RESIDENT, "bud:ch:r:2026", 1)
     assert any(c.method == "sendPhoto" for c in calls)
     assert png_size(bot.api.uploads[-1].content)[0] >= 1080
@@ -272,7 +284,9 @@ async def test_forged_and_stale_buttons_change_nothing(bot: Simulator, settings:
     ):
         calls = await bot.press_data(RESIDENT, data, 1)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert answers and "tidak berlaku" in str(answers[0].params.get("text")), data
+        assert answers and tr_id("This button is no longer valid.") in str(
+            answers[0].params.get("text")
+        ), data
         assert not [c for c in calls if c.method in ("sendMessage", "sendPhoto")], data
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_realisations") == [(0,)]
 
@@ -312,15 +326,15 @@ async def test_import_by_chat_shows_the_diff_and_applies_on_confirm(
         + "USL-2026-0007\n2026,Sanitasi,MCK <komunal>,lingkungan,CSR,3,KSM Sehat,48 juta,0,\n"
     ).encode()
     preview = texts(await bot.send_document(BOARD_ID, "anggaran.csv", content, "text/csv"))
-    assert "Periksa sebelum diimpor" in preview
+    assert tr_part("<b>Check before importing</b> ({years}).") in preview
     assert "Baris ditambahkan: 1" in preview and "Baris dihapus: 3" in preview
     assert "Baris diubah: 1" in preview and "MCK <komunal>" in preview
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_lines WHERE year=2026") == [(4,)]
     confirmed = await bot.press(BOARD_ID, "Impor")
     done = texts([c for c in confirmed if c.chat_id == BOARD_ID])
-    assert "Anggaran berhasil diimpor" in done
+    assert tr_part("<b>Budget imported</b> for {years}.") in done
     told = texts([c for c in confirmed if c.chat_id == other_board])
-    assert "Anggaran berhasil diimpor" in told and "Baris dihapus: 3" in told
+    assert tr_part("<b>Budget imported</b> for {years}.") in told and "Baris dihapus: 3" in told
     assert "MCK" not in told  # counts only, the details are in /anggaran
     assert rows(
         settings.database,
@@ -378,7 +392,9 @@ async def test_a_bad_file_by_chat_lists_every_problem_and_changes_nothing(
     preview = texts(await bot.send_document(BOARD_ID, "anggaran.xlsx", buffer.getvalue()))
     assert "Tidak berubah: 1" in preview
     assert "Dibatalkan" in texts(await bot.press(BOARD_ID, "Batal"))
-    assert "Silakan kirim anggaran sebagai berkas" not in texts(await bot.send(BOARD_ID, "halo"))
+    assert tr_id("Please send the budget as a file (CSV or XLSX).") not in texts(
+        await bot.send(BOARD_ID, "halo")
+    )
 
 
 async def test_residents_cannot_use_board_actions(bot: Simulator, settings: Settings) -> None:
@@ -387,9 +403,11 @@ async def test_residents_cannot_use_board_actions(bot: Simulator, settings: Sett
     for data in ("adm:budget_import", "adm:budget_realise"):
         calls = await bot.press_data(RESIDENT, data, 1)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert answers and "hanya untuk pengurus" in str(answers[0].params.get("text"))
+        assert answers and tr_id("Sorry, this is only for the BKM board.") in str(
+            answers[0].params.get("text")
+        )
     calls = await bot.send_document(RESIDENT, "anggaran.csv", (HEAD + "\n").encode())
-    assert "Anggaran berhasil" not in texts(calls)
+    assert tr_part("<b>Budget imported</b> for {years}.") not in texts(calls)
 
 
 async def test_realisation_by_chat_with_a_receipt_is_audited_and_public(
@@ -397,18 +415,26 @@ async def test_realisation_by_chat_with_a_receipt_is_audited_and_public(
 ) -> None:
     seed(settings, SAMPLE)
     await bot.send(BOARD_ID, "/admin")
-    assert "Baris anggaran yang mana?" in texts(await bot.press(BOARD_ID, "Catat realisasi"))
+    assert tr_id(
+        "Recording spending (realisasi). Which budget line? "
+        "Write words from the program or activity, for example: "
+        "drainase RW 2. Send /batal to stop."
+    ) in texts(await bot.press(BOARD_ID, "Catat realisasi"))
     assert "Tidak ada baris" in texts(await bot.send(BOARD_ID, "zzzqqq"))
     await bot.send(BOARD_ID, "drainase RW 5")
-    assert "Berapa yang dibelanjakan" in texts(await bot.press(BOARD_ID, 1))
-    assert "Jumlah tidak boleh negatif" in texts(await bot.send(BOARD_ID, "-5"))
+    assert tr_part("{line}\nHow much was spent? For example 2.500.000 or 2,5 juta.") in texts(
+        await bot.press(BOARD_ID, 1)
+    )
+    assert tr_id("An amount cannot be negative.") in texts(await bot.send(BOARD_ID, "-5"))
     await bot.send(BOARD_ID, "2,5 juta")
-    assert "belum tiba" in texts(await bot.send(BOARD_ID, "1/1/2027"))
+    assert tr_id("That day has not come yet: spending is recorded after it happens.") in texts(
+        await bot.send(BOARD_ID, "1/1/2027")
+    )
     await bot.press(BOARD_ID, "Hari ini")
     await bot.send(BOARD_ID, "Semen <b>50</b> sak & pasir; DROP TABLE budget_lines;")
     assert "Tanpa bukti" in texts(await bot.send(BOARD_ID, "bukan foto"))
     confirm = texts(await bot.send_photo(BOARD_ID))
-    assert "Semen <b>50</b> sak & pasir" in confirm and "foto terlampir" in confirm
+    assert "Semen <b>50</b> sak & pasir" in confirm and tr_id("photo attached") in confirm
     assert "28 November 2026" in confirm and "Rp2.500.000" in confirm
     done = texts(await bot.press(BOARD_ID, "Kirim"))
     assert "Tercatat" in done and "Rp29.500.000 dari Rp60.000.000 (49,2%)" in done
@@ -466,9 +492,15 @@ async def test_board_flows_answer_wrong_input_and_cancel(
     seed(settings, SAMPLE)
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Impor anggaran")
-    assert "sebagai berkas" in texts(await bot.send(BOARD_ID, "ini anggarannya"))
-    assert "sebagai berkas" in texts(await bot.send_photo(BOARD_ID))  # a photo of the sheet
-    assert "Anggaran tidak diubah" in texts(await bot.send(BOARD_ID, "/batal"))
+    assert tr_id("Please send the budget as a file (CSV or XLSX).") in texts(
+        await bot.send(BOARD_ID, "ini anggarannya")
+    )
+    assert tr_id("Please send the budget as a file (CSV or XLSX).") in texts(
+        await bot.send_photo(BOARD_ID)
+    )  # a photo of the sheet
+    assert tr_id("Cancelled. The budget was not changed.") in texts(
+        await bot.send(BOARD_ID, "/batal")
+    )
 
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Catat realisasi")
@@ -530,7 +562,7 @@ async def test_a_10000_line_file_by_chat(bot: Simulator, settings: Settings) -> 
     assert refused(preview) == [] and "Baris ditambahkan: 10.000" in texts(preview)
     assert "…dan 9.980 lagi." in texts(preview)
     done = await bot.press(BOARD_ID, "Impor")
-    assert refused(done) == [] and "Anggaran berhasil diimpor" in texts(done)
+    assert refused(done) == [] and tr_part("<b>Budget imported</b> for {years}.") in texts(done)
     assert rows(settings.database, "SELECT COUNT(*), SUM(allocation) FROM budget_lines") == [
         (10_000, sum((i + 1) * 1000 for i in range(10_000)))
     ]

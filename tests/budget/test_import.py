@@ -24,6 +24,7 @@ from storage.budget import HEADER, LineInput
 from storage.db import in_transaction
 from tests.support.cli import run_main
 from tests.support.databases import migrated_memory
+from tests.support.i18n import tr_part
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HEAD = "tahun,program,kegiatan,bidang,sumber_dana,rw,ksm,anggaran,realisasi"
@@ -330,7 +331,15 @@ def test_realisation_entries_stay_and_conflicts_are_reported(conn: sqlite3.Conne
             TR["id"], report, applied=True
         )
     )
-    assert "Selisih realisasi: 2" in blocks and "angka baris ini tetap dipakai" in blocks
+    assert (
+        "Selisih realisasi: 2" in blocks
+        and tr_part(
+            "the file says realised {file}, the line has {realised} "
+            "(of which {entries} recorded by chat); the line's "
+            "figure is kept"
+        )
+        in blocks
+    )
 
 
 @pytest.mark.slow

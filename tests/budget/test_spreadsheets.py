@@ -30,6 +30,7 @@ from storage.budget import LineInput
 from storage.db import connect_sync, in_transaction
 from tests.conftest import BOARD_ID
 from tests.support.cli import run_main
+from tests.support.i18n import tr_id, tr_part
 from tests.support.proposals import PROPOSER, make_members, propose
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -254,7 +255,13 @@ def test_a_sheet_with_a_million_blank_rows_is_refused_before_any_row_is_read() -
 def test_an_undeclared_sheet_reads_no_more_rows_than_the_cap_blank_ones_counted() -> None:
     for cells in ({"XFD1048576": "x"}, {"A1000001": "2026"}):
         said, seen, scanned = refusal(xlsx(cells, declared=False))
-        assert "lebih dari 50.000 baris" in said and "baris kosong ikut dihitung" in said
+        assert (
+            "lebih dari 50.000 baris" in said
+            and tr_part(
+                "The file has more than {maximum} rows below the header (blank rows count too)."
+            )
+            in said
+        )
         assert scanned == MAX_ROWS and max(seen) == MAX_ROWS
 
 
@@ -324,7 +331,8 @@ def test_the_command_line_refuses_a_hostile_or_oversized_file(tmp_path: Path) ->
     with open(tmp_path / "besar.csv", "wb") as big:
         big.truncate(21 * 1024 * 1024)  # sparse: refused by its size, before reading it
     done = cli(["budget", "import", "besar.csv"], tmp_path, database)
-    assert done.returncode == 1 and "paling besar 20 MB" in done.stderr
+    too_large = tr_id("The file is too large: at most {maximum} MB.", maximum=20)
+    assert done.returncode == 1 and too_large in done.stderr
 
 
 async def _import_menu(bot: Simulator) -> None:
@@ -360,7 +368,7 @@ async def test_by_chat_the_file_is_read_once_and_the_confirmation_applies_what_w
     bot.api.files.clear()  # Telegram no longer serves the file: nothing needs it again
     confirmed = await bot.press(BOARD_ID, "Impor")
     assert [c for c in confirmed if c.method == "getFile"] == []
-    assert "Anggaran berhasil diimpor" in texts(confirmed)
+    assert tr_part("<b>Budget imported</b> for {years}.") in texts(confirmed)
     assert rows(settings.database, "SELECT program, allocation FROM budget_lines") == [
         ("- Drainase", 60_000_000)
     ]

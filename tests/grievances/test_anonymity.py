@@ -32,6 +32,7 @@ from tests.support.grievances import (
     texts,
     to,
 )
+from tests.support.i18n import tr_id, tr_part
 
 
 @pytest.fixture
@@ -146,7 +147,14 @@ async def test_an_anonymous_report_leaves_no_trace_of_the_reporter(
         await bot.send(BOARD_ID, "/start")
         calls = await file_anonymously(bot)
         ref, code = reference(calls), secret_code(calls)
-        assert "tidak akan mengirim pesan" in texts(to(calls, REPORTER))
+        assert tr_part(
+            "Sent. Report number: <b>{ref}</b>\nSecret code: "
+            "<code>{code}</code>\n\nKeep both (write them down). Only "
+            "with them can you follow the report:\n/cek {ref} "
+            "{code}\nNothing about you is stored, so a lost code "
+            "cannot be recovered, and the bot will not message you "
+            "about this report."
+        ) in texts(to(calls, REPORTER))
         # the board hears of it, with no name
         board = texts(to(calls, BOARD_ID))
         assert ref in board and FIRST_NAME not in board
@@ -206,14 +214,22 @@ async def test_a_wrong_code_is_refused_without_saying_whether_the_number_exists(
     wrong_code = texts(await bot.send(REPORTER, f"/cek {ref} WRONGCODE1"))
     missing_ref = texts(await bot.send(REPORTER, f"/cek LPR-2026-0999 {code}"))
     lower = texts(await bot.send(REPORTER, f"/cek {ref.lower()} {code.lower()}"))
-    assert wrong_code == missing_ref and "tidak cocok" in wrong_code
+    assert (
+        wrong_code == missing_ref
+        and tr_id("That number and code do not match a report. Check them and try again.")
+        in wrong_code
+    )
     assert ANON_TEXT not in wrong_code
     assert ANON_TEXT in lower  # typed in small letters still works
-    assert "Tulis nomor laporan" in texts(await bot.send(REPORTER, "/cek"))
+    assert tr_id(
+        "Write the report number and the secret code, for example:\n/cek LPR-2026-0001 ABCD2345EF"
+    ) in texts(await bot.send(REPORTER, "/cek"))
     # and guessing is slowed: after ten wrong codes in an hour, even the right one waits
     for _ in range(10):
         await bot.send(REPORTER, f"/cek {ref} X{_}")
-    assert "Terlalu banyak" in texts(await bot.send(REPORTER, f"/cek {ref} {code}"))
+    assert tr_id("Too many wrong codes. Please try again in an hour.") in texts(
+        await bot.send(REPORTER, f"/cek {ref} {code}")
+    )
 
 
 async def test_the_anonymous_daily_counter_is_a_salted_hash_and_is_wiped(

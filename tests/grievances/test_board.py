@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
 from tests.support.grievances import file_report, reference, rows, texts, to
+from tests.support.i18n import tr_id, tr_part
 
 OTHER_BOARD = 1002
 RESIDENT = 401
@@ -47,7 +48,9 @@ async def test_a_confidential_report_from_received_to_rated(
     sim.names[RESIDENT] = "Sulastri"
     ref = reference(await file_report(sim, RESIDENT, identity="Rahasia", public=True))
     card = texts(await open_card(sim, BOARD_ID, ref))
-    assert "Sulastri" in card and "Rahasia" in card and "Batas tanggapan pertama" in card
+    assert (
+        "Sulastri" in card and "Rahasia" in card and tr_part("First response due: {date}") in card
+    )
 
     told = to(await act(sim, BOARD_ID, ref, "Verifikasi", "Sudah kami cek di lokasi."), RESIDENT)
     assert "diverifikasi" in texts(told) and "Sudah kami cek di lokasi." in texts(told)
@@ -60,9 +63,11 @@ async def test_a_confidential_report_from_received_to_rated(
     told = to(await act(sim, BOARD_ID, ref, "Balas pelapor", "Besok tukang datang."), RESIDENT)
     assert "Pengurus membalas" in texts(told) and "Besok tukang datang." in texts(told)
     told = to(await act(sim, BOARD_ID, ref, "Selesaikan", "Saluran sudah diperbaiki."), RESIDENT)
-    assert "selesai" in texts(told) and "benar-benar sudah beres" in texts(told)
+    assert "selesai" in texts(told) and tr_id("Is it really fixed?") in texts(told)
 
-    assert "Berapa nilai" in texts(await sim.press(RESIDENT, "Ya, sudah beres"))
+    assert tr_id(
+        "Thank you. How do you rate the board's answer? 1 = poor, 5 = very good."
+    ) in texts(await sim.press(RESIDENT, "Ya, sudah beres"))
     assert "Terima kasih" in texts(await sim.press(RESIDENT, "4"))
     assert rows(settings.database, "SELECT status, rating, confirmed FROM grievances") == [
         ("selesai", 4, 1)
@@ -104,7 +109,9 @@ async def test_not_fixed_reopens_once_to_the_same_assignee_flagged(
     await act(sim, BOARD_ID, ref, "Ambil", "Dikerjakan.")
     await act(sim, BOARD_ID, ref, "Selesaikan", "Sudah beres.")
     await sim.press(RESIDENT, "Belum beres")
-    assert "Terlalu pendek" in texts(await sim.send(RESIDENT, "x"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await sim.send(RESIDENT, "x")
+    )
     calls = await sim.send(RESIDENT, "Air masih meluap kalau hujan.")
     assert "dibuka kembali" in texts(to(calls, RESIDENT))
     assert "Air masih meluap" in texts(to(calls, BOARD_ID))
@@ -118,7 +125,7 @@ async def test_not_fixed_reopens_once_to_the_same_assignee_flagged(
     await act(sim, BOARD_ID, ref, "Selesaikan", "Sudah diperbaiki lagi.")
     await sim.press(RESIDENT, "Belum beres")
     refused = texts(await sim.send(RESIDENT, "Masih bocor juga."))
-    assert "sudah pernah dibuka kembali" in refused
+    assert tr_id("This report was reopened once already. Please file a new report.") in refused
     assert rows(settings.database, "SELECT status FROM grievances") == [("selesai",)]
 
 
@@ -129,7 +136,9 @@ async def test_reopening_after_seven_days_is_refused(sim: Simulator, clock: Fake
     await act(sim, BOARD_ID, ref, "Selesaikan", "Sudah beres.")
     clock.advance(timedelta(days=8))
     await sim.press(RESIDENT, "Belum beres")
-    assert "dalam 7 hari" in texts(await sim.send(RESIDENT, "Masih bocor."))
+    assert tr_id("A report can only be reopened within 7 days after it was resolved.") in texts(
+        await sim.send(RESIDENT, "Masih bocor.")
+    )
 
 
 async def test_refused_transitions_and_forged_buttons_change_nothing(
@@ -155,7 +164,9 @@ async def test_refused_transitions_and_forged_buttons_change_nothing(
         alerts = [c for c in calls if c.method == "answerCallbackQuery"]
         assert alerts and alerts[0].params.get("show_alert"), data
     # the flow did not start: a typed text now is not taken as a reason
-    assert "tidak mengerti" in texts(await sim.send(BOARD_ID, "Alasan yang cukup panjang."))
+    assert tr_id(
+        "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+    ) in texts(await sim.send(BOARD_ID, "Alasan yang cukup panjang."))
     assert rows(settings.database, "SELECT status FROM grievances") == [("diterima",)]
     assert "Terkirim" in texts(to(sim.api.calls, RESIDENT)[-1:])  # nothing told since filing
     assert ref
@@ -166,7 +177,9 @@ async def test_non_board_people_cannot_use_board_actions(
 ) -> None:
     ref = reference(await file_report(sim, RESIDENT))
     [(gid,)] = rows(settings.database, "SELECT id FROM grievances")
-    assert "hanya untuk pengurus" in texts(await sim.send(OUTSIDER, "/pengaduan"))
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(
+        await sim.send(OUTSIDER, "/pengaduan")
+    )
     for data in (
         f"grv:b:{gid}",
         f"grv:do:verify:{gid}",
@@ -179,11 +192,14 @@ async def test_non_board_people_cannot_use_board_actions(
     ):
         calls = await sim.press_data(OUTSIDER, data, message_id=1)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert answers and "hanya untuk pengurus" in answers[0].params["text"], data
+        assert (
+            answers
+            and tr_id("Sorry, this is only for the BKM board.") in answers[0].params["text"]
+        ), data
     # the reporter cannot act on their own report as the board either
     calls = await sim.press_data(RESIDENT, f"grv:do:verify:{gid}", message_id=1)
-    assert "hanya untuk pengurus" in texts(calls) or any(
-        "hanya untuk pengurus" in c.params.get("text", "") for c in calls
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(calls) or any(
+        tr_id("Sorry, this is only for the BKM board.") in c.params.get("text", "") for c in calls
     )
     # nor open someone else's report through the follow-up buttons
     calls = await sim.press_data(OUTSIDER, f"grv:f:show:{gid}", message_id=1)
@@ -266,7 +282,16 @@ async def test_the_sixth_piece_of_evidence_moves_on(sim: Simulator, settings: Se
     for _ in range(4):
         await sim.send_photo(RESIDENT)
     calls = await sim.send_photo(RESIDENT)
-    assert "5 dari 5" in texts(calls) and "Siapa yang boleh tahu" in texts(calls)
+    assert "5 dari 5" in texts(calls) and tr_id(
+        "Who may know that you reported this?\n• <b>Open</b>: the "
+        "board sees your name; if the report is listed publicly, "
+        "your name is shown there too.\n• <b>Confidential</b>: "
+        "the board sees your name; it is never shown anywhere "
+        "else.\n• <b>Anonymous</b>: nothing that identifies you "
+        "is stored. You get a number and a secret code and "
+        "follow the report with /cek. Anonymous reports get no "
+        "messages from the bot: you check them yourself."
+    ) in texts(calls)
     assert "Mohon jawab" in texts(await sim.send_photo(RESIDENT))
 
 

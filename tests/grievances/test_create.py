@@ -13,6 +13,7 @@ from tests.support.grievances import (
     texts,
     to,
 )
+from tests.support.i18n import tr_id, tr_part
 
 RESIDENT = 301
 
@@ -40,14 +41,20 @@ async def test_bad_answers_are_re_asked_and_nothing_is_lost(
     for bad in ("terlalu pendek", "x" * 4001, "\u200b" * 30):
         assert "Terlalu" in texts(await bot.send(RESIDENT, bad)), bad[:20]
     tricky = "<b>Dana</b> & 'KSM'; DROP TABLE grievances; -- 🙂 \u05e9\u05dc\u05d5\u05dd dipakai"
-    assert "Berapa jumlah" in texts(await bot.send(RESIDENT, tricky))
+    assert tr_id("How much money is involved? For example: 1,5 juta or 750rb.") in texts(
+        await bot.send(RESIDENT, tricky)
+    )
     for bad in ("banyak sekali", "-5 juta", "0"):
         calls = await bot.send(RESIDENT, bad)
-        assert "Berapa jumlah" not in texts(calls) and texts(calls), bad
+        assert tr_id("How much money is involved? For example: 1,5 juta or 750rb.") not in texts(
+            calls
+        ) and texts(calls), bad
     [(data,)] = rows(settings.database, "SELECT data FROM drafts")
     assert "DROP TABLE grievances" in data  # the description typed before is kept
     await bot.send(RESIDENT, "1,5 juta")
-    assert "Terlalu pendek" in texts(await bot.send(RESIDENT, "ok"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(RESIDENT, "ok")
+    )
     await bot.send(RESIDENT, "Dana dikembalikan ke kas")
     assert "tidak bisa membaca RT/RW" in texts(await bot.send(RESIDENT, "di dekat masjid"))
     await bot.send(RESIDENT, "RT 3 RW 5")
@@ -76,7 +83,9 @@ async def test_change_one_part_from_the_summary(bot: Simulator, settings: Settin
     await bot.press(RESIDENT, "Ubah")
     await bot.press(RESIDENT, "Kategori")
     # switching to Keuangan/Dana asks the amount it needs, then comes back to the summary
-    assert "Berapa jumlah" in texts(await bot.press(RESIDENT, "Keuangan/Dana"))
+    assert tr_id("How much money is involved? For example: 1,5 juta or 750rb.") in texts(
+        await bot.press(RESIDENT, "Keuangan/Dana")
+    )
     summary = texts(await bot.send(RESIDENT, "750rb"))
     assert "Keuangan/Dana" in summary and "Rp750.000" in summary and DESCRIPTION in summary
     await bot.press(RESIDENT, "Ubah")
@@ -97,9 +106,11 @@ async def test_cancel_and_an_idle_report_is_offered_back(bot: Simulator, clock) 
     clock.advance(timedelta(minutes=31))
     assert "tersimpan" in texts(await bot.send(RESIDENT, "Diperbaiki"))
     assert "belum selesai" in texts(await bot.send(RESIDENT, "/lapor"))
-    assert "Penyelesaian apa" in texts(await bot.press(RESIDENT, "Lanjutkan"))
+    assert tr_id("What outcome do you expect? (optional)") in texts(
+        await bot.press(RESIDENT, "Lanjutkan")
+    )
     assert "Dibatalkan" in texts(await bot.send(RESIDENT, "/batal"))
-    assert "Laporan ini tentang apa" in texts(await bot.send(RESIDENT, "/lapor"))
+    assert tr_id("What is the report about?") in texts(await bot.send(RESIDENT, "/lapor"))
 
 
 async def test_the_daily_limit_counts_named_and_anonymous_reports(

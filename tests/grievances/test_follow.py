@@ -6,6 +6,7 @@ from bot.config import Settings
 from bot.simulator import Simulator
 from tests.conftest import BOARD_ID
 from tests.support.grievances import file_report, reference, rows, secret_code, texts, to
+from tests.support.i18n import tr_part
 
 RESIDENT = 701
 
@@ -25,11 +26,16 @@ async def test_a_named_reporter_adds_information_and_evidence_while_open(
     ref = reference(await file_report(bot, RESIDENT, identity="Rahasia"))
     await bot.send(RESIDENT, "/laporanku")
     card = texts(await bot.press(RESIDENT, ref))
-    assert "Batas penyelesaian" in card and "Pelapor:" not in card
+    assert (
+        tr_part("Resolution due: {date}") in card
+        and tr_part("Reporter: {who} ({identity}, via {channel})") not in card
+    )
     await bot.press(RESIDENT, "Tambah informasi atau bukti")
     calls = await bot.send_photo(RESIDENT, caption="Foto dari dapur warga")
-    assert "Sudah ditambahkan" in texts(to(calls, RESIDENT))
-    assert "menambahkan informasi" in texts(to(calls, BOARD_ID))
+    assert tr_part("Added to report {ref}.") in texts(to(calls, RESIDENT))
+    assert tr_part("The reporter added information to {ref}. Open /pengaduan.") in texts(
+        to(calls, BOARD_ID)
+    )
     await bot.send(RESIDENT, "/laporanku")
     await bot.press(RESIDENT, ref)
     await bot.press(RESIDENT, "Tambah informasi atau bukti")

@@ -18,6 +18,7 @@ from storage.db import connect_sync
 from storage.grievances import reports as grievances
 from tests.conftest import BOARD_ID
 from tests.support.grievances import file_report, reference, rows, texts, to
+from tests.support.i18n import tr_id, tr_part
 
 RESIDENT = 411
 OUTSIDER = 412
@@ -61,8 +62,18 @@ async def test_hiding_from_the_card_goes_through_the_moderation_seam(
     await sim.send(BOARD_ID, "/pengaduan")
     await sim.press(BOARD_ID, ref)
     asked = texts(await sim.press(BOARD_ID, "Sembunyikan ringkasan publik"))
-    assert ref in asked and "Mengapa disembunyikan" in asked
-    assert "Terlalu pendek" in texts(await sim.send(BOARD_ID, "x"))  # re-asked, nothing hidden
+    assert (
+        ref in asked
+        and tr_id(
+            'Why hide it? The public sees "hidden by the board" and '
+            "this reason, so do not repeat the personal or abusive "
+            "content."
+        )
+        in asked
+    )
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await sim.send(BOARD_ID, "x")
+    )  # re-asked, nothing hidden
     assert moderation_audit(settings.database) == []
     calls = await sim.send(BOARD_ID, REASON)
     assert HIDDEN in texts(to(calls, BOARD_ID)) and ESCAPED in html_texts(calls)
@@ -83,7 +94,7 @@ async def test_hiding_from_the_card_goes_through_the_moderation_seam(
     assert "Sembunyikan ringkasan publik" not in str(sim.buttons(card))
     grievance_id = rows(settings.database, "SELECT id FROM grievances")[0][0]
     stale = await sim.press_data(BOARD_ID, f"grv:do:hide:{grievance_id}", message_id=1)
-    assert "tidak berlaku" in alert_text(stale)
+    assert tr_id("This button is no longer valid.") in alert_text(stale)
     assert len(moderation_audit(settings.database)) == 1
 
 
@@ -98,8 +109,14 @@ async def test_hiding_from_admin_names_the_report_and_anonymous_reporters_are_ne
     asked = texts(await sim.press(BOARD_ID, "Ringkasan pengaduan publik"))
     assert "LPR-2026-0001" in asked
     # a report not listed publicly has no public summary to hide
-    assert "tidak menemukan" in texts(await sim.send(BOARD_ID, private)).lower()
-    assert "Mengapa disembunyikan" in texts(await sim.send(BOARD_ID, ref.lower()))
+    assert tr_id("I found nothing with that number. Try again.") in texts(
+        await sim.send(BOARD_ID, private)
+    )
+    assert tr_id(
+        'Why hide it? The public sees "hidden by the board" and '
+        "this reason, so do not repeat the personal or abusive "
+        "content."
+    ) in texts(await sim.send(BOARD_ID, ref.lower()))
     calls = await sim.send(BOARD_ID, REASON)
     assert HIDDEN in texts(to(calls, BOARD_ID))
     assert to(calls, RESIDENT) == []  # nothing is ever sent to an anonymous reporter
@@ -164,5 +181,11 @@ async def test_a_hide_left_waiting_for_a_one_press_action_hides_nothing_later(
         ("kota",),
     ]
     told = texts(await sim.send(BOARD_ID, "Sudah diteruskan ke dinas kota."))
-    assert "tidak ada yang disembunyikan" in told
+    assert (
+        tr_id(
+            "You started something else, so hiding was cancelled and "
+            "nothing was hidden. Please send your message again."
+        )
+        in told
+    )
     assert rows(settings.database, "SELECT COUNT(*) FROM moderation") == [(0,)]

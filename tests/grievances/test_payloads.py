@@ -11,6 +11,7 @@ from bot.simulator import running
 from rules.validate import clean_text
 from tests.conftest import BOARD_ID
 from tests.support.grievances import reference, secret_code, to
+from tests.support.i18n import tr_part
 from tests.support.payloads import PAYLOADS, refused, tables, untouched
 from tests.support.proposals import rows, texts
 
@@ -35,7 +36,9 @@ async def test_payloads_through_every_free_text_step_of_grievances(
             await bot.send(RESIDENT, "/lapor")
             await bot.press(RESIDENT, "Keuangan/Dana")
             if len(clean_text(payload)) < 20:
-                assert "Terlalu pendek" in texts(await bot.send(RESIDENT, payload))
+                assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+                    await bot.send(RESIDENT, payload)
+                )
             await bot.send(RESIDENT, description_of(payload))
             assert "tidak terbaca" in texts(await bot.send(RESIDENT, payload)).lower()  # amount
             await bot.send(RESIDENT, "750rb")

@@ -14,6 +14,7 @@ from bot.simulator import Simulator, running
 from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 
 SECOND = 1002
 MEMBER = 301
@@ -89,7 +90,7 @@ async def test_promotion_takes_effect_only_when_a_second_board_member_confirms(
         ]
         # a resident cannot either
         refused = await bot.press_data(MEMBER, confirm["callback_data"], message_id)
-        assert "hanya untuk pengurus" in alerts(refused)
+        assert tr_id("Sorry, this is only for the BKM board.") in alerts(refused)
         done = await bot.press(SECOND, "Konfirmasi")
         assert "sekarang pengurus" in texts(done)
         assert any(c.chat_id == MEMBER and "/admin" in c.text for c in done)
@@ -98,7 +99,7 @@ async def test_promotion_takes_effect_only_when_a_second_board_member_confirms(
         ]
         # a second press of the same button is stale
         again = await bot.press_data(SECOND, confirm["callback_data"], message_id)
-        assert "tidak berlaku" in alerts(again)
+        assert tr_id("This button is no longer valid.") in alerts(again)
     actions = [r[0] for r in rows(settings.database, "SELECT action FROM audit ORDER BY id")]
     assert "board.promotion_proposed" in actions and "board.promoted" in actions
 
@@ -134,7 +135,9 @@ async def test_revoke_with_a_reason_and_move_rw(bot: Simulator, settings: Settin
 
     await open_card(bot, BOARD_ID, "Siti")
     await bot.press(BOARD_ID, "Cabut keanggotaan")
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "x")
+    )
     calls = await bot.send(BOARD_ID, "Pindah keluar kelurahan'; DROP TABLE people; --")
     assert "dicabut" in texts(calls)
     [told] = [c for c in calls if c.chat_id == MEMBER]
@@ -159,9 +162,15 @@ async def test_search_and_refusals(bot: Simulator, settings: Settings) -> None:
     found = await bot.send(BOARD_ID, "budi")
     assert found[-1].buttons[0]["text"].startswith("Budi Santoso")
     # a resident pressing board buttons, and forged ids
-    assert "hanya untuk pengurus" in alerts(await bot.press_data(OTHER, "mbr:v:1", 1))
-    assert "tidak berlaku" in alerts(await bot.press_data(BOARD_ID, "mbr:v:99999", 1))
-    assert "tidak berlaku" in alerts(await bot.press_data(BOARD_ID, "mbr:mgok:1:x", 1))
+    assert tr_id("Sorry, this is only for the BKM board.") in alerts(
+        await bot.press_data(OTHER, "mbr:v:1", 1)
+    )
+    assert tr_id("This button is no longer valid.") in alerts(
+        await bot.press_data(BOARD_ID, "mbr:v:99999", 1)
+    )
+    assert tr_id("This button is no longer valid.") in alerts(
+        await bot.press_data(BOARD_ID, "mbr:mgok:1:x", 1)
+    )
 
 
 def registry_with_votes() -> Registry:
@@ -260,4 +269,4 @@ async def test_the_board_erases_a_resident_registered_in_person_on_request(
     assert role == "pengurus" and "request_in_person" in str(after)
     # the card's button pressed again: the person is no longer a member, nothing happens
     again = await bot.press_data(BOARD_ID, asked[-1].buttons[0]["callback_data"], 1)
-    assert "tidak berlaku" in alerts(again)
+    assert tr_id("This button is no longer valid.") in alerts(again)

@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 
 APPLICANT = 201
 
@@ -40,7 +41,9 @@ async def apply(bot: Simulator, user: int = APPLICANT, name: str = "Siti Aminah"
 
 async def test_registration_and_approval_in_indonesian(bot: Simulator, settings: Settings) -> None:
     await bot.send(BOARD_ID, "/start")
-    assert "Siapa nama lengkap Anda" in texts(await bot.send(APPLICANT, "/daftar"))
+    assert tr_id("What is your full name (as on your KTP)?") in texts(
+        await bot.send(APPLICANT, "/daftar")
+    )
     assert "RT dan RW" in texts(await bot.send(APPLICANT, "Siti Aminah"))
     asked = await bot.send(APPLICANT, "rt03 rw05")
     assert "Jenis kelamin" in texts(asked)
@@ -84,7 +87,9 @@ async def test_registration_and_rejection_in_english(bot: Simulator) -> None:
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Verifikasi anggota")
     assert "alasan" in texts(await bot.press(BOARD_ID, "Tolak"))
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))  # re-asked, not lost
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "x")
+    )  # re-asked, not lost
     calls = await bot.send(BOARD_ID, "KTP address is outside this kelurahan")
     [told] = [c for c in calls if c.chat_id == APPLICANT]
     assert "did not approve" in told.text
@@ -133,7 +138,7 @@ async def test_typed_text_where_a_button_is_expected_shows_the_buttons_again(
     await bot.send(APPLICANT, "Siti Aminah")
     await bot.send(APPLICANT, "RT 3 RW 5")
     calls = await bot.send(APPLICANT, "perempuan")
-    assert "pilih salah satu tombol" in texts(calls)
+    assert tr_id("Please choose one of the buttons.") in texts(calls)
     assert [b["text"] for b in calls[-1].buttons][:2] == ["Perempuan", "Laki-laki"]
 
 
@@ -155,7 +160,9 @@ async def test_cancel_leaves_the_flow_and_says_so(bot: Simulator, settings: Sett
     assert "Dibatalkan" in texts(await bot.send(APPLICANT, "/batal"))
     assert raw_rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
     # now "RT 3 RW 5" is stray text, not an answer
-    assert "tidak mengerti" in texts(await bot.send(APPLICANT, "RT 3 RW 5"))
+    assert tr_id(
+        "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+    ) in texts(await bot.send(APPLICANT, "RT 3 RW 5"))
     assert "Tidak ada yang sedang berjalan" in texts(await bot.send(APPLICANT, "/batal"))
 
 
@@ -206,11 +213,16 @@ async def test_non_board_people_cannot_use_board_commands_or_buttons(bot: Simula
     outsider = 333
     await bot.send(outsider, "/start")
     refusal = texts(await bot.send(outsider, "/admin"))
-    assert "hanya untuk pengurus" in refusal and "Verifikasi" not in refusal
+    assert (
+        tr_id("Sorry, this is only for the BKM board.") in refusal and "Verifikasi" not in refusal
+    )
     for forged in (data, "adm:members", "adm:register_person", data.replace("ok", "no")):
         calls = await bot.press_data(outsider, forged, message_id=1)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert answers and "hanya untuk pengurus" in answers[0].params["text"], forged
+        assert (
+            answers
+            and tr_id("Sorry, this is only for the BKM board.") in answers[0].params["text"]
+        ), forged
         assert not [c for c in calls if c.method == "sendMessage" and c.chat_id == APPLICANT]
 
 
@@ -288,9 +300,13 @@ async def test_unknown_commands_get_a_hint(bot: Simulator, text: str) -> None:
 async def test_stray_text_and_odd_input_get_a_hint_never_silence(bot: Simulator) -> None:
     for text in ("halo", "\u200b", "🙂" * 4000, "<b>not html</b> & co"):
         calls = await bot.send(APPLICANT, text)
-        assert "tidak mengerti" in texts(calls), text
+        assert tr_id(
+            "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+        ) in texts(calls), text
     # over Telegram's 4096 characters: refused politely, before any work (accountability)
-    assert "terlalu panjang" in texts(await bot.send(APPLICANT, "🙂" * 5000))
+    assert tr_id("That message is too long for me. Please send at most 4096 characters.") in texts(
+        await bot.send(APPLICANT, "🙂" * 5000)
+    )
 
 
 async def test_board_screens_with_personal_data_never_open_in_a_group(bot: Simulator) -> None:
@@ -306,4 +322,4 @@ async def test_board_screens_with_personal_data_never_open_in_a_group(bot: Simul
     forged = await bot.press_data(BOARD_ID, "adm:members", message_id=1, chat_id=GROUP_CHAT_ID)
     assert not any("Siti" in c.text for c in forged)
     outsider = await bot.send(444, "/admin", group=True)
-    assert "hanya untuk pengurus" in texts(outsider)
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(outsider)

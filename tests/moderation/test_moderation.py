@@ -11,6 +11,7 @@ from bot.simulator import Simulator
 from handlers.moderation import KINDS_KEY
 from storage import moderation
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 
 PERSON = 701
 
@@ -41,9 +42,13 @@ async def test_the_board_hides_a_note_with_a_reason(bot: Simulator, settings: Se
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Sembunyikan konten publik")
     await bot.press(BOARD_ID, 1)
-    assert "tidak menemukan" in texts(await bot.send(BOARD_ID, "CAT-99"))
+    assert tr_id("I found nothing with that number. Try again.") in texts(
+        await bot.send(BOARD_ID, "CAT-99")
+    )
     await bot.send(BOARD_ID, "CAT-7")
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "x")
+    )
     done = await bot.send(BOARD_ID, "Menyebut nama warga <tanpa izin>")
     assert "disembunyikan oleh pengurus" in texts(done)
     assert "<tanpa izin>" in texts(done)  # escaped in HTML, shown exactly
@@ -65,13 +70,17 @@ async def test_residents_and_forged_kinds_are_refused(bot: Simulator) -> None:
     await bot.send(PERSON, "/start")
     await bot.send(BOARD_ID, "/start")
     calls = await bot.press_data(PERSON, "adm:hide", 1)
-    assert any("hanya untuk pengurus" in str(c.params.get("text")) for c in calls)
+    assert any(
+        tr_id("Sorry, this is only for the BKM board.") in str(c.params.get("text")) for c in calls
+    )
     calls = await bot.press_data(BOARD_ID, "mod:k:nothing", 1)
-    assert any("tidak berlaku" in str(c.params.get("text")) for c in calls)
+    assert any(
+        tr_id("This button is no longer valid.") in str(c.params.get("text")) for c in calls
+    )
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
     offered = [b["text"] for c in calls for b in c.buttons]
     # found by discovery
     assert offered == ["Ringkasan pengaduan publik", "Usulan", "Catatan perkembangan usulan"]
     bot.application.bot_data[KINDS_KEY] = ()  # a bot with no moderatable feature
     calls = await bot.press_data(BOARD_ID, "adm:hide", 1)
-    assert "Belum ada konten publik" in texts(calls)
+    assert tr_id("There is no public content that can be hidden yet.") in texts(calls)

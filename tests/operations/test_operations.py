@@ -21,6 +21,7 @@ from bot.transport.offline import OfflineTransport
 from storage import backup
 from tests.conftest import BOARD_ID
 from tests.support.cli import run_cli
+from tests.support.i18n import tr_id, tr_part
 
 PERSON = 501
 
@@ -37,12 +38,26 @@ async def test_a_burst_gets_one_warning_then_a_cooling_period(
         replies = [await bot.send(PERSON, "halo") for _ in range(15)]  # 3x the limit, 0 s
         answered = [r for r in replies if r]
         assert len(answered) == 6  # five answers, one warning; the rest is dropped quietly
-        assert "terlalu cepat" in texts(answered[5])
-        assert all("terlalu cepat" not in texts(r) for r in answered[:5])
+        assert tr_id(
+            "You are sending messages very fast. Please wait a "
+            "moment; I will answer again shortly."
+        ) in texts(answered[5])
+        assert all(
+            tr_id(
+                "You are sending messages very fast. Please wait a "
+                "moment; I will answer again shortly."
+            )
+            not in texts(r)
+            for r in answered[:5]
+        )
         clock.advance(timedelta(seconds=11))  # the cooling period (one window) is over
-        assert "tidak mengerti" in texts(await bot.send(PERSON, "halo"))
+        assert tr_id(
+            "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+        ) in texts(await bot.send(PERSON, "halo"))
         # another person is not affected by someone else's burst
-        assert "tidak mengerti" in texts(await bot.send(PERSON + 1, "halo"))
+        assert tr_id(
+            "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+        ) in texts(await bot.send(PERSON + 1, "halo"))
 
 
 async def test_presses_count_too_and_get_the_warning_as_an_alert(
@@ -55,7 +70,10 @@ async def test_presses_count_too_and_get_the_warning_as_an_alert(
             await bot.press_data(PERSON, "lang:id", 1)
         calls = await bot.press_data(PERSON, "lang:id", 1)
         [alert] = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert "terlalu cepat" in str(alert.params.get("text"))
+        assert tr_id(
+            "You are sending messages very fast. Please wait a "
+            "moment; I will answer again shortly."
+        ) in str(alert.params.get("text"))
         assert alert.params.get("show_alert") is True
 
 
@@ -110,7 +128,7 @@ async def test_a_failed_backup_alerts_the_board_once_an_hour(
         told = [c for c in api.calls[before:] if c.chat_id == BOARD_ID]
         assert len(told) == 1 and "gagal" in told[0].text
         status = texts(await bot.send(BOARD_ID, "/status"))
-        assert "Kesalahan cadangan" in status
+        assert tr_part("Last backup error: {when}: {error}") in status
 
 
 async def test_repeated_errors_alert_the_board_rate_limited(
@@ -131,7 +149,15 @@ async def test_repeated_errors_alert_the_board_rate_limited(
         for _ in range(6):
             calls += await bot.send(PERSON, "/boom")
         to_board = [c for c in calls if c.chat_id == BOARD_ID]
-        assert len(to_board) == 1 and "kesalahan berulang" in to_board[0].text
+        assert (
+            len(to_board) == 1
+            and tr_id(
+                "⚠️ The bot ran into repeated errors in the last "
+                "minutes. The technical log has the details; residents "
+                "were asked to try again."
+            )
+            in to_board[0].text
+        )
         assert "a bug" not in to_board[0].text
         assert all("Maaf" in c.text for c in calls if c.chat_id == PERSON)
         clock.advance(timedelta(hours=1, minutes=1))
@@ -142,9 +168,14 @@ async def test_repeated_errors_alert_the_board_rate_limited(
 
 
 async def test_status_is_for_the_board_only(bot: Simulator) -> None:
-    assert "hanya untuk pengurus" in texts(await bot.send(PERSON, "/status"))
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(
+        await bot.send(PERSON, "/status")
+    )
     status = texts(await bot.send(BOARD_ID, "/status"))
-    assert "Berjalan selama" in status and "Cadangan: mati" in status
+    assert (
+        tr_part("Running for: {hours} hours {minutes} minutes") in status
+        and tr_id("Backups: off (BKM_BACKUP_DIR is not set)") in status
+    )
 
 
 def test_next_local_is_tomorrow_at_two_jakarta_time() -> None:

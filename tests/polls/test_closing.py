@@ -8,6 +8,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import running
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 from tests.support.polls import add_people, create_poll, raw_rows, run_due, texts
 
 MEMBERS = [301, 302, 303]
@@ -82,7 +83,9 @@ async def test_the_board_closes_early_with_a_reason(
     await bot.press(BOARD_ID, "Tutup polling lebih awal")
     asked = await bot.press(BOARD_ID, 1)
     assert "Apa alasannya" in texts(asked)
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "x")
+    )
     closed = await bot.send(BOARD_ID, "Rapat <darurat> dimajukan")
     told = texts(closed, MEMBERS[2])
     assert "Ditutup lebih awal oleh pengurus. Alasan: Rapat <darurat> dimajukan" in told
@@ -152,4 +155,9 @@ async def test_an_rw_without_members_is_refused_before_publishing(bot) -> None: 
     await bot.press(BOARD_ID, "Anggota satu RW")
     assert "RW 09 belum punya anggota" in texts(await bot.send(BOARD_ID, "RW 9"))
     await add_people(bot, [311], rw=9)
-    assert "rahasia atau terbuka" in texts(await bot.send(BOARD_ID, "RW 9"))
+    assert tr_id(
+        "Secret or open ballot?\nSecret: nobody, the board "
+        "included, can see who chose what; a vote cannot be "
+        "changed.\nOpen: each vote is recorded with the voter and "
+        "may be changed until closing."
+    ) in texts(await bot.send(BOARD_ID, "RW 9"))

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.simulator import Simulator
 from rules.tally import BLANK
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id
 from tests.support.polls import add_people, create_poll, raw_rows, run_due, texts
 
 MEMBERS = [301, 302, 303, 304]
@@ -85,7 +86,7 @@ async def move(bot: Simulator, telegram_id: int, rtrw: str) -> None:
     await member_card(bot, telegram_id)
     await bot.press(BOARD_ID, "Pindah ke RT/RW lain")
     done = await bot.send(BOARD_ID, rtrw)
-    assert "Dipindahkan" in texts(done, BOARD_ID)
+    assert tr_id("Moved.") in texts(done, BOARD_ID)
 
 
 async def merge(bot: Simulator, keep_telegram_id: int, drop_person_id: int) -> None:
@@ -130,7 +131,9 @@ async def test_revoked_after_publish_cannot_vote_and_leaves_the_denominator(
     ]
     assert raw_rows(db, "SELECT COUNT(*) FROM poll_roll WHERE poll_id = ?", (poll_id,)) == [(1,)]
     # the poll is no longer offered to them, and the card says why
-    assert "tidak ada polling" in texts(await bot.send(MEMBERS[1], "/polling"))
+    assert tr_id("There is no open poll for you right now.") in texts(
+        await bot.send(MEMBERS[1], "/polling")
+    )
     card = await bot.send(MEMBERS[1], f"/start pol_{reference}")
     assert TAKEN_OFF in texts(card) and not card[-1].buttons
 
@@ -290,7 +293,9 @@ async def test_merged_accounts_keep_one_place_on_each_list(
     assert TAKEN_OFF in alerts(refused)
     # the merged-away Telegram account is a new resident, on no list
     await bot.send(MEMBERS[1], "/start")
-    assert "tidak ada polling" in texts(await bot.send(MEMBERS[1], "/polling"))
+    assert tr_id("There is no open poll for you right now.") in texts(
+        await bot.send(MEMBERS[1], "/polling")
+    )
     assert [listed(db, p) for p in (neither, dropped_voted, rw_poll)] == [5, 5, 1]
 
 

@@ -8,6 +8,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 from tests.support.polls import add_people, create_poll, person_id, raw_rows, run_due, texts
 
 MEMBERS = [301, 302]
@@ -39,12 +40,20 @@ async def test_secret_paper_ballots_roll_and_box_apart(
     poll_id, _reference, _ = await create_poll(bot)
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Catat surat suara kertas")
-    assert "Pertama, siapa yang memberi suara" in texts(await bot.press(BOARD_ID, 1))
-    assert "dipisah koma" in texts(await bot.send(BOARD_ID, "Mbah Karto"))
+    assert tr_part(
+        "Paper ballots for secret poll {ref}.\nFirst, who voted "
+        "on paper: write their person numbers, for example 12, "
+        "15, 17. The ballots come next, separately."
+    ) in texts(await bot.press(BOARD_ID, 1))
+    assert tr_id(
+        "Write the person numbers separated by commas, for example: 12, 15, 17."
+    ) in texts(await bot.send(BOARD_ID, "Mbah Karto"))
     assert "Tidak ada dalam daftar" in texts(await bot.send(BOARD_ID, f"{paper[0]}, 99999"))
     asked = await bot.send(BOARD_ID, f"{paper[0]}, {paper[1]} {paper[2]}")
     assert "3 pemilih" in texts(asked)
-    assert "jumlahnya harus sama" in texts(await bot.send(BOARD_ID, "1\n2"))
+    assert tr_part(
+        "{ballots} ballots for {voters} voters: the numbers must match. Write the ballots again."
+    ) in texts(await bot.send(BOARD_ID, "1\n2"))
     assert "Baris 2" in texts(await bot.send(BOARD_ID, "1\n4\n2"))
     assert "Baris 3" in texts(await bot.send(BOARD_ID, "1\n2\n1,2"))  # single choice
     confirm = await bot.send(BOARD_ID, "2\n2\n3")
@@ -67,7 +76,9 @@ async def test_secret_paper_ballots_roll_and_box_apart(
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Catat surat suara kertas")
     await bot.press(BOARD_ID, 1)
-    assert "Sudah memberi suara" in texts(await bot.send(BOARD_ID, str(paper[0])))
+    assert tr_part("Already voted in this poll: {numbers}. Nothing was recorded.") in texts(
+        await bot.send(BOARD_ID, str(paper[0]))
+    )
     await bot.send(BOARD_ID, "/batal")
     # chat voters and paper voters together
     await bot.press_data(MEMBERS[0], f"pol:ok:{poll_id}:1", 1)

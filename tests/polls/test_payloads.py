@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.simulator import running
 from rules.validate import clean_text
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id
 from tests.support.payloads import PAYLOADS, refused, tables, untouched
 from tests.support.polls import add_people, raw_rows
 from tests.support.polls import texts as poll_texts
@@ -38,7 +39,9 @@ async def test_payloads_through_poll_creation_and_the_early_close(
         assert "terbaca" in poll_texts(await bot.send(BOARD_ID, payload)).lower()  # closing
         await bot.send(BOARD_ID, "3 hari")
         await bot.press(BOARD_ID, "Setelah ditutup")
-        assert "1 sampai 100" in poll_texts(await bot.send(BOARD_ID, payload))  # quorum
+        assert tr_id(
+            "Write the quorum as a percentage from 1 to 100, or choose no quorum."
+        ) in poll_texts(await bot.send(BOARD_ID, payload))  # quorum
         preview = poll_texts(await bot.press(BOARD_ID, "Tanpa kuorum"))
         assert shown in preview and "Tidak & <tidak>" in preview
         published = await bot.press(BOARD_ID, "Terbitkan")

@@ -9,6 +9,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 from tests.support.polls import (
     add_people,
     create_poll,
@@ -70,7 +71,7 @@ async def test_secret_poll_by_chat_from_invitation_to_results(
     assert "sudah memberi suara" in texts(shown) and not shown[-1].buttons
 
     # sealed until closing: /hasil, the export and /transparansi show no counts
-    assert "Belum ada polling yang selesai" in texts(await bot.send(BOARD_ID, "/hasil"))
+    assert tr_id("No poll has closed yet.") in texts(await bot.send(BOARD_ID, "/hasil"))
     sealed = [r for r in export_rows(settings) if r[5] == "option"]
     assert {r[8] for r in sealed} == {""}
     assert "Penerangan" not in texts(await bot.send(RESIDENT, "/transparansi"))
@@ -126,7 +127,10 @@ async def test_open_poll_live_results_change_of_vote_and_voter_list(
     await bot.send(RESIDENT, "/polling")
     voted = texts(await bot.press(RESIDENT, "1. Sabtu malam"))
     assert "tercatat: 1. Sabtu malam" in voted and "boleh mengubah" in voted
-    assert "Hasil sementara" in voted and "1. Sabtu malam: 1 suara (100%)" in voted
+    assert (
+        tr_part("<b>Results so far of poll {ref}</b> (voting is still open)") in voted
+        and "1. Sabtu malam: 1 suara (100%)" in voted
+    )
     await bot.send(RESIDENT, "/polling")
     changed = texts(await bot.press(RESIDENT, "2. Minggu pagi"))
     assert "diubah menjadi: 2. Minggu pagi" in changed
@@ -137,7 +141,10 @@ async def test_open_poll_live_results_change_of_vote_and_voter_list(
     # live: /hasil shows it while open; the export names the voters of an open ballot
     await bot.send(BOARD_ID, "/hasil")
     live = texts(await bot.press(BOARD_ID, 1))
-    assert "Hasil sementara" in live and "2. Minggu pagi: 2 suara (100%)" in live
+    assert (
+        tr_part("<b>Results so far of poll {ref}</b> (voting is still open)") in live
+        and "2. Minggu pagi: 2 suara (100%)" in live
+    )
     voters = [r for r in export_rows(settings) if r[5] == "voter"]
     assert sorted(r[8] for r in voters) == ["2", "2"]
     assert {(r[7], r[9]) for r in voters} == {("Warga 401", "chat"), ("Warga 301", "chat")}
@@ -157,7 +164,7 @@ async def test_multiple_choice_ticks_limit_and_submit(bot: Simulator, settings: 
     await bot.send(member, "/polling")
     assert "Kirim" in [b["text"] for b in bot.buttons(member)]
     nothing = await bot.press(member, "Kirim")
-    assert "Centang paling sedikit satu" in texts(nothing)
+    assert tr_id("Tick at least one option first.") in texts(nothing)
     await bot.press(member, "1. Bu Sri")
     await bot.press(member, "3. Mas Joko")
     labels = [b["text"] for b in bot.buttons(member)]
@@ -255,7 +262,9 @@ async def test_creation_re_asks_bad_answers_keeping_earlier_ones(
         assert expected.lower() in texts(await bot.send(BOARD_ID, bad)).lower(), bad
     await bot.send(BOARD_ID, "30 November 2026 20:00")
     await bot.press(BOARD_ID, "Setelah ditutup")
-    assert "1 sampai 100" in texts(await bot.send(BOARD_ID, "150%"))
+    assert tr_id("Write the quorum as a percentage from 1 to 100, or choose no quorum.") in texts(
+        await bot.send(BOARD_ID, "150%")
+    )
     preview = await bot.send(BOARD_ID, "60%")
     shown = texts(preview)
     assert "<b>Jalan</b> & 'drainase'; DROP TABLE polls; -- 🚧" in shown  # shown back exactly
@@ -284,7 +293,10 @@ async def test_an_unfinished_poll_is_offered_back_and_cancel_discards_it(
     await bot.send(BOARD_ID, "/buatpolling")
     await bot.send(BOARD_ID, "Kapan kerja bakti?")
     clock.advance(timedelta(minutes=31))  # away too long: paused, answers kept
-    assert "tetap tersimpan" in texts(await bot.send(BOARD_ID, "Sabtu\nMinggu"))
+    assert tr_id(
+        "You were away for a while, so I paused. Your answers "
+        "are kept: send the command again to continue."
+    ) in texts(await bot.send(BOARD_ID, "Sabtu\nMinggu"))
     offered = await bot.send(BOARD_ID, "/buatpolling")
     assert "belum selesai" in texts(offered)
     resumed = await bot.press(BOARD_ID, "Lanjutkan")
@@ -292,6 +304,8 @@ async def test_an_unfinished_poll_is_offered_back_and_cancel_discards_it(
     await bot.send(BOARD_ID, "Sabtu\nMinggu")
     [(data,)] = raw_rows(settings.database, "SELECT data FROM drafts WHERE flow = 'poll_create'")
     assert "Kapan kerja bakti?" in data and "Minggu" in data
-    assert "tidak diterbitkan" in texts(await bot.send(BOARD_ID, "/batal"))
+    assert tr_id("Cancelled. The poll was not published.") in texts(
+        await bot.send(BOARD_ID, "/batal")
+    )
     assert raw_rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
     assert raw_rows(settings.database, "SELECT COUNT(*) FROM polls") == [(0,)]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.simulator import Simulator
+from tests.support.i18n import tr_id
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -56,7 +57,9 @@ async def test_the_list_pages_newest_first_and_filters(bot: Simulator, settings:
     none = texts(await bot.press(MEMBER, "selesai"))
     assert "Belum ada usulan" in none and "Sosial, selesai" in none
     for forged in ("usl:l:0:alien:-", "usl:l:x:-:-", "usl:l:0:-:hacked", "usl:lf:;DROP:-"):
-        assert "tidak berlaku" in alert(await bot.press_data(MEMBER, forged, 1)), forged
+        assert tr_id("This button is no longer valid.") in alert(
+            await bot.press_data(MEMBER, forged, 1)
+        ), forged
 
 
 async def test_detail_my_proposals_and_the_deep_link(bot: Simulator, settings: Settings) -> None:
@@ -64,7 +67,9 @@ async def test_detail_my_proposals_and_the_deep_link(bot: Simulator, settings: S
     reference = await propose(bot, show_name=True)
     mine = texts(await bot.send(PROPOSER, "/usulanku"))
     assert reference in mine and "Usulan Anda" in mine
-    assert "belum punya usulan" in texts(await bot.send(MEMBER, "/usulanku"))
+    assert tr_id("You have no proposals yet. Send /usul to make one.") in texts(
+        await bot.send(MEMBER, "/usulanku")
+    )
     detail = texts(await bot.send(MEMBER, f"/start usl_{reference}"))
     for expected in (
         reference,
@@ -82,7 +87,9 @@ async def test_detail_my_proposals_and_the_deep_link(bot: Simulator, settings: S
     )
     assert reference in texts(await bot.send(MEMBER, f"/usulan {reference.lower()}"))
     for forged in ("usl:v:999", "usl:v:abc", "usl:v:" + "9" * 30, "usl:ph:1"):
-        assert "tidak berlaku" in alert(await bot.press_data(MEMBER, forged, 1)), forged
+        assert tr_id("This button is no longer valid.") in alert(
+            await bot.press_data(MEMBER, forged, 1)
+        ), forged
 
 
 async def test_the_name_is_hidden_unless_chosen(bot: Simulator, settings: Settings) -> None:
@@ -100,10 +107,12 @@ async def test_endorse_and_withdraw(bot: Simulator, settings: Settings) -> None:
     calls = await bot.press(MEMBER, "Dukung (0)")
     assert "Terima kasih atas dukungan Anda. Kini 1 dukungan." in alert(calls)
     assert next(b["text"] for b in bot.buttons(MEMBER)) == "Batal dukung (1)"
-    assert "sudah mendukung" in alert(await bot.press_data(MEMBER, "usl:d:1", 1))
+    assert tr_id("You already support this proposal.") in alert(
+        await bot.press_data(MEMBER, "usl:d:1", 1)
+    )
     assert "dibatalkan" in alert(await bot.press(MEMBER, "Batal dukung (1)"))
     assert rows(settings.database, "SELECT COUNT(*) FROM proposal_endorsements") == [(0,)]
-    assert "belum mendukung" in alert(await bot.press_data(MEMBER, "usl:u:1", 1))
+    assert tr_id("You did not support it.") in alert(await bot.press_data(MEMBER, "usl:u:1", 1))
 
 
 async def test_who_may_not_endorse(bot: Simulator, settings: Settings) -> None:
@@ -118,7 +127,9 @@ async def test_who_may_not_endorse(bot: Simulator, settings: Settings) -> None:
     assert "usulan sendiri" in alert(await bot.press_data(PROPOSER, "usl:d:1", 1))
     make_members(settings.database, [MEMBER])
     for forged in ("usl:d:999", "usl:d:", "usl:d:-1", "usl:u:999"):
-        assert "tidak berlaku" in alert(await bot.press_data(MEMBER, forged, 1)), forged
+        assert tr_id("This button is no longer valid.") in alert(
+            await bot.press_data(MEMBER, forged, 1)
+        ), forged
     assert rows(settings.database, "SELECT COUNT(*) FROM proposal_endorsements") == [(0,)]
 
 
@@ -138,7 +149,13 @@ async def test_200_members_endorsing_at_once_count_exactly_200(
     await bot.settle(timeout=60)
     answers = [c for c in bot.api.calls[before:] if c.method == "answerCallbackQuery"]
     assert len(answers) == 220  # every press answered: 200 thanks, 20 "already"
-    assert sum("sudah mendukung" in str(c.params.get("text")) for c in answers) == 20
+    assert (
+        sum(
+            tr_id("You already support this proposal.") in str(c.params.get("text"))
+            for c in answers
+        )
+        == 20
+    )
     assert rows(settings.database, "SELECT COUNT(*) FROM proposal_endorsements") == [(200,)]
     [(count,)] = rows(
         settings.database, "SELECT COUNT(*) FROM audit WHERE action = 'proposal.endorsed'"

@@ -8,19 +8,26 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator, running
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id
 from tests.support.proposals import MEMBER, PROPOSER, make_members, propose, rows, texts
 
 
 async def test_the_whole_flow_in_indonesian(bot: Simulator, settings: Settings) -> None:
     await bot.send(BOARD_ID, "/start")
-    assert "bidang apa" in texts(await bot.send(PROPOSER, "/usul"))
-    assert "judul singkat" in texts(await bot.press(PROPOSER, "Lingkungan / infrastruktur"))
-    assert "Jelaskan masalahnya" in texts(await bot.send(PROPOSER, "Perbaikan saluran air RT 03"))
+    assert tr_id("Which field (bidang) is the proposal about?") in texts(
+        await bot.send(PROPOSER, "/usul")
+    )
+    assert tr_id(
+        "Give it a short title (5 to 120 characters), for example: Perbaikan saluran air RT 03."
+    ) in texts(await bot.press(PROPOSER, "Lingkungan / infrastruktur"))
+    assert tr_id("Describe the problem and what should be done (20 to 2000 characters).") in texts(
+        await bot.send(PROPOSER, "Perbaikan saluran air RT 03")
+    )
     assert "Di mana lokasinya" in texts(
         await bot.send(PROPOSER, "Saluran air di depan musala mampet dan meluap setiap hujan.")
     )
     got = texts(await bot.send(PROPOSER, "RT 3 RW 5"))
-    assert "RT 03/RW 05 diterima" in got and "lokasi peta" in got
+    assert "RT 03/RW 05 diterima" in got and tr_id("You may also share a map location.") in got
     assert "Perkiraan biaya" in texts(await bot.send_location(PROPOSER))
     assert "paling banyak 3 foto" in texts(await bot.send(PROPOSER, "1,5 juta"))
     await bot.send_photo(PROPOSER)
@@ -115,7 +122,7 @@ async def test_bad_answers_are_re_asked_keeping_earlier_ones(
     for bad in ("RT tiga", "RT 0 RW 0", "💥" * 50):
         assert "tidak bisa membaca RT/RW" in texts(await bot.send(PROPOSER, bad)), bad
     refused = [c for c in await bot.press(PROPOSER, "Lanjut") if c.method == "answerCallbackQuery"]
-    assert "RT dan RW atau bagikan lokasi" in refused[0].params["text"]
+    assert tr_id("Write the RT and RW or share a location first.") in refused[0].params["text"]
     await bot.send(PROPOSER, "RT 3 RW 5")
     await bot.press(PROPOSER, "Lanjut")
     for bad, reason in (
@@ -128,7 +135,7 @@ async def test_bad_answers_are_re_asked_keeping_earlier_ones(
     await bot.send(PROPOSER, "750rb")
     assert "kirim foto" in texts(await bot.send(PROPOSER, "ini bukan foto")).lower()
     await bot.press(PROPOSER, "Lewati")
-    assert "pilih salah satu tombol" in texts(await bot.send(PROPOSER, "tidak"))
+    assert tr_id("Please choose one of the buttons.") in texts(await bot.send(PROPOSER, "tidak"))
     summary_calls = await bot.press(PROPOSER, "Tidak, sembunyikan nama")
     summary = [c for c in summary_calls if c.method == "sendMessage"][-1]
     # shown back exactly as typed, and the HTML did not break the message
@@ -142,7 +149,9 @@ async def test_bad_answers_are_re_asked_keeping_earlier_ones(
 async def test_back_and_change_keep_every_other_answer(bot: Simulator) -> None:
     await start_to_title(bot)
     await bot.send(PROPOSER, "Perbaikan jalan gang Melati")
-    assert "judul singkat" in texts(await bot.press(PROPOSER, "Kembali"))
+    assert tr_id(
+        "Give it a short title (5 to 120 characters), for example: Perbaikan saluran air RT 03."
+    ) in texts(await bot.press(PROPOSER, "Kembali"))
     await bot.send(PROPOSER, "Perbaikan jalan gang Mawar")
     await bot.send(PROPOSER, "Jalan gang berlubang dan berbahaya bagi anak-anak sekolah.")
     await bot.send(PROPOSER, "RT 3 RW 5")
@@ -150,7 +159,7 @@ async def test_back_and_change_keep_every_other_answer(bot: Simulator) -> None:
     await bot.send(PROPOSER, "2 juta")
     await bot.press(PROPOSER, "Lewati")
     await bot.press(PROPOSER, "Tidak, sembunyikan nama")
-    assert "Apa yang ingin Anda ubah" in texts(await bot.press(PROPOSER, "Ubah"))
+    assert tr_id("What do you want to change?") in texts(await bot.press(PROPOSER, "Ubah"))
     await bot.press(PROPOSER, "Perkiraan biaya")
     summary = texts(await bot.send(PROPOSER, "3,5 juta"))  # straight back to the summary
     assert "Rp3.500.000" in summary and "gang Mawar" in summary and "RT 03/RW 05" in summary
@@ -194,12 +203,16 @@ async def test_a_left_or_idle_draft_is_offered_back(bot: Simulator, clock: FakeC
         await bot.send(PROPOSER, "Jalan gang berlubang dan berbahaya bagi anak-anak.")
     )
     assert "belum selesai" in texts(await bot.send(PROPOSER, "/usul"))
-    assert "Jelaskan masalahnya" in texts(await bot.press(PROPOSER, "Lanjutkan"))
+    assert tr_id("Describe the problem and what should be done (20 to 2000 characters).") in texts(
+        await bot.press(PROPOSER, "Lanjutkan")
+    )
     await bot.send(PROPOSER, "Jalan gang berlubang dan berbahaya bagi anak-anak.")
     # leaving mid-flow for another command, then coming back
     await bot.send(PROPOSER, "/usulan")
     assert "belum selesai" in texts(await bot.send(PROPOSER, "/usul"))
-    assert "bidang apa" in texts(await bot.press(PROPOSER, "Mulai dari awal"))
+    assert tr_id("Which field (bidang) is the proposal about?") in texts(
+        await bot.press(PROPOSER, "Mulai dari awal")
+    )
 
 
 async def test_the_flow_resumes_after_kill_9(
@@ -246,14 +259,18 @@ async def test_a_non_member_is_told_and_can_continue_with_their_own(
     await bot.send(PROPOSER, "Saluran air mampet di RT 03")
     calls = await bot.press(PROPOSER, "Dukung USL-2026-0001 saja")
     assert "Hanya anggota" in calls[0].params["text"]
-    assert "Jelaskan" in texts(await bot.press(PROPOSER, "Lanjutkan usulan saya sendiri"))
+    assert tr_id("Describe the problem and what should be done (20 to 2000 characters).") in texts(
+        await bot.press(PROPOSER, "Lanjutkan usulan saya sendiri")
+    )
 
 
 async def test_in_a_group_the_flow_continues_in_private(bot: Simulator) -> None:
     calls = await bot.send(PROPOSER, "/usul", group=True)
     assert "chat pribadi" in texts(calls)
     assert calls[-1].buttons[0]["url"].endswith("?start=usul")
-    assert "bidang apa" in texts(await bot.press(PROPOSER, 1, chat_id=GROUP_CHAT_ID))
+    assert tr_id("Which field (bidang) is the proposal about?") in texts(
+        await bot.press(PROPOSER, 1, chat_id=GROUP_CHAT_ID)
+    )
 
 
 async def test_each_step_is_committed_before_the_next_question(

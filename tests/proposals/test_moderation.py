@@ -14,6 +14,7 @@ from bot.simulator import Simulator
 from storage import migrate, moderation, proposal_records, proposals
 from storage.db import connect_sync
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -66,11 +67,17 @@ async def test_hiding_from_the_detail_view_shows_the_reason_everywhere(
     await bot.send(MEMBER, "/usulan USL-2026-0001")  # a resident's view, opened before
     await board_view(bot)
     asked = await bot.press(BOARD_ID, "Sembunyikan usulan ini")
-    assert "Mengapa disembunyikan" in texts(asked)
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "x"))  # re-asks the reason
+    assert tr_id(
+        'Why hide it? The public sees "hidden by the board" and '
+        "this reason, so do not repeat the personal or abusive "
+        "content."
+    ) in texts(asked)
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "x")
+    )  # re-asks the reason
     calls = await bot.send(BOARD_ID, REASON)
     done = texts([c for c in calls if c.chat_id == BOARD_ID])
-    assert "Disembunyikan" in done and HIDDEN in done
+    assert tr_part("Hidden. The public now sees: {text}") in done and HIDDEN in done
     told = texts([c for c in calls if c.chat_id == PROPOSER])
     assert (
         f"Pengurus menyembunyikan usulan Anda USL-2026-0001 dari publik. Alasan: {REASON}" in told
@@ -89,11 +96,13 @@ async def test_hiding_from_the_detail_view_shows_the_reason_everywhere(
     assert "Pak Budi" in await board_view(bot)  # the board still sees what it hid
     assert "Sembunyikan usulan ini" not in [b["text"] for b in bot.buttons(BOARD_ID)]
     # the resident's old Dukung button: endorsing a hidden proposal has ended
-    assert "tidak bisa didukung" in alert(await bot.press_data(MEMBER, "usl:d:1", 1))
+    assert tr_id("This proposal can no longer be supported.") in alert(
+        await bot.press_data(MEMBER, "usl:d:1", 1)
+    )
     assert "Tidak ada usulan" in texts(await bot.send(BOARD_ID, "/tinjau"))
     # the board's old hide button: stale now, nothing hidden twice
     stale = await bot.press_data(BOARD_ID, "usl:h:USL-2026-0001", 1)
-    assert "tidak berlaku" in alert(stale)
+    assert tr_id("This button is no longer valid.") in alert(stale)
     assert hide_audit(settings.database) == [("moderation.hidden", "proposal", "USL-2026-0001")]
 
 
@@ -133,7 +142,9 @@ async def test_hiding_from_admin_reaches_proposals_and_notes(
     await bot.press(BOARD_ID, "Sembunyikan konten publik")
     asked = texts(await bot.press(BOARD_ID, "Usulan"))
     assert "USL-2026-0001" in asked  # an example of the number to type
-    assert "tidak menemukan" in texts(await bot.send(BOARD_ID, "USL-2026-0099"))
+    assert tr_id("I found nothing with that number. Try again.") in texts(
+        await bot.send(BOARD_ID, "USL-2026-0099")
+    )
     await bot.send(BOARD_ID, "usl-2026-0001")  # as people type it
     told = [c for c in await bot.send(BOARD_ID, REASON) if c.chat_id == PROPOSER]
     assert REASON in texts(told)  # the proposer is told, as from the detail view
@@ -142,7 +153,9 @@ async def test_hiding_from_admin_reaches_proposals_and_notes(
     await bot.press(BOARD_ID, "Sembunyikan konten publik")
     await bot.press(BOARD_ID, "Catatan perkembangan usulan")
     for wrong in ("USL-2026-0001/2", "USL-2026-0001/0", "USL-2026-0002/1", "1", "'; --"):
-        assert "tidak menemukan" in texts(await bot.send(BOARD_ID, wrong)), wrong
+        assert tr_id("I found nothing with that number. Try again.") in texts(
+            await bot.send(BOARD_ID, wrong)
+        ), wrong
     await bot.send(BOARD_ID, "USL-2026-0001 / 1")
     await bot.send(BOARD_ID, "Menyebut nama orang.")
 
@@ -342,7 +355,7 @@ async def test_changing_ones_mind_between_hide_and_review_does_the_last_thing(
     # starting the review ended the /admin hide left waiting (bot.flows: one current flow),
     # so the reason goes to the revision at once
     told = texts(await bot.send(BOARD_ID, "Lengkapi lokasi tiang lampu."))
-    assert "perlu revisi" in told and "disembunyikan" not in told.lower()
+    assert tr_id("revision requested") in told and "disembunyikan" not in told.lower()
     assert rows(settings.database, "SELECT status FROM proposals WHERE id = 3") == [
         ("perlu_revisi",)
     ]
@@ -361,7 +374,12 @@ async def test_changing_ones_mind_between_hide_and_review_does_the_last_thing(
     await bot.send(BOARD_ID, "Menyebut nama orang.")
     clock.advance(timedelta(minutes=2))
     told = texts(await bot.send(BOARD_ID, "Terima kasih semuanya"))
-    assert "tidak mengerti" in told  # the first hide ended when /admin's began: no flow waits
+    assert (
+        tr_id(
+            "I did not understand that. Choose from the menu, or send /bantuan for the commands."
+        )
+        in told
+    )  # the first hide ended when /admin's began: no flow waits
     assert rows(settings.database, "SELECT object_id FROM moderation ORDER BY 1") == [
         ("USL-2026-0002",),
         ("USL-2026-0003",),

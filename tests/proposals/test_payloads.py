@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id
 from tests.support.payloads import PAYLOADS, refused, tables
 
 PERSON = 611
@@ -83,7 +84,9 @@ async def test_payloads_through_every_free_text_step_of_proposals(
         await bot.send(BOARD_ID, "/admin")
         await bot.press(BOARD_ID, "Sembunyikan konten publik")
         await bot.press(BOARD_ID, "Usulan")
-        assert "tidak menemukan" in texts(await bot.send(BOARD_ID, payload))
+        assert tr_id("I found nothing with that number. Try again.") in texts(
+            await bot.send(BOARD_ID, payload)
+        )
         await bot.send(BOARD_ID, "/batal")
         public = texts(await bot.send(PERSON, "/usulan USL-2026-0001"))
         assert "disembunyikan oleh pengurus: " + shown in public

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import Simulator, running
 from tests.conftest import BOARD_ID
+from tests.support.i18n import tr_id, tr_part
 from tests.support.privacy import NAME, RESIDENT, become_member, needles, raw
 from tests.support.proposals import (
     MEMBER,
@@ -109,7 +110,9 @@ async def test_merging_two_accounts_that_both_supported_a_proposal(
     [card] = [b for b in bot.buttons(BOARD_ID) if f"Anggota Nomor {MEMBER}" in b["text"]]
     await bot.press(BOARD_ID, card["text"])
     await bot.press(BOARD_ID, "Gabungkan akun lain ke akun ini")
-    assert "Gabungkan akun ini?" in texts(await bot.send(BOARD_ID, str(drop)))
+    assert tr_part(
+        "<b>Merge these accounts?</b>\nKeep:\n{keep}\n\nMerge into it and close:\n{drop}"
+    ) in texts(await bot.send(BOARD_ID, str(drop)))
     assert "Digabungkan" in texts(await bot.press(BOARD_ID, "Gabungkan"))
 
     assert endorsements(settings) == {first: 2, own: 0}  # Siti once; the board member once
@@ -134,10 +137,16 @@ async def test_limits_during_a_proposal_keep_the_draft(
         await bot.send(PROPOSER, "/usul")
         await bot.press(PROPOSER, "Lingkungan / infrastruktur")
         refused = texts(await bot.send(PROPOSER, "Saluran " * 600))  # 4,800 characters
-        assert "terlalu panjang" in refused and "4096" in refused
+        assert (
+            tr_id("That message is too long for me. Please send at most 4096 characters.")
+            in refused
+            and "4096" in refused
+        )
         clock.advance(timedelta(seconds=11))
         asked = texts(await bot.send(PROPOSER, "Perbaikan saluran air RT 03"))
-        assert "Jelaskan masalahnya" in asked  # the title step took the next answer
+        assert (
+            tr_id("Describe the problem and what should be done (20 to 2000 characters).") in asked
+        )  # the title step took the next answer
         await bot.send(PROPOSER, "/batal")
         proposer = person_id(settings.database, PROPOSER)
         reference = (await write(bot, add_proposal, proposer)).reference

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
 from tests.support.cli import run_cli, run_main
+from tests.support.i18n import tr_id, tr_part
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -84,7 +85,9 @@ async def test_the_whole_review_path_with_notifications(
         in texts(await bot.press(BOARD_ID, "Terima ke daftar prioritas")).lower()
     )
     assert "tidak terbaca" in texts(await bot.send(BOARD_ID, "banyak"))
-    assert "Kapan rencana" in texts(await bot.press(BOARD_ID, "Sama dengan usulan: Rp15.000.000"))
+    assert tr_id("When is it planned to be carried out? For example: Juli–Agustus 2027.") in texts(
+        await bot.press(BOARD_ID, "Sama dengan usulan: Rp15.000.000")
+    )
     accepted = await bot.send(BOARD_ID, "Juli–Agustus 2027")
     told = to(accepted, PROPOSER)
     assert "is now: accepted" in told and "Rp15.000.000" in told and "Juli–Agustus 2027" in told
@@ -94,7 +97,7 @@ async def test_the_whole_review_path_with_notifications(
     detail = await open_as_board(bot)
     assert "Catat perkembangan" in [b["text"] for b in bot.buttons(BOARD_ID)]
     await bot.press(BOARD_ID, "Catat perkembangan")
-    assert "angka dari 0 sampai 100" in texts(await bot.send(BOARD_ID, "150"))
+    assert tr_id("Write a number from 0 to 100.") in texts(await bot.send(BOARD_ID, "150"))
     await bot.send(BOARD_ID, "40%")
     await bot.send(BOARD_ID, "Galian <saluran> 30 meter & pemasangan U-ditch dimulai.")
     posted = await bot.send_photo(BOARD_ID)
@@ -144,10 +147,14 @@ async def test_reject_and_revision_need_a_reason_told_to_the_proposer(
     await propose(bot)
     await open_as_board(bot)
     assert "Apa alasannya" in texts(await bot.press(BOARD_ID, "Minta revisi"))
-    assert "Terlalu pendek" in texts(await bot.send(BOARD_ID, "no"))
+    assert tr_part("That is too short: write at least {minimum} characters.") in texts(
+        await bot.send(BOARD_ID, "no")
+    )
     asked = await bot.send(BOARD_ID, "Lengkapi <lokasi> & foto saluran")
     told = to(asked, PROPOSER)
-    assert "perlu revisi" in told and "Alasan: Lengkapi <lokasi> & foto saluran" in told
+    assert (
+        tr_id("revision requested") in told and "Alasan: Lengkapi <lokasi> & foto saluran" in told
+    )
 
     # an unfinished /usul draft is not overwritten by a revision
     await bot.send(PROPOSER, "/usul")
@@ -166,7 +173,10 @@ async def test_reject_and_revision_need_a_reason_told_to_the_proposer(
     await bot.send(PROPOSER, "RT 4 RW 5")
     await bot.send_location(PROPOSER)
     sent = texts(await bot.press(PROPOSER, "Kirim"))
-    assert "Dikirim lagi" in sent and "USL-2026-0001" in sent
+    assert (
+        tr_part("Sent again for review. Proposal number: <b>{ref}</b>.") in sent
+        and "USL-2026-0001" in sent
+    )
     assert rows(settings.database, "SELECT status, rt, latitude IS NOT NULL FROM proposals") == [
         ("baru", 4, 1)
     ]
@@ -221,8 +231,12 @@ async def test_the_queue_puts_supported_proposals_first_then_the_oldest(
 async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings) -> None:
     make_members(settings.database, [PROPOSER, MEMBER])
     await propose(bot)
-    assert "hanya untuk pengurus" in texts(await bot.send(MEMBER, "/tinjau"))
-    assert "hanya untuk pengurus" in texts(await bot.send(MEMBER, "/review"))
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(
+        await bot.send(MEMBER, "/tinjau")
+    )
+    assert tr_id("Sorry, this is only for the BKM board.") in texts(
+        await bot.send(MEMBER, "/review")
+    )
     await bot.send(MEMBER, "/usulan USL-2026-0001")
     assert not any(b["callback_data"].startswith("usl:t:") for b in bot.buttons(MEMBER))
     for forged in (
@@ -238,7 +252,9 @@ async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings
         "adm:proposal_behalf",
     ):
         calls = await bot.press_data(MEMBER, forged, 1)
-        assert "hanya untuk pengurus" in alert(calls) or "tidak berlaku" in alert(calls), forged
+        assert tr_id("Sorry, this is only for the BKM board.") in alert(calls) or tr_id(
+            "This button is no longer valid."
+        ) in alert(calls), forged
         assert not [c for c in calls if c.chat_id == PROPOSER], forged
     assert rows(settings.database, "SELECT status FROM proposals") == [("baru",)]
     assert rows(settings.database, "SELECT * FROM moderation") == []
@@ -283,7 +299,9 @@ async def test_review_screens_open_only_in_private(bot: Simulator, settings: Set
 
 async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings) -> None:
     await bot.send(BOARD_ID, "/admin")
-    assert "Lewat mana" in texts(await bot.press(BOARD_ID, "Catat usulan atas nama warga"))
+    assert tr_id("Filing a proposal for a resident. How did it reach the board?") in texts(
+        await bot.press(BOARD_ID, "Catat usulan atas nama warga")
+    )
     await bot.press(BOARD_ID, "Kotak saran")
     assert "huruf" in texts(await bot.send(BOARD_ID, "12345"))
     await bot.send(BOARD_ID, "Mbah Sarinem")
@@ -306,7 +324,9 @@ async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings
     assert "warga RT 04/RW 02" in public and "Mbah Sarinem" not in public
     assert "Diterima lewat: Kotak saran" in public
     # a resident cannot start it, nor pick a channel
-    assert "hanya untuk pengurus" in alert(await bot.press_data(MEMBER, "adm:proposal_behalf", 1))
+    assert tr_id("Sorry, this is only for the BKM board.") in alert(
+        await bot.press_data(MEMBER, "adm:proposal_behalf", 1)
+    )
 
 
 async def test_transparency_section(bot: Simulator, settings: Settings) -> None:
@@ -367,7 +387,7 @@ async def test_a_forged_revision_of_someone_elses_proposal(
     await bot.send(BOARD_ID, "Lengkapi lokasinya.")
     for forged in ("usl:rev:1", "usl:rev:999", "usl:rev:x"):
         calls = await bot.press_data(MEMBER, forged, 1)
-        assert "tidak berlaku" in alert(calls), forged
+        assert tr_id("This button is no longer valid.") in alert(calls), forged
     assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
     assert rows(settings.database, "SELECT status FROM proposals") == [("perlu_revisi",)]
 
