@@ -1,9 +1,15 @@
-"""Fixtures: a real SQLite file per test, the real Application on the offline transport."""
+"""Fixtures: a real SQLite file per test, the real Application on the offline transport.
+
+Set-up shared by the whole run (speed, not skipping): the catalogs are compiled once (the
+`.mo` files the wheel ships), and each test's database file is a copy of one migrated
+template instead of running every migration again.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import shutil
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +25,7 @@ from bot.transport.fake_api import FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from storage import migrate
 from storage.db import Database
+from tests.support import catalogs, databases
 
 BOARD_ID = 1001  # Telegram id that BKM_ADMINS names in these tests
 
@@ -37,6 +44,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # As build_application does for the bot: PTB 22 warns when a RetryAfter is made without
     # the timedelta opt-in, and some tests make one before (or without) any application.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    catalogs.compile_stale()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The slow tests first (a stable sort: each group keeps its order): with workers, the long
+    # ones then run beside the many short ones instead of alone at the end.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,19 +59,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("clock_start", list(CLOCK_STARTS.values()), ids=list(CLOCK_STARTS))
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One database file with every migration applied, copied for each test that needs one."""
+    path = databases.make_template(tmp_path_factory.mktemp("template") / "template.sqlite3")
+    yield path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, migrated_template: Path) -> Settings:
     # The monthly digest is off: a test moving the clock to the 1st of a month would get it
     # as an extra message. The digest tests turn it on themselves.
-    return Settings(database=tmp_path / "bkm.sqlite3", admins=frozenset({BOARD_ID}), digest=False)
+    database = tmp_path / "bkm.sqlite3"
+    shutil.copyfile(migrated_template, database)  # what the first start would leave
+    return Settings(database=database, admins=frozenset({BOARD_ID}), digest=False)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def db(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Database]:
     """A migrated database file under tmp_path."""
-    database = Database(tmp_path / "repo.sqlite3")
+    path = tmp_path / "repo.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    database = Database(path)
     await database.open()
-    await database.read(migrate.apply, database.path)
+    await database.read(migrate.apply, database.path)  # nothing left to apply: a check
     yield database
     await database.close()
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.transport.loopback import LoopbackServer
-from tests.delivery_run import (
+from tests.perf.harness import BenchmarkError, Figure, Row, RunContext, percentile
+from tests.support.delivery_run import (
     BOARD_ID,
     START_TIMEOUT,
     BotRun,
@@ -32,7 +33,6 @@ from tests.delivery_run import (
     wait_for_report,
     wait_until,
 )
-from tests.perf.harness import BenchmarkError, Figure, Row, RunContext, percentile
 
 RATE = 200
 FIRST = 200_001
