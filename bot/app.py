@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -110,7 +110,8 @@ def build_application(
     else:
         # Headroom above the broadcast rate for interactive replies; the delivery engine
         # paces itself at BKM_BROADCAST_RATE and the limiter does not retry its calls.
-        builder = builder.rate_limiter(ratelimit.rate_limiter(settings.broadcast_rate))
+        # (typed Any: the builder's type changes with its rate limiter's argument type)
+        builder = cast(Any, builder).rate_limiter(ratelimit.rate_limiter(settings.broadcast_rate))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
         if settings.api_file_url:

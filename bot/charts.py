@@ -11,9 +11,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 WIDTH_PX = 1200  # ≥ 1080: sharp on a phone held upright, still small to send
 DPI = 100
 COLOURS = ("#1b6ca8", "#f29f05", "#4caf50", "#b23a48")
@@ -36,6 +33,11 @@ def render_bars(
     rows = max(len(labels), 1)
     bar_height = 0.8 / max(len(series), 1)
     height_px = max(700, 160 + rows * (110 + 50 * len(series)))
+    # imported when the first chart is drawn: matplotlib takes about half a second of CPU to
+    # import, paid otherwise by every start of the bot and every CLI command
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

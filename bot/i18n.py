@@ -22,6 +22,8 @@ from babel.numbers import format_currency, format_decimal
 
 from rules.messages import N_ as N_
 
+Moment = datetime  # for annotations inside Translator, whose `datetime` method shadows it
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DOMAIN = "messages"
@@ -61,7 +63,7 @@ class Translator:
             moment, "d MMMM y, HH:mm zzz", tzinfo=self.timezone, locale=self.babel_locale
         )
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: Moment) -> str:
         return format_datetime(moment, "d MMMM y", tzinfo=self.timezone, locale=self.babel_locale)
 
 

@@ -18,7 +18,7 @@ from storage import migrate, people
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from bot.delivery import Engine
+    from bot.delivery.engine import Engine
 
 T = TypeVar("T")
 

@@ -72,6 +72,7 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
 def audience_ids(conn: sqlite3.Connection, audience: str, rw: int | None) -> list[int]:
     """People in an audience (before subscriptions): everyone, members, one RW; 'topic' is
     everyone, narrowed to the topic's subscribers when the deliveries are made."""
+    args: tuple[object, ...]
     if audience in ("all", "topic"):
         sql, args = "SELECT id FROM people WHERE telegram_id IS NOT NULL", ()
     elif audience == "members":

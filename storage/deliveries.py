@@ -266,7 +266,7 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Ready]:
         " ORDER BY priority, id LIMIT ?",
         (iso(now), limit),
     ).fetchall()
-    return [Ready(*row[:5], held=bool(row[5])) for row in rows]
+    return [Ready(row[0], row[1], row[2], row[3], row[4], held=bool(row[5])) for row in rows]
 
 
 def notifications_due(conn: sqlite3.Connection, now: datetime) -> int:

@@ -90,7 +90,7 @@ def decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True) or b""
-            if not isinstance(name, str):
+            if not isinstance(name, str) or not isinstance(payload, bytes):
                 continue
             if part.get_filename() is None:
                 params[name] = decode_value(name, payload.decode())

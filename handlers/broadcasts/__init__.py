@@ -2,12 +2,16 @@
 The delivery engine (bot/delivery/) starts and stops with this feature; residents choose
 topics in the subscriptions feature."""
 
+from typing import Any
+
+from telegram.ext import Application
+
 from bot.delivery import lifecycle
 from bot.features import Feature, combine
 from handlers.broadcasts import compose, startup
 
 
-async def start(application: object) -> None:
+async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The engine first (what overdue schedules tell people goes out at start), then what
     this feature sets up once it runs: the digest schedule, /status's queue sizes."""
     await lifecycle.start(application)

@@ -142,7 +142,8 @@ async def resume(update: Update, context: BKMContext) -> int:
     await answer(update, context)
     draft = await flows.load(context, REPORT)
     if draft is None:
-        return await begin(update, context)
+        started: int = await begin(update, context)
+        return started
     return await advance(update, context, dict(draft.data))
 
 

@@ -60,7 +60,7 @@ def in_use(conn: sqlite3.Connection, admins: frozenset[int]) -> str | None:
     ).fetchone()
     if others is not None:
         return "people"
-    tables = [
+    tables: list[str] = [
         row[0]
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"

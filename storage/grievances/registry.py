@@ -24,11 +24,12 @@ from storage.schedules import Schedule
 
 # ---- the daily limit ----------------------------------------------------------------------
 def named_since(conn: sqlite3.Connection, person_id: int, since: datetime) -> int:
-    return conn.execute(
+    count: int = conn.execute(
         "SELECT COUNT(*) FROM grievances WHERE reporter_id = ? AND filed_by IS NULL"
         " AND created_at >= ?",
         (person_id, iso(since)),
     ).fetchone()[0]
+    return count
 
 
 def anonymous_count(conn: sqlite3.Connection, day: str, chat_hash: bytes) -> int:
