@@ -13,9 +13,42 @@ from tests.support.grievances import (
     texts,
     to,
 )
-from tests.support.i18n import tr_id, tr_part
+from tests.support.i18n import tr_id, tr_nid, tr_part
 
 RESIDENT = 301
+SENT = (
+    "Sent. Your report number is <b>{ref}</b>. You will get a message here whenever "
+    "its status changes or the board replies; /laporanku shows your reports."
+)
+NEW_REPORT = tr_id("New report {ref} ({category}). Open /pengaduan to handle it.")
+LENGTH_REFUSALS = (
+    "That is too short: write at least {minimum} characters.",
+    "That is too long: at most {maximum} characters (you wrote {length}).",
+)
+IDENTITY_QUESTION = tr_id(
+    "Who may know that you reported this?\n"
+    "• <b>Open</b>: the board sees your name; if the report is listed publicly, "
+    "your name is shown there too.\n"
+    "• <b>Confidential</b>: the board sees your name; it is never shown anywhere else.\n"
+    "• <b>Anonymous</b>: nothing that identifies you is stored. You get a number and a "
+    "secret code and follow the report with /cek. Anonymous reports get no messages "
+    "from the bot: you check them yourself."
+)
+PAUSED = tr_id(
+    "You were away for a while, so I paused. Your answers are kept: "
+    "send the command again to continue."
+)
+DAILY_LIMIT = (
+    "You have sent {n} report today, the most allowed in one day. "
+    "Please send a new one tomorrow; /laporanku shows the ones you sent.",
+    "You have sent {n} reports today, the most allowed in one day. "
+    "Please send a new one tomorrow; /laporanku shows the ones you sent.",
+)
+RECEIVED = "Received ({n} of {most}). Send more, or press Done."
+WHERE_QUESTION = tr_id(
+    "Where is it? Write the RT/RW (for example RT 3 RW 5), share a location "
+    "with the paperclip button, or skip."
+)
 
 
 async def test_an_open_report_end_to_end(bot: Simulator, settings: Settings) -> None:
@@ -24,9 +57,9 @@ async def test_an_open_report_end_to_end(bot: Simulator, settings: Settings) -> 
     calls = await file_report(bot, RESIDENT, identity="Terbuka", expected="Diperbaiki bulan ini")
     ref = reference(calls)
     assert ref == "LPR-2026-0001"
-    assert "Terkirim" in texts(to(calls, RESIDENT))
+    assert tr_id(SENT, ref=ref) in texts(to(calls, RESIDENT))
     board = texts(to(calls, BOARD_ID))
-    assert "Laporan baru LPR-2026-0001" in board and "Infrastruktur" in board
+    assert NEW_REPORT.format(ref=ref, category=tr_id("Infrastructure")) in board
     assert rows(settings.database, "SELECT status, identity, public FROM grievances") == [
         ("diterima", "terbuka", 1)
     ]
@@ -36,10 +69,13 @@ async def test_bad_answers_are_re_asked_and_nothing_is_lost(
     bot: Simulator, settings: Settings
 ) -> None:
     await bot.send(RESIDENT, "/lapor")
-    assert "Terkirim" not in texts(await bot.send(RESIDENT, "keuangan"))  # a button is expected
+    assert tr_id("Please choose one of the buttons.") in texts(
+        await bot.send(RESIDENT, "keuangan")
+    )
     await bot.press(RESIDENT, "Keuangan/Dana")
     for bad in ("terlalu pendek", "x" * 4001, "\u200b" * 30):
-        assert "Terlalu" in texts(await bot.send(RESIDENT, bad)), bad[:20]
+        shown = texts(await bot.send(RESIDENT, bad))
+        assert any(tr_part(m) in shown for m in LENGTH_REFUSALS), bad[:20]
     tricky = "<b>Dana</b> & 'KSM'; DROP TABLE grievances; -- 🙂 \u05e9\u05dc\u05d5\u05dd dipakai"
     assert tr_id("How much money is involved? For example: 1,5 juta or 750rb.") in texts(
         await bot.send(RESIDENT, tricky)
@@ -56,7 +92,9 @@ async def test_bad_answers_are_re_asked_and_nothing_is_lost(
         await bot.send(RESIDENT, "ok")
     )
     await bot.send(RESIDENT, "Dana dikembalikan ke kas")
-    assert "tidak bisa membaca RT/RW" in texts(await bot.send(RESIDENT, "di dekat masjid"))
+    assert tr_id("I could not read that RT/RW. Write it like this: RT 3 RW 5, or 03/05.") in texts(
+        await bot.send(RESIDENT, "di dekat masjid")
+    )
     await bot.send(RESIDENT, "RT 3 RW 5")
     await bot.press(RESIDENT, "Lewati")
     await bot.press(RESIDENT, "Terbuka")
@@ -87,10 +125,14 @@ async def test_change_one_part_from_the_summary(bot: Simulator, settings: Settin
         await bot.press(RESIDENT, "Keuangan/Dana")
     )
     summary = texts(await bot.send(RESIDENT, "750rb"))
-    assert "Keuangan/Dana" in summary and "Rp750.000" in summary and DESCRIPTION in summary
+    assert (
+        tr_id("Finance / funds") in summary and "Rp750.000" in summary and DESCRIPTION in summary
+    )
     await bot.press(RESIDENT, "Ubah")
-    assert "Anonim" in texts(await bot.press(RESIDENT, "Identitas"))
-    assert "Identitas: Rahasia" in texts(await bot.press(RESIDENT, "Rahasia"))
+    assert IDENTITY_QUESTION in texts(await bot.press(RESIDENT, "Identitas"))
+    assert tr_id("Identity: {identity}", identity=tr_id("Confidential")) in texts(
+        await bot.press(RESIDENT, "Rahasia")
+    )
     await bot.press(RESIDENT, "Kirim")
     assert rows(settings.database, "SELECT category, amount, identity FROM grievances") == [
         ("keuangan", 750_000, "rahasia")
@@ -104,12 +146,14 @@ async def test_cancel_and_an_idle_report_is_offered_back(bot: Simulator, clock) 
     await bot.press(RESIDENT, "Pelayanan")
     await bot.send(RESIDENT, DESCRIPTION)
     clock.advance(timedelta(minutes=31))
-    assert "tersimpan" in texts(await bot.send(RESIDENT, "Diperbaiki"))
-    assert "belum selesai" in texts(await bot.send(RESIDENT, "/lapor"))
+    assert PAUSED in texts(await bot.send(RESIDENT, "Diperbaiki"))
+    assert tr_id("You have an unfinished report. Continue where you stopped?") in texts(
+        await bot.send(RESIDENT, "/lapor")
+    )
     assert tr_id("What outcome do you expect? (optional)") in texts(
         await bot.press(RESIDENT, "Lanjutkan")
     )
-    assert "Dibatalkan" in texts(await bot.send(RESIDENT, "/batal"))
+    assert tr_id("Cancelled. Nothing was sent.") in texts(await bot.send(RESIDENT, "/batal"))
     assert tr_id("What is the report about?") in texts(await bot.send(RESIDENT, "/lapor"))
 
 
@@ -128,20 +172,24 @@ async def test_the_daily_limit_counts_named_and_anonymous_reports(
         await file_report(limited, RESIDENT, identity="Anonim")
         await file_report(limited, RESIDENT, identity="Rahasia")
         refused = texts(await limited.send(RESIDENT, "/lapor"))
-        assert "3 laporan hari ini" in refused and "besok" in refused
+        assert tr_nid(*DAILY_LIMIT, 3) in refused
         assert rows(settings.database, "SELECT COUNT(*) FROM grievances") == [(3,)]
         # another resident is not affected
-        assert "tentang apa" in texts(await limited.send(RESIDENT + 1, "/lapor"))
+        assert tr_id("What is the report about?") in texts(
+            await limited.send(RESIDENT + 1, "/lapor")
+        )
         # the next local day the count starts again
         clock.advance(timedelta(days=1))
-        assert "tentang apa" in texts(await limited.send(RESIDENT, "/lapor"))
+        assert tr_id("What is the report about?") in texts(await limited.send(RESIDENT, "/lapor"))
 
 
 async def test_in_a_group_the_report_continues_in_a_private_chat(bot: Simulator) -> None:
     calls = await bot.send(RESIDENT, "/lapor", group=True)
     [message] = [c for c in calls if c.method == "sendMessage"]
     assert message.buttons[0]["url"].endswith("?start=lapor")
-    assert "tentang apa" in texts(await bot.press(RESIDENT, 1, chat_id=message.chat_id))
+    assert tr_id("What is the report about?") in texts(
+        await bot.press(RESIDENT, 1, chat_id=message.chat_id)
+    )
 
 
 async def test_english_speakers_report_in_english(bot: Simulator) -> None:
@@ -181,8 +229,8 @@ async def test_audio_files_are_evidence_too(bot: Simulator, settings: Settings) 
     await bot.press(RESIDENT, "Lewati")
     await bot.press(RESIDENT, "Lewati")
     audio = {**bot.api.add_file(b"ID3 audio", "rekaman.mp3"), "duration": 30}
-    assert "1 dari 5" in texts(await bot.send_raw(RESIDENT, {"audio": audio}))
-    assert "2 dari 5" in texts(await bot.send_photo(RESIDENT))
+    assert tr_id(RECEIVED, n=1, most=5) in texts(await bot.send_raw(RESIDENT, {"audio": audio}))
+    assert tr_id(RECEIVED, n=2, most=5) in texts(await bot.send_photo(RESIDENT))
     await bot.press(RESIDENT, "Selesai")
     await bot.press(RESIDENT, "Rahasia")
     await bot.press(RESIDENT, "Tidak")
@@ -211,7 +259,7 @@ async def test_a_report_resumes_in_a_new_application_on_the_same_database(
     # no graceful stop of the first: a new application on the same file carries on
     second = make_bot(settings)
     async with running(second.application):
-        assert "Di mana lokasinya" in texts(await second.send(RESIDENT, "Segera diperbaiki"))
+        assert WHERE_QUESTION in texts(await second.send(RESIDENT, "Segera diperbaiki"))
         await second.send(RESIDENT, "RT 2 RW 1")
         await second.press(RESIDENT, "Lewati")
         await second.press(RESIDENT, "Terbuka")

@@ -73,9 +73,12 @@ async def test_promotion_takes_effect_only_when_a_second_board_member_confirms(
         await bot.send(SECOND, "/start")
         await member(bot, MEMBER, "Siti Aminah")
         card = await open_card(bot, BOARD_ID, "Siti")
-        assert "Siti Aminah" in texts(card) and "anggota" in texts(card)
+        assert "Siti Aminah" in texts(card) and tr_id("member") in texts(card)
         proposed = await bot.press(BOARD_ID, "Usulkan menjadi pengurus")
-        assert "pengurus lain" in texts(proposed)
+        assert tr_id(
+            "Proposed. {name} joins the board when another board member confirms.",
+            name="Siti Aminah",
+        ) in texts(proposed)
         assert rows(settings.database, f"SELECT role FROM people WHERE telegram_id={MEMBER}") == [
             ("anggota",)
         ]
@@ -84,7 +87,7 @@ async def test_promotion_takes_effect_only_when_a_second_board_member_confirms(
         message_id = note.result["message_id"]
         # the proposer cannot confirm their own proposal, even with a forged press
         forged = await bot.press_data(BOARD_ID, confirm["callback_data"], message_id)
-        assert "pengurus kedua" in alerts(forged)
+        assert tr_id("A second board member must confirm this.") in alerts(forged)
         assert rows(settings.database, f"SELECT role FROM people WHERE telegram_id={MEMBER}") == [
             ("anggota",)
         ]
@@ -92,7 +95,7 @@ async def test_promotion_takes_effect_only_when_a_second_board_member_confirms(
         refused = await bot.press_data(MEMBER, confirm["callback_data"], message_id)
         assert tr_id("Sorry, this is only for the BKM board.") in alerts(refused)
         done = await bot.press(SECOND, "Konfirmasi")
-        assert "sekarang pengurus" in texts(done)
+        assert tr_id("Confirmed: {name} is now a board member.", name="Siti Aminah") in texts(done)
         assert any(c.chat_id == MEMBER and "/admin" in c.text for c in done)
         assert rows(settings.database, f"SELECT role FROM people WHERE telegram_id={MEMBER}") == [
             ("pengurus",)
@@ -111,16 +114,19 @@ async def test_config_admins_and_the_last_board_member_stay(make_bot, settings: 
         board_id = person_id(settings.database, BOARD_ID)
         second_id = person_id(settings.database, SECOND)
         calls = await bot.press_data(BOARD_ID, f"mbr:dm:{second_id}", 1)
-        assert "BKM_ADMINS" in alerts(calls)
+        assert tr_id(
+            "This board member is set in BKM_ADMINS; "
+            "only the server configuration can change that."
+        ) in alerts(calls)
     # after a restart without BKM_ADMINS, both stay on the board (never demoted by a restart)
     from dataclasses import replace
 
     bot = make_bot(replace(settings, admins=frozenset()))
     async with running(bot.application):
         calls = await bot.press_data(BOARD_ID, f"mbr:dm:{second_id}", 1)
-        assert "tidak lagi menjadi pengurus" in texts(calls)
+        assert tr_part("{name} is no longer on the board (still a member).") in texts(calls)
         calls = await bot.press_data(BOARD_ID, f"mbr:dm:{board_id}", 1)
-        assert "terakhir" in alerts(calls)
+        assert tr_id("The last board member cannot be removed.") in alerts(calls)
     assert rows(settings.database, "SELECT COUNT(*) FROM people WHERE role='pengurus'") == [(1,)]
 
 
@@ -128,7 +134,9 @@ async def test_revoke_with_a_reason_and_move_rw(bot: Simulator, settings: Settin
     await member(bot, MEMBER, "Siti O'Neil-Aminah")
     await open_card(bot, BOARD_ID, "Siti")
     await bot.press(BOARD_ID, "Pindah ke RT/RW lain")
-    assert "tidak bisa membaca" in texts(await bot.send(BOARD_ID, "RW lima"))
+    assert tr_id("I could not read that RT/RW. Write it like this: RT 3 RW 5, or 03/05.") in texts(
+        await bot.send(BOARD_ID, "RW lima")
+    )
     moved = await bot.send(BOARD_ID, "RT 7 RW 2")
     assert "RT 07/RW 02" in texts(moved)
     assert "Siti O&#x27;Neil-Aminah" in moved[-1].params["text"]  # escaped, shown back exactly
@@ -139,7 +147,7 @@ async def test_revoke_with_a_reason_and_move_rw(bot: Simulator, settings: Settin
         await bot.send(BOARD_ID, "x")
     )
     calls = await bot.send(BOARD_ID, "Pindah keluar kelurahan'; DROP TABLE people; --")
-    assert "dicabut" in texts(calls)
+    assert tr_id("Membership revoked. The person has been told.") in texts(calls)
     [told] = [c for c in calls if c.chat_id == MEMBER]
     assert "DROP TABLE people" in told.text
     assert rows(settings.database, f"SELECT role, rw FROM people WHERE telegram_id={MEMBER}") == [
@@ -157,7 +165,7 @@ async def test_search_and_refusals(bot: Simulator, settings: Settings) -> None:
     await bot.press(BOARD_ID, "Anggota dan pengurus")
     await bot.press(BOARD_ID, "Cari nama")
     found = await bot.send(BOARD_ID, "bud%")
-    assert "Tidak ada anggota" in texts(found)  # % is a letter here, not a wildcard
+    assert tr_id("No members found.") in texts(found)  # % is a letter here, not a wildcard
     await bot.press(BOARD_ID, "Cari nama")
     found = await bot.send(BOARD_ID, "budi")
     assert found[-1].buttons[0]["text"].startswith("Budi Santoso")
@@ -214,11 +222,15 @@ async def test_merge_moves_everything_without_counting_a_vote_twice(
 
         await open_card(bot, BOARD_ID, "Siti")
         await bot.press(BOARD_ID, "Gabungkan akun lain ke akun ini")
-        assert "tidak ada akun lain" in texts(await bot.send(BOARD_ID, str(keep))).lower()
+        assert tr_id("There is no other account with that number. Send a number.") in texts(
+            await bot.send(BOARD_ID, str(keep))
+        )
         confirm = await bot.send(BOARD_ID, str(drop))
-        assert "Gabungkan akun ini?" in texts(confirm)
+        assert tr_part(
+            "<b>Merge these accounts?</b>\nKeep:\n{keep}\n\nMerge into it and close:\n{drop}"
+        ) in texts(confirm)
         merged = await bot.press(BOARD_ID, "Gabungkan")
-        assert "Digabungkan" in texts(merged)
+        assert tr_id("Merged.") in texts(merged)
     assert rows(settings.database, "SELECT poll, COUNT(*) FROM t_votes GROUP BY poll") == [
         (1, 1),
         (2, 1),
@@ -242,7 +254,7 @@ async def test_transparency_shows_participation_with_small_groups_hidden(
     page = "\n".join(c.text for c in await bot.send(MEMBER, "/transparansi"))
     assert "RW 01: 6" in page and "RW 02: < 5" in page
     assert "perempuan: 7" in page
-    assert "Sebuah pendaftaran anggota disetujui" in page
+    assert tr_id("A membership application was approved") in page
     assert "Ratna" not in page  # no names on the public page
     conn = sqlite3.connect(settings.database)
     head = conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -260,8 +272,11 @@ async def test_the_board_erases_a_resident_registered_in_person_on_request(
     await bot.press(BOARD_ID, "Perempuan")
     await open_card(bot, BOARD_ID, "Mbah")
     asked = await bot.press(BOARD_ID, "Hapus data pribadi (atas permintaan)")
-    assert "tidak dapat dibatalkan" in texts(asked)
-    assert "dihapus" in texts(await bot.press(BOARD_ID, "Hapus"))
+    assert tr_id(
+        "Erase this person's personal data at their request? Their records stay, "
+        "shown as “resident (erased)”. This cannot be undone."
+    ) in texts(asked)
+    assert tr_id("The personal data was erased.") in texts(await bot.press(BOARD_ID, "Hapus"))
     assert b"Sarinem" not in settings.database.read_bytes()
     [(role, after)] = rows(
         settings.database, "SELECT actor_role, after FROM audit WHERE action = 'person.erased'"

@@ -15,6 +15,31 @@ from tests.conftest import BOARD_ID
 from tests.support.i18n import tr_id, tr_part
 
 APPLICANT = 201
+SENT = tr_id(
+    "Sent. The BKM board will check your details and tell you here. "
+    "Until then you can use everything residents can."
+)
+GENDER_QUESTION = tr_id(
+    "Gender? It is only used to count participation (never shown by name). "
+    "You may choose not to say."
+)
+WELCOME = tr_id("Good news: the BKM board verified your membership. Welcome, member!")
+RTRW_EXAMPLE = tr_id("Write it like this: RT 3 RW 5, or 03/05.")
+PAUSED = tr_id(
+    "You were away for a while, so I paused. Your answers are kept: "
+    "send the command again to continue."
+)
+BOARD_MENU = tr_id("<b>Board menu</b>\nWhat would you like to do?")
+IN_PERSON_NAME = tr_id(
+    "Registering a resident in person (without Telegram). "
+    "What is the resident's full name (as on the KTP)?"
+)
+# what a name that is not a name meets (rules.validate.person_name)
+NAME_REFUSALS = (
+    "That is too short: write at least {minimum} characters.",
+    "That is too long: at most {maximum} characters (you wrote {length}).",
+    "Please write a name with letters only, for example: Siti Aminah.",
+)
 
 
 def texts(calls: list) -> str:  # type: ignore[type-arg]
@@ -36,7 +61,7 @@ async def apply(bot: Simulator, user: int = APPLICANT, name: str = "Siti Aminah"
     await bot.send(user, "RT 3 RW 5")
     await bot.press(user, "Perempuan")
     calls = await bot.press(user, "Kirim")
-    assert "Terkirim" in texts(calls)
+    assert SENT in texts(calls)
 
 
 async def test_registration_and_approval_in_indonesian(bot: Simulator, settings: Settings) -> None:
@@ -44,13 +69,15 @@ async def test_registration_and_approval_in_indonesian(bot: Simulator, settings:
     assert tr_id("What is your full name (as on your KTP)?") in texts(
         await bot.send(APPLICANT, "/daftar")
     )
-    assert "RT dan RW" in texts(await bot.send(APPLICANT, "Siti Aminah"))
+    assert tr_id("Which RT and RW do you live in?") in texts(
+        await bot.send(APPLICANT, "Siti Aminah")
+    )
     asked = await bot.send(APPLICANT, "rt03 rw05")
-    assert "Jenis kelamin" in texts(asked)
+    assert GENDER_QUESTION in texts(asked)
     summary = texts(await bot.press(APPLICANT, "Perempuan"))
-    assert "Siti Aminah" in summary and "RT 03/RW 05" in summary and "Perempuan" in summary
+    assert "Siti Aminah" in summary and "RT 03/RW 05" in summary and tr_id("Female") in summary
     submitted = await bot.press(APPLICANT, "Kirim")
-    assert "Terkirim" in texts([c for c in submitted if c.chat_id == APPLICANT])
+    assert SENT in texts([c for c in submitted if c.chat_id == APPLICANT])
     # the board is told, in the board member's language
     assert any(c.chat_id == BOARD_ID and "/admin" in c.text for c in submitted)
     assert raw_rows(settings.database, "SELECT status FROM membership_applications") == [
@@ -62,7 +89,7 @@ async def test_registration_and_approval_in_indonesian(bot: Simulator, settings:
     assert "Siti Aminah" in texts(listing) and "RT 03/RW 05" in texts(listing)
     decided = await bot.press(BOARD_ID, "Setujui")
     told = [c for c in decided if c.chat_id == APPLICANT]
-    assert told and "Selamat datang, anggota" in told[0].text
+    assert told and WELCOME in told[0].text
     assert raw_rows(
         settings.database,
         f"SELECT role, full_name, rt, rw FROM people WHERE telegram_id={APPLICANT}",
@@ -86,7 +113,9 @@ async def test_registration_and_rejection_in_english(bot: Simulator) -> None:
     bot.languages[BOARD_ID] = "id"
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Verifikasi anggota")
-    assert "alasan" in texts(await bot.press(BOARD_ID, "Tolak"))
+    assert tr_id("Why is it rejected? Your reason is sent to the applicant.") in texts(
+        await bot.press(BOARD_ID, "Tolak")
+    )
     assert tr_part("That is too short: write at least {minimum} characters.") in texts(
         await bot.send(BOARD_ID, "x")
     )  # re-asked, not lost
@@ -104,11 +133,13 @@ async def test_bad_answers_are_re_asked_keeping_earlier_ones(
     await bot.send(APPLICANT, "/daftar")
     for bad in ("", "A", "12345", "x" * 101, "'; DROP TABLE people; --", "\u202e\u200b"):
         calls = await bot.send(APPLICANT, bad or " ")
-        assert "huruf" in texts(calls) or "Terlalu" in texts(calls), bad
+        assert any(tr_part(m) in texts(calls) for m in NAME_REFUSALS), bad
     await bot.send(APPLICANT, "Ni Luh Putu Ayu")
     for bad in ("RT tiga RW lima", "3 5", "RT 3", "RT 0 RW 0", "💥" * 3000):
         calls = await bot.send(APPLICANT, bad)
-        assert "tidak bisa membaca RT/RW" in texts(calls) and "RT 3 RW 5" in texts(calls)
+        assert tr_id("I could not read that RT/RW.") in texts(calls) and RTRW_EXAMPLE in texts(
+            calls
+        )
     [(data,)] = raw_rows(settings.database, "SELECT data FROM drafts")
     assert "Ni Luh Putu Ayu" in str(data)  # the name typed before is kept
     await bot.send(APPLICANT, "RT.003/RW.005")
@@ -126,7 +157,9 @@ async def test_invisible_and_direction_characters_are_stripped_from_a_name(
     bot: Simulator, settings: Settings
 ) -> None:
     await bot.send(APPLICANT, "/daftar")
-    assert "RT dan RW" in texts(await bot.send(APPLICANT, "\u202eSiti\u200b  Aminah\u0007"))
+    assert tr_id("Which RT and RW do you live in?") in texts(
+        await bot.send(APPLICANT, "\u202eSiti\u200b  Aminah\u0007")
+    )
     [(data,)] = raw_rows(settings.database, "SELECT data FROM drafts")
     assert '"full_name":"Siti Aminah"' in str(data)
 
@@ -139,7 +172,7 @@ async def test_typed_text_where_a_button_is_expected_shows_the_buttons_again(
     await bot.send(APPLICANT, "RT 3 RW 5")
     calls = await bot.send(APPLICANT, "perempuan")
     assert tr_id("Please choose one of the buttons.") in texts(calls)
-    assert [b["text"] for b in calls[-1].buttons][:2] == ["Perempuan", "Laki-laki"]
+    assert [b["text"] for b in calls[-1].buttons][:2] == [tr_id("Female"), tr_id("Male")]
 
 
 async def test_each_step_is_committed_before_its_question_is_sent(
@@ -157,13 +190,15 @@ async def test_each_step_is_committed_before_its_question_is_sent(
 async def test_cancel_leaves_the_flow_and_says_so(bot: Simulator, settings: Settings) -> None:
     await bot.send(APPLICANT, "/daftar")
     await bot.send(APPLICANT, "Siti Aminah")
-    assert "Dibatalkan" in texts(await bot.send(APPLICANT, "/batal"))
+    assert tr_id("Cancelled. Nothing was sent.") in texts(await bot.send(APPLICANT, "/batal"))
     assert raw_rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
     # now "RT 3 RW 5" is stray text, not an answer
     assert tr_id(
         "I did not understand that. Choose from the menu, or send /bantuan for the commands."
     ) in texts(await bot.send(APPLICANT, "RT 3 RW 5"))
-    assert "Tidak ada yang sedang berjalan" in texts(await bot.send(APPLICANT, "/batal"))
+    assert tr_id("There is nothing to cancel right now.") in texts(
+        await bot.send(APPLICANT, "/batal")
+    )
 
 
 async def test_an_idle_flow_pauses_and_is_offered_back(bot: Simulator, clock: FakeClock) -> None:
@@ -171,12 +206,14 @@ async def test_an_idle_flow_pauses_and_is_offered_back(bot: Simulator, clock: Fa
     await bot.send(APPLICANT, "Siti Aminah")
     clock.advance(timedelta(minutes=31))
     paused = texts(await bot.send(APPLICANT, "RT 3 RW 5"))
-    assert "tersimpan" in paused
+    assert PAUSED in paused
     offered = await bot.send(APPLICANT, "/daftar")
-    assert "belum selesai" in texts(offered)
+    assert tr_id("You have an unfinished application. Continue where you stopped?") in texts(
+        offered
+    )
     resumed = texts(await bot.press(APPLICANT, "Lanjutkan"))
-    assert "RT dan RW" in resumed  # back at the step last confirmed
-    assert "Jenis kelamin" in texts(await bot.send(APPLICANT, "RT 3 RW 5"))
+    assert tr_id("Which RT and RW do you live in?") in resumed  # back at the step last confirmed
+    assert GENDER_QUESTION in texts(await bot.send(APPLICANT, "RT 3 RW 5"))
 
 
 async def test_the_flow_resumes_in_a_new_application_on_the_same_database(
@@ -189,13 +226,17 @@ async def test_the_flow_resumes_in_a_new_application_on_the_same_database(
     second = make_bot(settings)
     async with running(second.application):
         asked = texts(await second.send(APPLICANT, "RT 3 RW 5"))
-    assert "Jenis kelamin" in asked
+    assert GENDER_QUESTION in asked
 
 
 async def test_a_member_and_a_pending_applicant_cannot_apply_again(bot: Simulator) -> None:
     await apply(bot)
-    assert "menunggu pengurus" in texts(await bot.send(APPLICANT, "/daftar"))
-    assert "sudah menjadi anggota" in texts(await bot.send(BOARD_ID, "/daftar"))
+    assert tr_id("Your application is waiting for the board. You will hear from us.") in texts(
+        await bot.send(APPLICANT, "/daftar")
+    )
+    assert tr_id("You are already a verified member. Thank you!") in texts(
+        await bot.send(BOARD_ID, "/daftar")
+    )
 
 
 async def test_non_board_people_cannot_use_board_commands_or_buttons(bot: Simulator) -> None:
@@ -213,9 +254,7 @@ async def test_non_board_people_cannot_use_board_commands_or_buttons(bot: Simula
     outsider = 333
     await bot.send(outsider, "/start")
     refusal = texts(await bot.send(outsider, "/admin"))
-    assert (
-        tr_id("Sorry, this is only for the BKM board.") in refusal and "Verifikasi" not in refusal
-    )
+    assert tr_id("Sorry, this is only for the BKM board.") in refusal and BOARD_MENU not in refusal
     for forged in (data, "adm:members", "adm:register_person", data.replace("ok", "no")):
         calls = await bot.press_data(outsider, forged, message_id=1)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
@@ -250,7 +289,7 @@ async def test_stale_and_forged_decision_buttons_change_nothing(bot: Simulator) 
 
 async def test_board_registers_a_resident_in_person(bot: Simulator, settings: Settings) -> None:
     await bot.send(BOARD_ID, "/admin")
-    assert "nama lengkap" in texts(await bot.press(BOARD_ID, "Daftarkan warga secara langsung"))
+    assert IN_PERSON_NAME in texts(await bot.press(BOARD_ID, "Daftarkan warga secara langsung"))
     await bot.send(BOARD_ID, "Mbah Sarinem")
     await bot.send(BOARD_ID, "RT 1 RW 2")
     done = texts(await bot.press(BOARD_ID, "Tidak ingin menyebutkan"))
@@ -313,12 +352,14 @@ async def test_board_screens_with_personal_data_never_open_in_a_group(bot: Simul
     await apply(bot)
     calls = await bot.send(BOARD_ID, "/admin", group=True)
     [message] = [c for c in calls if c.method == "sendMessage"]
-    assert "chat pribadi" in message.text
+    assert (
+        tr_id("This needs your personal data, so we continue in a private chat.") in message.text
+    )
     from bot.simulator import GROUP_CHAT_ID
 
     assert message.buttons[0]["url"].endswith("?start=admin")
     followed = await bot.press(BOARD_ID, 1, chat_id=GROUP_CHAT_ID)  # the deep link
-    assert "Menu pengurus" in texts(followed) and followed[-1].chat_id == BOARD_ID
+    assert BOARD_MENU in texts(followed) and followed[-1].chat_id == BOARD_ID
     forged = await bot.press_data(BOARD_ID, "adm:members", message_id=1, chat_id=GROUP_CHAT_ID)
     assert not any("Siti" in c.text for c in forged)
     outsider = await bot.send(444, "/admin", group=True)

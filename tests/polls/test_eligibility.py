@@ -24,12 +24,25 @@ from tests.support.i18n import tr_id
 from tests.support.polls import add_people, create_poll, raw_rows, run_due, texts
 
 MEMBERS = [301, 302, 303, 304]
-# "You are not on this poll's list of voters. ... a person whose membership ended or who moved
-# to another RW since is taken off it."
-TAKEN_OFF = "dikeluarkan dari daftar"
-# a voter revoked since: "You can no longer vote in this poll: it is only for registered
-# residents. A vote you cast before stays counted."
-NO_CHANGE = "tidak dapat lagi memberi suara"
+TAKEN_OFF = tr_id(
+    "You are not on this poll's list of voters. It was fixed when the poll was "
+    "published; a person whose membership ended or who moved to another RW since is "
+    "taken off it."
+)
+# a voter revoked since, of a poll for the members
+NO_CHANGE = tr_id(
+    "You can no longer vote in this poll: it is only for registered residents. A vote "
+    "you cast before stays counted."
+)
+RECORDED = "Your vote in poll {ref} is recorded: {options}"
+SECRET_CONFIRM = (
+    "You chose: {options}\n\nThis is a secret ballot: once sent, your vote cannot "
+    "be changed. Send it?"
+)
+ERASED = tr_id(
+    "Your personal data has been erased. If you write to the bot again, "
+    "you start as a new resident."
+)
 OPEN_BALLOT = {
     "ballot": "Pemungutan suara terbuka",
     "results": "Selama pemungutan suara (langsung)",
@@ -79,7 +92,7 @@ async def revoke(bot: Simulator, telegram_id: int) -> None:
     await member_card(bot, telegram_id)
     await bot.press(BOARD_ID, "Cabut keanggotaan")
     done = await bot.send(BOARD_ID, "Pindah keluar kelurahan")
-    assert "dicabut" in texts(done, BOARD_ID)
+    assert tr_id("Membership revoked. The person has been told.") in texts(done, BOARD_ID)
 
 
 async def move(bot: Simulator, telegram_id: int, rtrw: str) -> None:
@@ -94,7 +107,7 @@ async def merge(bot: Simulator, keep_telegram_id: int, drop_person_id: int) -> N
     await bot.press(BOARD_ID, "Gabungkan akun lain ke akun ini")
     await bot.send(BOARD_ID, str(drop_person_id))
     done = await bot.press(BOARD_ID, "Gabungkan")
-    assert "Digabungkan" in texts(done, BOARD_ID)
+    assert tr_id("Merged.") in texts(done, BOARD_ID)
 
 
 async def close_and_read(bot: Simulator, clock: FakeClock, telegram_id: int) -> str:
@@ -125,7 +138,8 @@ async def test_revoked_after_publish_cannot_vote_and_leaves_the_denominator(
     assert listed(db, poll_id) == 4
     refused = await bot.press(MEMBERS[1], "2. Penerangan jalan")
     assert TAKEN_OFF in alerts(refused)
-    assert "tercatat" not in texts(refused)
+    assert tr_id("Vote recorded.") not in texts(refused)
+    assert tr_id(RECORDED, ref=reference, options="2. Penerangan jalan") not in texts(refused)
     assert raw_rows(db, "SELECT person_id FROM poll_votes WHERE poll_id = ?", (poll_id,)) == [
         (ids[0],)
     ]
@@ -149,7 +163,7 @@ async def test_secret_poll_box_keeps_one_slot_per_person_on_the_list(
     """(b) Secret poll: a revocation takes one blank slot out of the box with the person, so
     every one left on the list can still vote and the box never holds more than the list."""
     await setup_members(bot)
-    poll_id, _, _ = await create_poll(bot)
+    poll_id, reference, _ = await create_poll(bot)
     db = settings.database
     assert box(db, poll_id) == (5, 0) and listed(db, poll_id) == 5
     await bot.press(MEMBERS[0], "Beri suara")
@@ -158,7 +172,7 @@ async def test_secret_poll_box_keeps_one_slot_per_person_on_the_list(
     # the second member chose and is asked to confirm when the board revokes them
     await bot.press(MEMBERS[1], "Beri suara")
     asked = await bot.press(MEMBERS[1], "2. Penerangan jalan")
-    assert "tidak bisa diubah" in texts(asked)
+    assert tr_id(SECRET_CONFIRM, options="2. Penerangan jalan") in texts(asked)
     await revoke(bot, MEMBERS[1])
     assert listed(db, poll_id) == 4
     assert box(db, poll_id) == (4, 1)  # one blank slot left with them; the ballot stays
@@ -169,7 +183,8 @@ async def test_secret_poll_box_keeps_one_slot_per_person_on_the_list(
     for voter in (MEMBERS[2], MEMBERS[3], BOARD_ID):
         await bot.send(voter, "/polling")
         await bot.press(voter, "2. Penerangan jalan")
-        assert "tercatat" in texts(await bot.press(voter, "Ya, kirim suara saya"))
+        recorded = tr_id(RECORDED, ref=reference, options="2. Penerangan jalan")
+        assert recorded in texts(await bot.press(voter, "Ya, kirim suara saya"))
     assert box(db, poll_id) == (4, 4)
     result = await close_and_read(bot, clock, MEMBERS[0])
     assert "Tingkat partisipasi: 4 dari 4 dalam daftar (100%)" in result
@@ -204,11 +219,15 @@ async def test_moved_out_of_the_rw_cannot_vote_in_that_rws_poll(
     assert listed(db, all_poll) == 7
     await bot.send(310, f"/start pol_{all_ref}")
     await bot.press(310, "1. Drainase RW 03")
-    assert "tercatat" in texts(await bot.press(310, "Ya, kirim suara saya"))
+    assert tr_id(RECORDED, ref=all_ref, options="1. Drainase RW 03") in texts(
+        await bot.press(310, "Ya, kirim suara saya")
+    )
     # the member who stayed in RW 07 votes there
     await bot.send(311, f"/start pol_{rw_ref}")
     await bot.press(311, "2. Tidak")
-    assert "tercatat" in texts(await bot.press(311, "Ya, kirim suara saya"))
+    assert tr_id(RECORDED, ref=rw_ref, options="2. Tidak") in texts(
+        await bot.press(311, "Ya, kirim suara saya")
+    )
     assert box(db, rw_poll) == (1, 1)
     assert rw7[1] in [r[0] for r in raw_rows(db, "SELECT person_id FROM poll_roll")]
 
@@ -285,9 +304,11 @@ async def test_merged_accounts_keep_one_place_on_each_list(
     # the kept account votes once where neither had voted, not again where one had
     await bot.send(MEMBERS[0], f"/start pol_{neither_ref}")
     await bot.press(MEMBERS[0], "3. Sumur resapan")
-    assert "tercatat" in texts(await bot.press(MEMBERS[0], "Ya, kirim suara saya"))
+    assert tr_id(RECORDED, ref=neither_ref, options="3. Sumur resapan") in texts(
+        await bot.press(MEMBERS[0], "Ya, kirim suara saya")
+    )
     again = await bot.press_data(MEMBERS[0], f"pol:ok:{dropped_voted}:4", 1)
-    assert "sudah memberi suara" in texts(again)
+    assert tr_id("You have already voted in this poll.") in texts(again)
     assert box(db, dropped_voted) == (5, 1)
     refused = await bot.press_data(MEMBERS[2], f"pol:ok:{rw_poll}:1", 1)
     assert TAKEN_OFF in alerts(refused)
@@ -313,6 +334,6 @@ async def test_a_member_who_erases_their_data_leaves_the_open_lists(
     )
     before = listed(db, residents_poll)
     await bot.send(MEMBERS[0], "/hapusdata")
-    assert "telah dihapus" in texts(await bot.press(MEMBERS[0], "Ya, hapus data saya"))
+    assert ERASED in texts(await bot.press(MEMBERS[0], "Ya, hapus data saya"))
     assert listed(db, members_poll) == 4 and box(db, members_poll) == (4, 0)
     assert listed(db, residents_poll) == before - 1

@@ -49,3 +49,12 @@ def tr_part(msgid: str, language: str = "id") -> str:
     """The longest part of the shown message without a placeholder: what every rendering of
     a message with `{placeholders}` shows, whatever the values."""
     return max(_PLACEHOLDER.split(visible(tr(language, msgid))), key=len).strip()
+
+
+def tr_nid(singular: str, plural: str, n: int, **values: object) -> str:
+    """The Indonesian text of a message with a plural form, for `n`, as shown; `n` is also
+    one of the values it is formatted with."""
+    text = translators()["id"].catalog.ngettext(singular, plural, n)
+    if text in (singular, plural):
+        raise KeyError(f"not in the Indonesian catalog: {singular!r}")
+    return visible(text.format(n=n, **values))
