@@ -76,6 +76,7 @@ async def chart_pressed(update: Update, context: BKMContext) -> None:
     await context.bot.send_photo(chat.id, png, caption=caption)
     if kind == "f":
         summary = await context.db.read(budget.summary, year)
+        assert summary is not None  # the chart above was drawn from this year's lines
         await reply(update, context, text.summary_text(tr, summary))
     else:
         rows = await context.db.read(budget.by_rw, year)
