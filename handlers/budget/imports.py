@@ -14,22 +14,19 @@ import io
 from enum import IntEnum
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import Document, InputFile, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CommandHandler,
-    MessageHandler,
-)
+from telegram.ext import BaseHandler
 from telegram.ext import filters as ptb_filters
 
 from bot import flows
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
+from bot.flowrunner import TEXT, Ask, Cancel, Flow, Lapse, Turn, message, press, unusable
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.paginate import paginate
@@ -42,6 +39,8 @@ from storage.people import Role
 
 IMPORT = "budget_import"
 PROBLEM_PAGES = 3  # more problems than fit here go as an attached list too
+IGNORED = "ignored"  # the draft's columns of the checked file that were not read
+NOT_A_FILE = N_("Please send the budget as a file (CSV or XLSX).")
 
 
 class Step(IntEnum):
@@ -53,8 +52,10 @@ class Step(IntEnum):
 @board_only
 @private_only("admin")
 async def import_begin(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.save_step(update, context, IMPORT, Step.FILE, {})
+    return await IMPORTING.go(update, context, Step.FILE, {})
+
+
+async def ask_file(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(
         update,
         context,
@@ -65,7 +66,6 @@ async def import_begin(update: Update, context: BKMContext) -> int:
             "nothing changes until you confirm. Send /batal to stop."
         ),
     )
-    return Step.FILE
 
 
 async def _download(context: BKMContext, file_id: str) -> bytes:
@@ -94,36 +94,52 @@ async def _tell_problems(update: Update, context: BKMContext, parsed: Parsed) ->
     await reply(update, context, tr._("Fix the file and send it again, or send /batal."))
 
 
-@board_only
-async def import_file(update: Update, context: BKMContext) -> int | None:
-    """The file: check every row; show the problems, or the diff to confirm."""
-    assert update.message is not None
+async def _content(update: Update, context: BKMContext, document: Document | None) -> bytes | None:
+    """The file's bytes, or None after saying why not (not a file, too large, not downloaded)."""
     tr = context.tr
-    document = update.message.document
     if document is None:
-        await reply(update, context, tr._("Please send the budget as a file (CSV or XLSX)."))
+        await reply(update, context, tr._(NOT_A_FILE))
         return None
     if (document.file_size or 0) > MAX_FILE_BYTES:
         await reply(update, context, tr._("That file is too large (at most 20 MB)."))
         return None
     try:
-        content = await _download(context, document.file_id)
+        return await _download(context, document.file_id)
     except TelegramError:
         await reply(update, context, tr._("I could not download that file. Please send it again."))
         return None
+
+
+async def take_file(turn: Turn[Step]) -> Step | None:
+    """The file: check every row; show the problems (the step stays), or the diff to confirm."""
+    content = await _content(turn.update, turn.context, turn.message.document)
+    if content is None:
+        return None
     parsed = await _parse(content)
     if not parsed.ok:
-        await _tell_problems(update, context, parsed)
+        await _tell_problems(turn.update, turn.context, parsed)
         return None
-    report = await context.db.read(budget.preview, parsed.lines)
     # Parsed once: the confirm step applies these lines, it never reads the file again.
-    data = {"lines": [list(dataclasses.astuple(line)) for line in parsed.lines]}
-    await flows.save_step(update, context, IMPORT, Step.CONFIRM_IMPORT, data)
-    blocks = text.report_blocks(tr, report, applied=False)
+    turn.data["lines"] = [list(dataclasses.astuple(line)) for line in parsed.lines]
+    turn.data.pop(IGNORED, None)
     if parsed.ignored_columns:
+        turn.data[IGNORED] = list(parsed.ignored_columns)
+    return Step.CONFIRM_IMPORT
+
+
+def _lines(data: dict[str, Any]) -> list[budget.LineInput]:
+    return [budget.LineInput(*values) for values in data["lines"]]
+
+
+async def ask_confirm(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    """The diff of the checked file against the budget, and Import / Cancel."""
+    tr = context.tr
+    report = await context.db.read(budget.preview, _lines(data))
+    blocks = text.report_blocks(tr, report, applied=False)
+    if data.get(IGNORED):
         blocks.append(
             tr._("Columns ignored: {columns}").format(
-                columns=html.escape(", ".join(parsed.ignored_columns))
+                columns=html.escape(", ".join(data[IGNORED]))
             )
         )
     pages = paginate(blocks)
@@ -137,19 +153,16 @@ async def import_file(update: Update, context: BKMContext) -> int | None:
             [[(tr._("Import"), btn.IMPORT_OK.data), (tr._("Cancel"), btn.IMPORT_NO.data)]]
         ),
     )
-    return Step.CONFIRM_IMPORT
 
 
-@board_only
-async def import_confirm(update: Update, context: BKMContext) -> int | None:
+async def take_confirm(turn: Turn[Step]) -> int:
     """Apply the file that was checked, whole, with the flow's end, in one transaction."""
-    tr = context.tr
-    draft = await flows.load(context, IMPORT)
-    if draft is None or not isinstance(draft.data.get("lines"), list):
+    update, context = turn.update, turn.context
+    if not isinstance(turn.data.get("lines"), list):
         await stale_button(update, context)
         return flows.END
     await answer(update, context)
-    lines = [budget.LineInput(*values) for values in draft.data["lines"]]
+    lines = _lines(turn.data)
     person = context.person
     key = flows.conversation_key_of(update)
     now = context.clock.now()
@@ -166,7 +179,7 @@ async def import_confirm(update: Update, context: BKMContext) -> int | None:
     if query is not None:
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
-    for page in paginate(text.report_blocks(tr, report, applied=True)):
+    for page in paginate(text.report_blocks(context.tr, report, applied=True)):
         await reply(update, context, page)
     await tell_other_board_members(context, report)
     return flows.END
@@ -183,46 +196,35 @@ async def tell_other_board_members(context: BKMContext, report: budget.ImportRep
     )
 
 
-async def import_cancel(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.end_flow(update, context, IMPORT, keep=False)
-    await reply(update, context, context.tr._("Cancelled. The budget was not changed."))
-    return flows.END
-
-
-async def import_text(update: Update, context: BKMContext) -> int | None:
-    await reply(update, context, context.tr._("Please send the budget as a file (CSV or XLSX)."))
-    return None
-
-
-async def confirm_reminder(update: Update, context: BKMContext) -> int | None:
-    await reply(update, context, context.tr._("Please choose one of the buttons."))
-    return None
+IMPORTING: Flow[Step] = Flow(
+    IMPORT,
+    [
+        Ask(
+            Step.FILE,
+            ask_file,
+            [message(ptb_filters.Document.ALL, take_file)],
+            # a photo of the sheet, a text…
+            unusable=[unusable(~ptb_filters.COMMAND, NOT_A_FILE)],
+        ),
+        Ask(
+            Step.CONFIRM_IMPORT,
+            ask_confirm,
+            [
+                press(btn.IMPORT_OK, take_confirm),
+                message(ptb_filters.Document.ALL, take_file),  # another file instead
+            ],
+            unusable=[unusable(TEXT, N_("Please choose one of the buttons."))],
+        ),
+    ],
+    entry=[on(btn.IMPORT, import_begin)],
+    cancel=Cancel(N_("Cancelled. The budget was not changed."), pattern=btn.IMPORT_NO),
+    lapse=Lapse(N_("That took a while, so I stopped. Start again from /admin."), keep=False),
+    board=True,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    text_only = ptb_filters.TEXT & ~ptb_filters.COMMAND
-    cancel = ["batal", "cancel"]
-    importing = BoardConversation(
-        name=IMPORT,
-        persistent=True,
-        entry_points=[on(btn.IMPORT, import_begin)],
-        states={
-            Step.FILE: [
-                MessageHandler(ptb_filters.Document.ALL, import_file),
-                MessageHandler(~ptb_filters.COMMAND, import_text),  # a photo, a text…
-            ],
-            Step.CONFIRM_IMPORT: [
-                on(btn.IMPORT_OK, import_confirm),
-                on(btn.IMPORT_NO, import_cancel),
-                MessageHandler(ptb_filters.Document.ALL, import_file),
-                MessageHandler(text_only, confirm_reminder),
-            ],
-        },
-        fallbacks=[CommandHandler(cancel, import_cancel)],
-        allow_reentry=True,
-    )
-    return [importing]
+    return [IMPORTING.handler()]
 
 
 PART = Feature(
