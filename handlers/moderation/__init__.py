@@ -3,7 +3,9 @@ note with a reason; the public then sees "disembunyikan oleh pengurus" and the r
 
 The one hiding mechanism: a feature whose board view has its own "Hide" button (proposals)
 asks `ask_reason` in its own conversation and finishes with `hide_with_reason`, so every hide
-is checked, stored (storage/moderation.py) and audited alike, from either place."""
+is checked, stored (storage/moderation.py) and audited alike, from either place. A flow of
+the flow runner (bot/flowrunner.py) whose draft holds "type" and "id" takes the two as its
+hiding step: `reason_question` and `take_reason`, as /admin › Hide public content does."""
 
 from __future__ import annotations
 
@@ -12,20 +14,16 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler
 
 from bot import flows, moderation
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
+from bot.flowrunner import END, Ask, Cancel, Flow, Lapse, Turn, text
 from bot.i18n import N_, Translator
 from bot.keyboards import column
 from bot.moderation import Moderatable
@@ -72,16 +70,19 @@ async def kind_chosen(update: Update, context: BKMContext) -> int:
     kind = kinds(context).get(btn.ContentKind.pressed(update).object_type)
     if kind is None:
         await stale_button(update, context)
-        return flows.END
-    await answer(update, context)
-    await flows.save_step(update, context, FLOW, Step.REFERENCE, {"type": kind.object_type})
-    what = context.tr._(kind.label).lower()
-    if kind.example:
+        return END
+    return await HIDE_FLOW.go(update, context, Step.REFERENCE, {"type": kind.object_type})
+
+
+async def ask_reference(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    kind = kinds(context).get(data["type"])
+    label, example = (kind.label, kind.example) if kind is not None else ("", "")
+    what = context.tr._(label).lower() if label else ""
+    if example:
         text = context.tr._("Send the number of the {what} to hide, e.g. {example}.")
     else:
         text = context.tr._("Send the number of the {what} to hide (e.g. as shown in the list).")
-    await reply(update, context, text.format(what=what, example=kind.example))
-    return Step.REFERENCE
+    await reply(update, context, text.format(what=what, example=example))
 
 
 def ask_reason(context: BKMContext) -> str:
@@ -90,6 +91,24 @@ def ask_reason(context: BKMContext) -> str:
         'Why hide it? The public sees "hidden by the board" and this reason, so do not '
         "repeat the personal or abusive content."
     )
+
+
+async def reason_question(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    """The hiding step's question (a flow runner `Question`)."""
+    await reply(update, context, ask_reason(context))
+
+
+async def take_reason(turn: Turn[Any]) -> int | None:
+    """The hiding step's take (a flow runner `Take`) for a draft holding "type" and "id":
+    nothing is hidden when the step was left for another flow; else `hide_with_reason`, which
+    ends the flow in the hide's transaction (END), or refuses the reason (the step stays)."""
+    update, context, flow = turn.update, turn.context, turn.flow.name
+    if await abandoned(update, context, flow):
+        return END
+    hidden = await hide_with_reason(
+        update, context, flow=flow, object_type=turn.data["type"], object_id=turn.data["id"]
+    )
+    return END if hidden else None
 
 
 async def hide_with_reason(
@@ -170,68 +189,36 @@ async def abandoned(update: Update, context: BKMContext, flow: str) -> bool:
     return True
 
 
-async def _data(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    draft = await flows.load(context, FLOW)
-    if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(update, context, context.tr._("That took too long. Please start again."))
-        return None
-    if await abandoned(update, context, FLOW):
-        return None
-    return dict(draft.data)
-
-
-async def reference_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await _data(update, context)
-    if data is None:
-        return flows.END
-    kind = kinds(context).get(data["type"])
-    reference = clean_text(update.message.text or "")[:40]
-    object_id = await context.db.read(kind.find, reference) if kind and reference else None
+async def take_reference(turn: Turn[Step]) -> Step | int | None:
+    if await abandoned(turn.update, turn.context, FLOW):
+        return END
+    kind = kinds(turn.context).get(turn.data["type"])
+    reference = clean_text(turn.value)[:40]
+    object_id = await turn.context.db.read(kind.find, reference) if kind and reference else None
     if object_id is None:
-        await reply(update, context, context.tr._("I found nothing with that number. Try again."))
+        await reply(
+            turn.update, turn.context, turn.tr._("I found nothing with that number. Try again.")
+        )
         return None
-    data["id"] = object_id
-    await flows.save_step(update, context, FLOW, Step.REASON, data)
-    await reply(update, context, ask_reason(context))
+    turn.data["id"] = object_id
     return Step.REASON
 
 
-async def reason_text(update: Update, context: BKMContext) -> int | None:
-    data = await _data(update, context)
-    if data is None:
-        return flows.END
-    hidden = await hide_with_reason(
-        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
-    )
-    return flows.END if hidden else None
-
-
-async def cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
-    return flows.END
-
-
-TEXT = filters.TEXT & ~filters.COMMAND
+HIDE_FLOW: Flow[Step] = Flow(
+    FLOW,
+    [
+        Ask(Step.REFERENCE, ask_reference, [text(take_reference)]),
+        Ask(Step.REASON, reason_question, [text(take_reason)]),
+    ],
+    entry=[on(btn.ContentKind, kind_chosen)],
+    cancel=Cancel(N_("Cancelled. Nothing was changed.")),
+    lapse=Lapse(N_("That took too long. Please start again."), keep=False),
+    board=True,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        BoardConversation(
-            name=FLOW,
-            persistent=True,
-            entry_points=[on(btn.ContentKind, kind_chosen)],
-            states={
-                Step.REFERENCE: [MessageHandler(TEXT, reference_text)],
-                Step.REASON: [MessageHandler(TEXT, reason_text)],
-            },
-            fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
-            allow_reentry=True,
-        ),
-        on(btn.HIDE, choose_kind),
-    ]
+    return [HIDE_FLOW.handler(), on(btn.HIDE, choose_kind)]
 
 
 FEATURE = Feature(

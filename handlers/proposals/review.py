@@ -10,28 +10,29 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import confirm, flows
-from bot.access import (
-    BoardConversation,
-    answer,
-    ask_again,
-    board_only,
-    private_only,
-    reply,
-    stale_button,
-)
+from bot.access import answer, ask_again, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
-from bot.i18n import Translator
+from bot.flowrunner import (
+    END,
+    Answer,
+    Ask,
+    Cancel,
+    Flow,
+    Question,
+    Take,
+    Turn,
+    message,
+    press,
+    text,
+    unusable,
+)
+from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from handlers import moderation
 from handlers.proposals import buttons
@@ -39,7 +40,7 @@ from handlers.proposals.browse import PAGE, list_line, list_markup
 from handlers.proposals.view import cost_text, shown_title, status_label
 from rules.amounts import parse_amount
 from rules.proposal_status import Actor, InvalidTransition, Status, needs_plan, needs_reason
-from rules.validate import Invalid, text_length
+from rules.validate import text_length
 from storage import proposals
 from storage.flows import steps as flow_rows
 
@@ -117,37 +118,54 @@ async def transition_pressed(update: Update, context: BKMContext) -> int | None:
             await confirm.consume(update, context, confirm.PROPOSAL_REJECT, proposal_id)
         except confirm.Refused:
             return None  # a step of this flow that was waiting keeps waiting
-    tr = context.tr
     data = {"id": proposal_id, "target": target.value, "expected": press.current.value}
     if needs_reason(target):
-        await answer(update, context)
-        await flows.save_step(update, context, FLOW, Step.REASON, data)
-        await reply(
-            update,
-            context,
-            tr._("Why? Your reason is shown publicly and sent to the proposer ({ref}).").format(
-                ref=found.reference
-            ),
-        )
-        return Step.REASON
+        return await REVIEW.go(update, context, Step.REASON, data)
     if needs_plan(target):
-        await answer(update, context)
-        await flows.save_step(update, context, FLOW, Step.COST, data)
-        same = None
-        if found.estimated_cost:
-            label = tr._("Same as proposed: {cost}").format(cost=tr.money(found.estimated_cost))
-            same = keyboard([[(label, buttons.SAME_COST.data)]])
-        await reply(
-            update,
-            context,
-            tr._("The board's cost estimate for {ref}? For example 15 juta.").format(
-                ref=found.reference
-            ),
-            reply_markup=same,
-        )
-        return Step.COST
+        return await REVIEW.go(update, context, Step.COST, data)
     await apply_transition(update, context, data)
-    return flows.END
+    return END
+
+
+async def reference_of(context: BKMContext, proposal_id: int) -> str:
+    """The proposal's number, for a step's question (read again at each asking)."""
+    found = await context.db.read(proposals.get, proposal_id)
+    return found.reference if found is not None else "-"
+
+
+async def ask_status_reason(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._(
+            "Why? Your reason is shown publicly and sent to the proposer ({ref})."
+        ).format(ref=await reference_of(context, data["id"])),
+    )
+
+
+async def ask_cost(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    tr = context.tr
+    found = await context.db.read(proposals.get, data["id"])
+    same = None
+    if found is not None and found.estimated_cost:
+        label = tr._("Same as proposed: {cost}").format(cost=tr.money(found.estimated_cost))
+        same = keyboard([[(label, buttons.SAME_COST.data)]])
+    await reply(
+        update,
+        context,
+        tr._("The board's cost estimate for {ref}? For example 15 juta.").format(
+            ref=found.reference if found is not None else "-"
+        ),
+        reply_markup=same,
+    )
+
+
+async def ask_period(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+    await reply(
+        update,
+        context,
+        context.tr._("When is it planned to be carried out? For example: Juli–Agustus 2027."),
+    )
 
 
 async def apply_transition(
@@ -237,62 +255,32 @@ async def tell_proposer(
         )
 
 
-async def reason_given(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    assert update.message is not None
-    try:
-        data["reason"] = text_length(update.message.text or "", 5, 500)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
+async def take_status_reason(turn: Turn[Step]) -> int:
+    turn.data["reason"] = text_length(turn.value, 5, 500)  # or Invalid: said, step stays
+    await apply_transition(turn.update, turn.context, turn.data, close_flow=True)
+    return END
+
+
+async def take_same_cost(turn: Turn[Step]) -> Step | None:
+    found = await turn.context.db.read(proposals.get, turn.data["id"])
+    if found is None or not found.estimated_cost:
+        await stale_button(turn.update, turn.context)
         return None
-    await apply_transition(update, context, data, close_flow=True)
-    return flows.END
+    turn.data["cost"] = found.estimated_cost
+    return Step.PERIOD
 
 
-async def cost_given(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    tr = context.tr
-    if update.callback_query is not None:
-        found = await context.db.read(proposals.get, data["id"])
-        if found is None or not found.estimated_cost:
-            await stale_button(update, context)
-            return None
-        await answer(update, context)
-        data["cost"] = found.estimated_cost
-    else:
-        assert update.message is not None
-        try:
-            data["cost"] = parse_amount(
-                update.message.text or "", tr.language, ceiling=context.settings.cost_ceiling
-            )
-        except Invalid as exc:
-            await reply(update, context, exc.text(tr))
-            return None
-    await flows.save_step(update, context, FLOW, Step.PERIOD, data)
-    await reply(
-        update,
-        context,
-        tr._("When is it planned to be carried out? For example: Juli–Agustus 2027."),
+async def take_cost(turn: Turn[Step]) -> Step:
+    turn.data["cost"] = parse_amount(
+        turn.value, turn.tr.language, ceiling=turn.context.settings.cost_ceiling
     )
     return Step.PERIOD
 
 
-async def period_given(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    assert update.message is not None
-    try:
-        data["period"] = text_length(update.message.text or "", 3, 100)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    await apply_transition(update, context, data, close_flow=True)
-    return flows.END
+async def take_period(turn: Turn[Step]) -> int:
+    turn.data["period"] = text_length(turn.value, 3, 100)
+    await apply_transition(turn.update, turn.context, turn.data, close_flow=True)
+    return END
 
 
 # ---- progress -----------------------------------------------------------------------------------
@@ -304,44 +292,24 @@ async def progress_pressed(update: Update, context: BKMContext) -> int:
     if found is None or found.status.value not in ("didanai", "dikerjakan"):
         await stale_button(update, context)
         return flows.END
-    await answer(update, context)
-    await flows.save_step(update, context, FLOW, Step.PERCENT, {"id": found.id})
+    return await REVIEW.go(update, context, Step.PERCENT, {"id": found.id})
+
+
+async def ask_percent(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(
         update,
         context,
         context.tr._("Progress of {ref}: how many percent is done (0 to 100)?").format(
-            ref=found.reference
+            ref=await reference_of(context, data["id"])
         ),
     )
-    return Step.PERCENT
 
 
-async def percent_given(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    assert update.message is not None
-    text = (update.message.text or "").strip().rstrip("%").strip()
-    if not text.isdigit() or int(text) > 100:
-        await reply(update, context, context.tr._("Write a number from 0 to 100."))
-        return None
-    data["percent"] = int(text)
-    await flows.save_step(update, context, FLOW, Step.NOTE, data)
+async def ask_note(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(update, context, context.tr._("A short note on what was done?"))
-    return Step.NOTE
 
 
-async def note_given(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
-    assert update.message is not None
-    try:
-        data["note"] = text_length(update.message.text or "", 3, 1000)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    await flows.save_step(update, context, FLOW, Step.PHOTO, data)
+async def ask_photo(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     tr = context.tr
     await reply(
         update,
@@ -349,13 +317,25 @@ async def note_given(update: Update, context: BKMContext) -> int | None:
         tr._("Send one photo of the work, or skip."),
         reply_markup=keyboard([[(tr._("Skip"), buttons.SKIP_PHOTO.data)]]),
     )
+
+
+async def take_percent(turn: Turn[Step]) -> Step | None:
+    typed = turn.value.strip().rstrip("%").strip()
+    if not typed.isdigit() or int(typed) > 100:
+        await reply(turn.update, turn.context, turn.tr._("Write a number from 0 to 100."))
+        return None
+    turn.data["percent"] = int(typed)
+    return Step.NOTE
+
+
+async def take_note(turn: Turn[Step]) -> Step:
+    turn.data["note"] = text_length(turn.value, 3, 1000)
     return Step.PHOTO
 
 
-async def progress_photo(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None:
-        return flows.END
+async def take_photo(turn: Turn[Step]) -> int:
+    """The photo, or Skip: the note posted and the flow ended in one transaction."""
+    update, context, data = turn.update, turn.context, turn.data
     photo = None
     if update.message is not None and update.message.photo:
         photo = update.message.photo[-1].file_id
@@ -383,7 +363,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
     except (proposals.NotFound, proposals.NotOpenForProgress):
         await flows.end_flow(update, context, FLOW, keep=False)
         await reply(update, context, tr._("This proposal has changed; open it again."))
-        return flows.END
+        return END
     await reply(
         update,
         context,
@@ -406,7 +386,7 @@ async def progress_photo(update: Update, context: BKMContext) -> int | None:
 
     people = [p for p in [proposal.proposer_id, *endorsers] if p is not None and p != board_id]
     await outbox.notify(context.application, people, render, kind="proposal.progress")
-    return flows.END
+    return END
 
 
 async def want_photo(update: Update, context: BKMContext) -> int | None:
@@ -426,27 +406,8 @@ async def hide_pressed(update: Update, context: BKMContext) -> int:
     if found is None:
         await stale_button(update, context)
         return flows.END
-    await answer(update, context)
     object_type, object_id = found
-    await flows.save_step(update, context, FLOW, Step.HIDE, {"type": object_type, "id": object_id})
-    await reply(update, context, moderation.ask_reason(context))
-    return Step.HIDE
-
-
-async def hide_reason(update: Update, context: BKMContext) -> int | None:
-    data = await flows.current_draft(update, context, FLOW)
-    if data is None or await moderation.abandoned(update, context, FLOW):
-        return flows.END
-    hidden = await moderation.hide_with_reason(
-        update, context, flow=FLOW, object_type=data["type"], object_id=data["id"]
-    )
-    return flows.END if hidden else None
-
-
-async def cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
-    return flows.END
+    return await REVIEW.go(update, context, Step.HIDE, {"type": object_type, "id": object_id})
 
 
 async def want_text(update: Update, context: BKMContext) -> int | None:
@@ -455,43 +416,46 @@ async def want_text(update: Update, context: BKMContext) -> int | None:
     return None
 
 
-TEXT = filters.TEXT & ~filters.COMMAND
 NOT_TEXT = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+# text where a photo or Skip is asked
+NOT_PHOTO = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+
+
+def typed(state: Step, question: Question, take: Take, *more: Answer) -> Ask[Step]:
+    """A step answered with text (or `more`); anything else but a command is told to write
+    text, and asked again."""
+    return Ask(state, question, [*more, text(take)], [unusable(NOT_TEXT, callback=want_text)])
+
+
+REVIEW: Flow[Step] = Flow(
+    FLOW,
+    [
+        typed(Step.REASON, ask_status_reason, take_status_reason),
+        typed(Step.COST, ask_cost, take_cost, press(buttons.SAME_COST, take_same_cost)),
+        typed(Step.PERIOD, ask_period, take_period),
+        typed(Step.PERCENT, ask_percent, take_percent),
+        typed(Step.NOTE, ask_note, take_note),
+        Ask(
+            Step.PHOTO,
+            ask_photo,
+            [message(filters.PHOTO, take_photo), press(buttons.SKIP_PHOTO, take_photo)],
+            [unusable(NOT_PHOTO, callback=want_photo)],
+        ),
+        typed(Step.HIDE, moderation.reason_question, moderation.take_reason),
+    ],
+    entry=[
+        on(buttons.Transition, transition_pressed),
+        on(buttons.Progress, progress_pressed),
+        on(buttons.Hide, hide_pressed),
+    ],
+    cancel=Cancel(N_("Cancelled. Nothing was changed.")),
+    board=True,
+)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
-        return [MessageHandler(TEXT, callback), MessageHandler(NOT_TEXT, want_text)]
-
-    review = BoardConversation(
-        name=FLOW,
-        persistent=True,
-        entry_points=[
-            on(buttons.Transition, transition_pressed),
-            on(buttons.Progress, progress_pressed),
-            on(buttons.Hide, hide_pressed),
-        ],
-        states={
-            Step.REASON: typed(reason_given),
-            Step.COST: [
-                on(buttons.SAME_COST, cost_given),
-                *typed(cost_given),
-            ],
-            Step.PERIOD: typed(period_given),
-            Step.PERCENT: typed(percent_given),
-            Step.NOTE: typed(note_given),
-            Step.HIDE: typed(hide_reason),
-            Step.PHOTO: [
-                MessageHandler(filters.PHOTO, progress_photo),
-                on(buttons.SKIP_PHOTO, progress_photo),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, want_photo),
-            ],
-        },
-        fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
-        allow_reentry=True,
-    )
     return [
-        review,
+        REVIEW.handler(),
         CommandHandler(["tinjau", "review"], queue_command),
         CommandHandler("start", queue_command, filters=filters.Regex(r"^/start tinjau$")),
         on(buttons.REVIEW, queue_command),
