@@ -7,49 +7,32 @@ each saved at the step that waits for typed text, resume at that step and comple
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.simulator import running
+from bot.simulator import Simulator, running
 from bot.transport.fake_api import FakeBotAPI
 from tests.conftest import BOARD_ID
-from tests.membership.test_members import member
 from tests.support.i18n import tr_id, tr_part
 from tests.support.polls import raw_rows, texts
+from tests.support.saved_steps import nothing_waiting, write_saved_step
 
 MEMBER = 301
 OTHER = 302
 
 
-# The rows as that code wrote them: the conversation state (JSON int, key "[chat, user]")
-# and the draft (step name; JSON answers, compact and sorted, with the update that saved it).
-def write_saved_step(
-    settings: Settings, flow: str, state: int, step: str, data: str, telegram_id: int, at: str
-) -> None:
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (flow, f"[{telegram_id},{telegram_id}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person, flow, step, data, at),
-            )
-    finally:
-        conn.close()
-
-
-def nothing_waiting(settings: Settings) -> bool:
-    return raw_rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)] and raw_rows(
-        settings.database, "SELECT COUNT(*) FROM conversations"
-    ) == [(0,)]
+async def member(bot: Simulator, user: int, name: str) -> None:
+    """A verified member, through /daftar and the board's approval."""
+    await bot.send(user, "/daftar")
+    await bot.send(user, name)
+    await bot.send(user, "RT 3 RW 5")
+    await bot.press(user, "Perempuan")
+    await bot.press(user, "Kirim")
+    await bot.send(BOARD_ID, "/admin")
+    await bot.press(BOARD_ID, "Verifikasi anggota")
+    await bot.press(BOARD_ID, "Setujui")
 
 
 async def test_members_admin_steps_saved_before_the_upgrade_resume_and_complete(

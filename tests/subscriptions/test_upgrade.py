@@ -14,9 +14,9 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.simulator import running
 from bot.transport.fake_api import FakeBotAPI
-from tests.membership.test_upgrade import nothing_waiting, write_saved_step
 from tests.support.i18n import tr_id
 from tests.support.polls import raw_rows, texts
+from tests.support.saved_steps import nothing_waiting, write_saved_step
 
 RESIDENT = 301
 
