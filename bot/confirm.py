@@ -2,12 +2,12 @@
 
 Erase my data, erase on request, revoke, merge, reject (membership, proposal, grievance),
 close a poll early, send a broadcast: the step that shows the button calls `issue` (or
-`issue_many`) and puts the token at the end of the button's callback_data (`data`). The
-press hands its update to `write`, which consumes the token in the same transaction as the
-destructive write, or to `consume`, when the press only starts a typed step (a reason) whose
-write is bound to the draft that press saved. A forged, replayed, expired or someone else's
-token changes nothing: the press is answered "This button is no longer valid." and the
-handler gets `Refused`.
+`issue_many`) and puts the token in the `token` field of the button's kind (bot.buttons:
+the end of its callback_data). The press hands its update to `write`, which consumes the
+token in the same transaction as the destructive write, or to `consume`, when the press only
+starts a typed step (a reason) whose write is bound to the draft that press saved. A forged,
+replayed, expired or someone else's token changes nothing: the press is answered "This
+button is no longer valid." and the handler gets `Refused`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 from telegram import Update
 
+from bot import buttons
 from bot.access import answer
+from bot.buttons import Button
 from bot.context import BKMContext
 from storage import confirm_tokens
 
@@ -30,7 +32,6 @@ T = TypeVar("T")
 TTL = timedelta(minutes=10)  # by the app's Clock
 TOKEN_BYTES = 9  # 12 URL-safe characters: 72 random bits, short enough for 64-byte data
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{12}$")
-MAX_DATA = 64  # Telegram's limit on callback_data, in bytes
 
 # The destructive actions (the `action` column); one name per kind of write.
 ERASE_SELF = "pdp.erase"
@@ -48,19 +49,15 @@ class Refused(Exception):
     """The press carried no valid token; it was answered and nothing changed."""
 
 
-def data(prefix: str, token: str) -> str:
-    """The button's callback_data: `<prefix>:<token>` (at most 64 bytes, checked here)."""
-    value = f"{prefix}:{token}"
-    if len(value.encode()) > MAX_DATA:
-        raise ValueError(f"callback data too long for a confirm token: {prefix!r}")
-    return value
-
-
 def token_of(update: Update) -> str | None:
-    """The token at the end of the pressed button's data, or None."""
+    """The token the pressed button carries (the `token` field of its kind, bot.buttons), or
+    None: data of no kind, a kind without a token, or a token that is not one's shape."""
     query = update.callback_query
-    tail = (query.data or "").rsplit(":", 1)[-1] if query is not None else ""
-    return tail if _TOKEN.match(tail) else None
+    data = query.data if query is not None else None
+    kind = buttons.kind_of(data)
+    pressed = kind.unpack(data) if isinstance(kind, type) and issubclass(kind, Button) else None
+    token = getattr(pressed, "token", None)
+    return token if isinstance(token, str) and _TOKEN.match(token) else None
 
 
 async def issue(context: BKMContext, action: str, object_id: object) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
@@ -22,6 +21,7 @@ from telegram.ext import (
 from bot import confirm as tokens
 from bot import flows, scheduling
 from bot.access import answer, board_only, private_only, reply, stale_button
+from bot.buttons import on
 from bot.context import BKMContext
 from bot.delivery import engine, outbox
 from bot.delivery.outbox import Outgoing
@@ -40,6 +40,7 @@ from bot.flowrunner import (
 )
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
+from handlers.broadcasts import buttons as btn
 from handlers.broadcasts.manage import (
     ACTION,
     AUDIENCE_LABELS,
@@ -62,7 +63,6 @@ from storage.subscriptions import TOPICS
 
 FLOW = "broadcast_compose"
 CONTENT = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
-WEEKDAY_CODES = [str(n) for n in range(7)]
 # Typed text where a button is expected
 BUTTONS = [unusable(TEXT, N_("Please choose one of the buttons."))]
 
@@ -109,7 +109,7 @@ async def ask_content(update: Update, context: BKMContext, data: dict[str, Any])
             "Send the broadcast as residents should see it: text (bold, italic and links "
             "are kept), or a photo or document with a caption. /batal to stop."
         ),
-        reply_markup=keyboard([[(tr._("Scheduled and recent broadcasts"), "sb:list")]]),
+        reply_markup=keyboard([[(tr._("Scheduled and recent broadcasts"), btn.LIST.data)]]),
     )
 
 
@@ -120,7 +120,7 @@ async def ask_audience(update: Update, context: BKMContext, data: dict[str, Any]
         context,
         tr._("Who should receive it?"),
         reply_markup=column(
-            [(tr._(label), f"sb:a:{key}") for key, label in AUDIENCE_LABELS.items()]
+            [(tr._(label), btn.Audience(key).data) for key, label in AUDIENCE_LABELS.items()]
         ),
     )
 
@@ -135,7 +135,7 @@ async def ask_topic(update: Update, context: BKMContext, data: dict[str, Any]) -
         update,
         context,
         tr._("Subscribers of which topic?"),
-        reply_markup=column([(tr._(TOPIC_LABELS[t]), f"sb:tp:{t}") for t in TOPICS]),
+        reply_markup=column([(tr._(TOPIC_LABELS[t]), btn.Topic(t).data) for t in TOPICS]),
     )
 
 
@@ -147,9 +147,9 @@ async def ask_when(update: Update, context: BKMContext, data: dict[str, Any]) ->
         tr._("When should it go out?"),
         reply_markup=column(
             [
-                (tr._("Now"), "sb:w:now"),
-                (tr._("At a date and time"), "sb:w:at"),
-                (tr._("Repeating"), "sb:w:repeat"),
+                (tr._("Now"), btn.When("now").data),
+                (tr._("At a date and time"), btn.When("at").data),
+                (tr._("Repeating"), btn.When("repeat").data),
             ]
         ),
     )
@@ -168,9 +168,9 @@ async def ask_repeat(update: Update, context: BKMContext, data: dict[str, Any]) 
         tr._("How often?"),
         reply_markup=column(
             [
-                (tr._("Every day"), "sb:r:daily"),
-                (tr._("Every week"), "sb:r:weekly"),
-                (tr._("Every month"), "sb:r:monthly"),
+                (tr._("Every day"), btn.Repeat("daily").data),
+                (tr._("Every week"), btn.Repeat("weekly").data),
+                (tr._("Every month"), btn.Repeat("monthly").data),
             ]
         ),
     )
@@ -182,7 +182,7 @@ async def ask_weekday(update: Update, context: BKMContext, data: dict[str, Any])
         update,
         context,
         tr._("On which day of the week?"),
-        reply_markup=column([(tr._(day), f"sb:wd:{n}") for n, day in enumerate(WEEKDAYS)]),
+        reply_markup=column([(tr._(day), btn.Weekday(n).data) for n, day in enumerate(WEEKDAYS)]),
     )
 
 
@@ -230,9 +230,7 @@ async def confirm_prompt(update: Update, context: BKMContext, data: dict[str, An
             n=tr.number(size),
             when=when_text(tr, data),
         ),
-        reply_markup=keyboard(
-            [[(go, tokens.data("sb:go", token))], [(tr._("Cancel"), "sb:cancel")]]
-        ),
+        reply_markup=keyboard([[(go, btn.Send(token).data)], [(tr._("Cancel"), btn.CANCEL.data)]]),
     )
 
 
@@ -316,7 +314,7 @@ async def take_weekday(turn: Turn[Step]) -> Step | None:
     if turn.data.get("recurrence") != "weekly":
         await stale_button(turn.update, turn.context)
         return None
-    turn.data["recurrence"] = f"weekly:{turn.value}"
+    turn.data["recurrence"] = f"weekly:{btn.Weekday.pressed(turn.update).day}"
     return Step.CLOCK
 
 
@@ -426,30 +424,30 @@ COMPOSE: Flow[Step] = Flow(
         Ask(
             Step.AUDIENCE,
             ask_audience,
-            [press(r"^sb:a:", take_audience, AUDIENCE_LABELS)],
+            [press(btn.Audience, take_audience)],
             BUTTONS,
         ),
         Ask(Step.RW, ask_rw, [text(take_rw)]),
-        Ask(Step.TOPIC, ask_topic, [press(r"^sb:tp:", take_topic, TOPICS)], BUTTONS),
-        Ask(Step.WHEN, ask_when, [press(r"^sb:w:", take_when, ("now", "at", "repeat"))], BUTTONS),
+        Ask(Step.TOPIC, ask_topic, [press(btn.Topic, take_topic)], BUTTONS),
+        Ask(Step.WHEN, ask_when, [press(btn.When, take_when)], BUTTONS),
         Ask(Step.AT, ask_at, [text(take_at)]),
         Ask(
             Step.REPEAT,
             ask_repeat,
-            [press(r"^sb:r:", take_repeat, ("daily", "weekly", "monthly"))],
+            [press(btn.Repeat, take_repeat)],
             BUTTONS,
         ),
-        Ask(Step.WEEKDAY, ask_weekday, [press(r"^sb:wd:", take_weekday, WEEKDAY_CODES)], BUTTONS),
+        Ask(Step.WEEKDAY, ask_weekday, [press(btn.Weekday, take_weekday)], BUTTONS),
         Ask(Step.MONTHDAY, ask_monthday, [text(take_monthday)]),
         Ask(Step.CLOCK, ask_clock, [text(take_clock)]),
-        Ask(Step.CONFIRM, confirm_prompt, [press(r"^sb:go(:|$)", confirm)], BUTTONS),
+        Ask(Step.CONFIRM, confirm_prompt, [press(btn.Send, confirm)], BUTTONS),
     ],
     entry=[
         CommandHandler(["siaran", "broadcast"], begin),
         CommandHandler("start", begin, filters=filters.Regex(r"^/start siaran$")),
-        CallbackQueryHandler(begin, pattern=r"^adm:broadcast$"),
+        on(btn.BROADCAST, begin),
     ],
-    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^sb:cancel$"),
+    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=btn.CANCEL),
     lapse=Lapse(N_("This broadcast draft has lapsed. Start again with /siaran."), keep=False),
     board=True,
 )
@@ -458,9 +456,9 @@ COMPOSE: Flow[Step] = Flow(
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         COMPOSE.handler(),
-        CallbackQueryHandler(list_broadcasts, pattern=r"^sb:list$"),
-        CallbackQueryHandler(cancel_scheduled, pattern=r"^sb:x:"),
-        CallbackQueryHandler(resend_uncertain, pattern=r"^dlv:re:"),
+        on(btn.LIST, list_broadcasts),
+        on(btn.CancelScheduled, cancel_scheduled),
+        on(btn.Resend, resend_uncertain),
     ]
 
 

@@ -21,6 +21,7 @@ from bot.features import ScheduledAction
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.transport.rules import Refusal, plain_text
+from handlers.broadcasts import buttons as btn
 from handlers.subscriptions import TOPIC_LABELS
 from rules.recurrence import Recurrence, next_daily, next_firing
 from storage import broadcasts, deliveries, schedules
@@ -92,7 +93,7 @@ async def list_broadcasts(update: Update, context: BKMContext) -> None:
                 audience=audience_text(tr, item.audience, item.rw, item.topic),
             ),
             reply_markup=keyboard([[(tr._("Cancel {ref}").format(ref=item.ref),
-                                     f"sb:x:{item.id}")]]),
+                                     btn.CancelScheduled(item.id).data)]]),
         )  # fmt: skip
     if not recent:
         await reply(update, context, tr._("No broadcasts were sent yet."))
@@ -110,11 +111,8 @@ async def list_broadcasts(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("siaran")
 async def cancel_scheduled(update: Update, context: BKMContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tail = (query.data or "").rsplit(":", 1)[-1]
-    broadcast_id = int(tail) if tail.isdigit() and len(tail) < 12 else None
-    cancelled = broadcast_id is not None and await context.db.write(
+    broadcast_id = btn.CancelScheduled.pressed(update).broadcast
+    cancelled = await context.db.write(
         broadcasts.cancel, broadcast_id, actor_id=context.person.id, now=context.clock.now()
     )
     if not cancelled:
@@ -136,18 +134,12 @@ async def cancel_scheduled(update: Update, context: BKMContext) -> None:
 @board_only
 @private_only("siaran")
 async def resend_uncertain(update: Update, context: BKMContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tail = (query.data or "").rsplit(":", 1)[-1]
-    message_id = int(tail) if tail.isdigit() and len(tail) < 12 else None
-    count = 0
-    if message_id is not None:
-        count = await context.db.write(
-            deliveries.resend_uncertain,
-            message_id,
-            actor_id=context.person.id,
-            now=context.clock.now(),
-        )
+    count = await context.db.write(
+        deliveries.resend_uncertain,
+        btn.Resend.pressed(update).message,
+        actor_id=context.person.id,
+        now=context.clock.now(),
+    )
     if not count:
         await answer(update, context, context.tr._("Nothing is left to resend."), alert=True)
         return

@@ -10,25 +10,21 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler
 
 from bot import confirm, flows, personal
-from bot.access import BoardConversation, answer, board_only, private_only, reply, stale_button
+from bot.access import answer, board_only, private_only, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.features import AdminItem, Feature
+from bot.flowrunner import END, Ask, Cancel, Flow, Lapse, Turn, text
 from bot.i18n import N_, Translator
 from bot.keyboards import column, keyboard
 from handlers.membership import buttons as btn
 from rules.rtrw import RtRw, parse_rtrw
-from rules.validate import Invalid, clean_text, text_length
+from rules.validate import clean_text, text_length
 from storage import board, people
 from storage.flows import steps as flow_rows
 from storage.people import Person
@@ -85,22 +81,22 @@ async def list_members(update: Update, context: BKMContext) -> None:
 
 @board_only
 @private_only("admin")
-async def search_begin(update: Update, context: BKMContext) -> int:
-    await answer(update, context)
-    await flows.save_step(update, context, FLOW, Step.SEARCH, {})
+async def search_begin(update: Update, context: BKMContext) -> Step:
+    return await MEMBERS_FLOW.go(update, context, Step.SEARCH, {})
+
+
+async def ask_search(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(update, context, context.tr._("Type a part of the member's name."))
-    return Step.SEARCH
 
 
-async def search_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    query = clean_text(update.message.text or "")[:64]
+async def take_search(turn: Turn[Step]) -> int | None:
+    query = clean_text(turn.value)[:64]
     if len(query) < 2:
-        await reply(update, context, context.tr._("Please type at least 2 letters."))
+        await reply(turn.update, turn.context, turn.tr._("Please type at least 2 letters."))
         return None
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await _show_list(update, context, query, 0)
-    return flows.END
+    await turn.flow.end(turn.update, turn.context)
+    await _show_list(turn.update, turn.context, query, 0)
+    return END
 
 
 async def target_member(update: Update, context: BKMContext, person_id: int) -> Person | None:
@@ -198,7 +194,6 @@ async def erase_confirmed(update: Update, context: BKMContext) -> None:
 # ---- typed answers: new RT/RW, revocation reason, the other account's number ----------------
 def _asker(
     step: Step,
-    question: str,
     kind: type[btn.Move] | type[btn.Revoke] | type[btn.Merge],
     action: str | None = None,
 ) -> Any:
@@ -211,54 +206,44 @@ def _asker(
     async def begin(update: Update, context: BKMContext) -> int | None:
         person = await target_member(update, context, kind.pressed(update).person)
         if person is None:
-            return flows.END
+            return END
         if action is not None:
             try:
                 await confirm.consume(update, context, action, person.id)
             except confirm.Refused:
                 return None  # a step of this flow that was waiting keeps waiting
-        await answer(update, context)
-        await flows.save_step(update, context, FLOW, step, {"person_id": person.id})
-        await reply(update, context, card(context.tr, person) + "\n\n" + context.tr._(question))
-        return step
+        return await MEMBERS_FLOW.go(update, context, step, {"person_id": person.id})
 
     return begin
 
 
-move_begin = _asker(
-    Step.RTRW, N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."), btn.Move
-)
-revoke_begin = _asker(
-    Step.REASON,
-    N_("Why is the membership revoked? The member is told this reason."),
-    btn.Revoke,
-    confirm.REVOKE,
-)
-merge_begin = _asker(
-    Step.MERGE,
+def _question(question: str) -> Any:
+    """The member's card and `question` (a msgid)."""
+
+    async def ask(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
+        person = await context.db.read(people.by_id, data["person_id"])
+        shown = "" if person is None else card(context.tr, person) + "\n\n"
+        await reply(update, context, shown + context.tr._(question))
+
+    return ask
+
+
+ask_rtrw = _question(N_("Which RT and RW does the member live in now? E.g. RT 3 RW 5."))
+ask_reason = _question(N_("Why is the membership revoked? The member is told this reason."))
+ask_merge = _question(
     N_(
         "Send the number (No.) of the other account of the same person. Its data and "
         "activity move into this one; votes and endorsements are never counted twice."
-    ),
-    btn.Merge,
+    )
 )
+move_begin = _asker(Step.RTRW, btn.Move)
+revoke_begin = _asker(Step.REASON, btn.Revoke, confirm.REVOKE)
+merge_begin = _asker(Step.MERGE, btn.Merge)
 
 
-async def _draft(update: Update, context: BKMContext) -> dict[str, Any] | None:
-    draft = await flows.load(context, FLOW)
-    if draft is None or flows.is_idle(context, draft) or not context.person.is_board:
-        await flows.end_flow(update, context, FLOW, keep=False)
-        await reply(update, context, context.tr._("That took too long. Please start again."))
-        return None
-    return dict(draft.data)
-
-
-async def move_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await _draft(update, context)
-    if data is None:
-        return flows.END
-    parsed = parse_rtrw(update.message.text or "")
+async def take_move(turn: Turn[Step]) -> int | None:
+    update, context, data = turn.update, turn.context, turn.data
+    parsed = parse_rtrw(turn.value)
     if parsed is None:
         await reply(
             update,
@@ -279,23 +264,16 @@ async def move_text(update: Update, context: BKMContext) -> int | None:
     try:
         moved = await context.db.write(move_and_close)
     except board.NotFound:
-        await flows.end_flow(update, context, FLOW, keep=False)
+        await turn.flow.end(update, context)
         await reply(update, context, context.tr._("That member no longer exists."))
-        return flows.END
+        return END
     await reply(update, context, context.tr._("Moved.") + "\n" + card(context.tr, moved))
-    return flows.END
+    return END
 
 
-async def revoke_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await _draft(update, context)
-    if data is None:
-        return flows.END
-    try:
-        reason = text_length(update.message.text or "", 3, 500)
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
+async def take_reason(turn: Turn[Step]) -> int | None:
+    update, context, data = turn.update, turn.context, turn.data
+    reason = text_length(turn.value, 3, 500)  # or Invalid: its reason is said, the step stays
     key, board_id, now = flows.conversation_key_of(update), context.person.id, context.clock.now()
 
     def revoke_and_close(conn: Any) -> Person:
@@ -308,9 +286,9 @@ async def revoke_text(update: Update, context: BKMContext) -> int | None:
     try:
         revoked = await context.db.write(revoke_and_close)
     except (board.NotFound, board.IsBoard):
-        await flows.end_flow(update, context, FLOW, keep=False)
+        await turn.flow.end(update, context)
         await reply(update, context, context.tr._("That membership cannot be revoked now."))
-        return flows.END
+        return END
     await reply(update, context, context.tr._("Membership revoked. The person has been told."))
 
     def render(tr: Translator) -> Outgoing:
@@ -322,18 +300,14 @@ async def revoke_text(update: Update, context: BKMContext) -> int | None:
         )
 
     await outbox.notify(context.application, [revoked.id], render, kind="membership.revoked")
-    return flows.END
+    return END
 
 
-async def merge_text(update: Update, context: BKMContext) -> int | None:
-    assert update.message is not None
-    data = await _draft(update, context)
-    if data is None:
-        return flows.END
-    tr = context.tr
-    raw = clean_text(update.message.text or "").lstrip("#").removeprefix("No.").strip()
+async def take_merge(turn: Turn[Step]) -> int | None:
+    update, context, tr = turn.update, turn.context, turn.tr
+    raw = clean_text(turn.value).lstrip("#").removeprefix("No.").strip()
     other_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
-    keep_id = data["person_id"]
+    keep_id = turn.data["person_id"]
 
     def both(conn: Any) -> tuple[Person, Person] | None:
         if other_id is None:
@@ -350,7 +324,7 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
         )
         return None
     keep, drop = found
-    await flows.end_flow(update, context, FLOW, keep=False)
+    await turn.flow.end(update, context)
     token = await confirm.issue(context, confirm.MERGE, f"{keep.id}:{drop.id}")
     await reply(
         update,
@@ -367,7 +341,7 @@ async def merge_text(update: Update, context: BKMContext) -> int | None:
             ]
         ),
     )
-    return flows.END
+    return END
 
 
 @board_only
@@ -406,36 +380,29 @@ async def dismiss(update: Update, context: BKMContext) -> None:
     await reply(update, context, context.tr._("Nothing was changed."))
 
 
-async def cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
-    return flows.END
-
-
-TEXT = filters.TEXT & ~filters.COMMAND
+MEMBERS_FLOW: Flow[Step] = Flow(
+    FLOW,
+    [
+        Ask(Step.SEARCH, ask_search, [text(take_search)]),
+        Ask(Step.RTRW, ask_rtrw, [text(take_move)]),
+        Ask(Step.REASON, ask_reason, [text(take_reason)]),
+        Ask(Step.MERGE, ask_merge, [text(take_merge)]),
+    ],
+    entry=[
+        on(btn.FIND, search_begin),
+        on(btn.Move, move_begin),
+        on(btn.Revoke, revoke_begin),
+        on(btn.Merge, merge_begin),
+    ],
+    cancel=Cancel(N_("Cancelled. Nothing was changed.")),
+    lapse=Lapse(N_("That took too long. Please start again."), keep=False),
+    board=True,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    conversation = BoardConversation(
-        name=FLOW,
-        persistent=True,
-        entry_points=[
-            on(btn.FIND, search_begin),
-            on(btn.Move, move_begin),
-            on(btn.Revoke, revoke_begin),
-            on(btn.Merge, merge_begin),
-        ],
-        states={
-            Step.SEARCH: [MessageHandler(TEXT, search_text)],
-            Step.RTRW: [MessageHandler(TEXT, move_text)],
-            Step.REASON: [MessageHandler(TEXT, revoke_text)],
-            Step.MERGE: [MessageHandler(TEXT, merge_text)],
-        },
-        fallbacks=[CommandHandler(["batal", "cancel"], cancel)],
-        allow_reentry=True,
-    )
     return [
-        conversation,
+        MEMBERS_FLOW.handler(),
         on(btn.MEMBERS, list_members),
         on(btn.Page, list_members),
         on(btn.Show, show_member),

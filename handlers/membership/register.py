@@ -431,9 +431,9 @@ APPLY_FLOW: Flow[Step] = Flow(
     [
         Ask(Step.NAME, ask_name, [text(take_name)]),
         Ask(Step.RTRW, ask_rtrw, [text(take_rtrw)]),
-        Ask(Step.GENDER, ask_gender, [press(r"^reg:g:", apply_gender, GENDER_LABELS)], BUTTONS),
+        Ask(Step.GENDER, ask_gender, [press(btn.Gender, apply_gender, GENDER_LABELS)], BUTTONS),
         # "Change" (reg:restart) is an entry point: it starts again from any step
-        Ask(Step.CONFIRM, ask_confirm, [press(r"^reg:send$", apply_submit)], BUTTONS),
+        Ask(Step.CONFIRM, ask_confirm, [press(btn.SEND, apply_submit)], BUTTONS),
     ],
     entry=[
         CommandHandler(["daftar", "register"], apply_begin),
@@ -442,7 +442,7 @@ APPLY_FLOW: Flow[Step] = Flow(
         on(btn.RESUME, apply_resume),
         on(btn.RESTART, apply_restart),
     ],
-    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^reg:cancel$"),
+    cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=btn.CANCEL),
 )
 REJECT_FLOW: Flow[Step] = Flow(
     REJECT,
@@ -456,7 +456,7 @@ IN_PERSON_FLOW: Flow[Step] = Flow(
     [
         Ask(Step.NAME, ask_in_person_name, [text(take_name)]),
         Ask(Step.RTRW, ask_rtrw, [text(take_rtrw)]),
-        Ask(Step.GENDER, ask_gender, [press(r"^reg:g:", in_person_gender, GENDER_LABELS)]),
+        Ask(Step.GENDER, ask_gender, [press(btn.Gender, in_person_gender, GENDER_LABELS)]),
     ],
     entry=[on(btn.REGISTER_PERSON, in_person_begin)],
     cancel=Cancel(N_("Cancelled. Nobody was registered.")),

@@ -9,23 +9,17 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot import flows
 from bot.access import answer, reply, stale_button
 from bot.buttons import on
 from bot.context import BKMContext
 from bot.features import Command, Feature, MenuItem, PersonalData
+from bot.flowrunner import END, Ask, Cancel, Flow, Lapse, Turn, press, text
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from handlers.subscriptions import buttons as btn
-from rules.validate import Invalid
 from rules.when import parse_clock
 from storage import deliveries, subscriptions
 from storage.flows import steps as flow_rows
@@ -172,8 +166,10 @@ class Step(IntEnum):
 
 
 async def daily_begin(update: Update, context: BKMContext) -> Step:
-    await answer(update, context)
-    await flows.save_step(update, context, TIME_FLOW, Step.TIME, {})
+    return await DAILY.go(update, context, Step.TIME, {})
+
+
+async def ask_time(update: Update, context: BKMContext, data: dict[str, Any]) -> None:
     await reply(
         update,
         context,
@@ -183,7 +179,6 @@ async def daily_begin(update: Update, context: BKMContext) -> Step:
         ),
         reply_markup=keyboard([[(t, btn.At(t.replace(":", "")).data) for t in DIGEST_TIMES]]),
     )
-    return Step.TIME
 
 
 async def _save_time(update: Update, context: BKMContext, clock: str) -> int:
@@ -198,49 +193,41 @@ async def _save_time(update: Update, context: BKMContext, clock: str) -> int:
     sub = await context.db.write(save)
     await answer(update, context, context.tr._("Saved."))
     await show(update, context, sub)
-    return flows.END
+    return END
 
 
-async def typed_time(update: Update, context: BKMContext) -> int | None:
-    try:
-        clock = parse_clock(update.message.text or "")  # type: ignore[union-attr]
-    except Invalid as exc:
-        await reply(update, context, exc.text(context.tr))
-        return None
-    return await _save_time(update, context, f"{clock.hour:02d}:{clock.minute:02d}")
+async def typed_time(turn: Turn[Step]) -> int:
+    clock = parse_clock(turn.value)  # or Invalid: its reason is said, the step stays
+    return await _save_time(turn.update, turn.context, f"{clock.hour:02d}:{clock.minute:02d}")
 
 
-async def preset_time(update: Update, context: BKMContext) -> int | None:
-    raw = btn.At.pressed(update).hhmm
-    clock = f"{raw[:2]}:{raw[2:]}"
-    if clock not in DIGEST_TIMES:
-        await stale_button(update, context)
-        return None
-    return await _save_time(update, context, clock)
+async def preset_time(turn: Turn[Step]) -> int:
+    raw = btn.At.pressed(turn.update).hhmm
+    return await _save_time(turn.update, turn.context, f"{raw[:2]}:{raw[2:]}")
 
 
-async def time_cancel(update: Update, context: BKMContext) -> int:
-    await flows.end_flow(update, context, TIME_FLOW, keep=False)
-    await reply(update, context, context.tr._("Cancelled. Nothing was changed."))
-    return flows.END
+DAILY: Flow[Step] = Flow(
+    TIME_FLOW,
+    [
+        Ask(
+            Step.TIME,
+            ask_time,
+            # a preset time other than these is stale (the press is answered so)
+            [
+                press(btn.At, preset_time, [t.replace(":", "") for t in DIGEST_TIMES]),
+                text(typed_time),
+            ],
+        )
+    ],
+    entry=[on(btn.DAILY, daily_begin)],
+    cancel=Cancel(N_("Cancelled. Nothing was changed.")),
+    lapse=Lapse(N_("That took too long. Please start again."), keep=False),
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
-    daily = ConversationHandler(
-        name=TIME_FLOW,
-        persistent=True,
-        entry_points=[on(btn.DAILY, daily_begin)],
-        states={
-            Step.TIME: [
-                on(btn.At, preset_time),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, typed_time),
-            ]
-        },
-        fallbacks=[CommandHandler(["batal", "cancel"], time_cancel)],
-        allow_reentry=True,
-    )
     return [
-        daily,
+        DAILY.handler(),
         CommandHandler(["langganan", "subscribe"], subscribe),
         CommandHandler(["berhenti", "unsubscribe"], unsubscribe),
         on(btn.SUBSCRIBE, subscribe),

@@ -71,19 +71,21 @@ BEFORE = [
     # broadcasts and delivery
     "adm:broadcast", "sb:list", "sb:a:all", "sb:a:topic", "sb:tp:polling", "sb:w:now",
     "sb:w:at", "sb:w:repeat", "sb:r:daily", "sb:r:monthly", "sb:wd:0", f"sb:go:{TOKEN}",
-    "sb:cancel", "sb:x:4", "dlv:re:9",
+    "sb:cancel", "sb:x:4", "dlv:re:9", "sb:a:members", "sb:a:rw", "sb:tp:pengumuman",
+    "sb:r:weekly", "sb:wd:6",
 ]  # fmt: skip
 # Buttons of even older code that a handler already answered as no longer valid.
-OLD_ONLY = ["sub:t:pengumuman", "pdp:erase", "mem:no:3", "mbr:rv:5", "mbr:erok:5"]
+OLD_ONLY = ["sub:t:pengumuman", "pdp:erase", "mem:no:3", "mbr:rv:5", "mbr:erok:5", "sb:go"]
 FORGED = [
     "", "x", "menu:nothing", "mem:ok:", "mem:ok:abc", "mem:ok:3:4:5", "mbr:p:-1", "lang:xx",
     "bud:q:1:!!!", "pol:t:3:x:1", "grv:q:open:nope:0:0", "usl:l:0", "sub:set:nope:1",
     "grv:f:rate9:LPR-2026-0001", "mbr:v:" + "9" * 40, "é" * 40, "usl:v:3\n", "sub:",
+    "sb:a:nobody", "sb:tp:nope", "sb:w:later", "sb:wd:7", "sb:go:a:b", "sb:x:abc",
+    "dlv:re:abc", "dlv:re:1:2",
 ]  # fmt: skip
 
 # Buttons not yet declared as kinds (shrinks feature by feature).
-NOT_YET = ("menu:", "adm:",
-           "pol:", "grv:", "usl:", "sb:", "dlv:")  # fmt: skip
+NOT_YET = ("menu:", "adm:", "grv:")
 
 
 # ---- the mechanism ----------------------------------------------------------------------------
