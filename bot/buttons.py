@@ -19,7 +19,8 @@ in residents' chats keep working. Field types: int (digits), str (no ":"), bool 
 an Enum or a Literal of str (by value), `X | None` (None is "-"). Trailing fields with a
 default may be missing from the data (buttons made before the field existed). A kind may
 accept `legacy` prefixes (old data, never produced again). Data that no kind decodes ends at
-the catch-all stale-button answer (`handlers.core.stale_button`), never in a handler.
+the catch-all stale-button answer (`bot.access.stale_button`, registered last by
+handlers/start), never in a handler.
 
 Every prefix is registered once (`REGISTRY`): a second kind with the same prefix fails at
 import, and the handler of a kind matches only data of that kind, so no handler's order

@@ -10,7 +10,7 @@ and the context. `take` returns what happens next:
 - None: the flow stays at this step (`take` has said why; the draft is unchanged);
 - `END`: `take` finished the flow itself (it ended the draft in its own transaction).
 
-Raising `bot.validate.Invalid` says the reason and stays: what was answered before is kept.
+Raising `rules.validate.Invalid` says the reason and stays: what was answered before is kept.
 
 Every flow gets, from `Flow`:
 - one persistent PTB ConversationHandler (`Flow.handler()`), named after the flow, its
@@ -27,11 +27,10 @@ Every flow gets, from `Flow`:
 - each step's own answer to input it cannot use (`unusable`: say why, optionally ask the
   step's question again; the draft is kept).
 
-A button press is accepted by kind: a regular expression on the callback data (its value is
-the data after the match), a typed button kind of `bot.buttons` (`press(Kind, take)`: its
-value is the data after the kind's prefix; the take reads the typed fields with
-`Kind.pressed(turn.update)`), or any object with `pattern` and `value(data)` (`Pressable`).
-`Cancel` and `Back` take a kind's `matches` as their pattern.
+A button press is accepted by kind, never by a regular expression: a typed button kind of
+`bot.buttons` (`press(Kind, take)`: its value is the data after the kind's prefix; the take
+reads the typed fields with `Kind.pressed(turn.update)`), or any object with `pattern` and
+`value(data)` (`Pressable`). `Cancel` and `Back` take a kind (or its `matches`).
 
 Example::
 
@@ -54,11 +53,11 @@ Example::
         "example",
         [
             Ask(Step.RW, ask_rw, [text(take_rw)]),
-            Ask(Step.CONFIRM, ask_confirm, [press(r"^ex:go$", send)],
+            Ask(Step.CONFIRM, ask_confirm, [press(GO, send)],  # GO = Static("ex:go")
                 unusable=[unusable(TEXT, N_("Please choose one of the buttons."))]),
         ],
         entry=[CommandHandler("contoh", begin)],  # begin: `return await FLOW.go(...)`
-        cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=r"^ex:cancel$"),
+        cancel=Cancel(N_("Cancelled. Nothing was sent."), pattern=CANCEL),
         board=True,
     )
     # in the feature: handlers=lambda: [FLOW.handler(), ...]
@@ -67,7 +66,6 @@ Example::
 from __future__ import annotations
 
 import copy
-import re
 import typing
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,8 +100,8 @@ EDITING = "editing"
 Handler = BaseHandler[Update, BKMContext, Any]
 Callback = Callable[[Update, BKMContext], Coroutine[Any, Any, Any]]
 Question = Callable[[Update, BKMContext, dict[str, Any]], Coroutine[Any, Any, None]]
-# What PTB matches a press's callback data with: a regex, or a test (a button kind's `matches`)
-PressPattern = str | Callable[[object], bool]
+# What PTB matches a press's callback data with: a test (a button kind's `matches`)
+PressPattern = Callable[[object], bool]
 
 
 class Pressable(Protocol):
@@ -114,22 +112,6 @@ class Pressable(Protocol):
     def pattern(self) -> PressPattern: ...
 
     def value(self, data: str) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """Presses whose callback data match `regex` (anchored with ^); the value is the data
-    after the match: Pattern(r"^sb:a:") gives "rw" for "sb:a:rw"."""
-
-    regex: str
-
-    @property
-    def pattern(self) -> str:
-        return self.regex
-
-    def value(self, data: str) -> str | None:
-        found = re.match(self.regex, data)
-        return None if found is None else data[found.end() :]
 
 
 @dataclass
@@ -208,12 +190,11 @@ def message(filter: BaseFilter, take: Take) -> Answer:
 
 
 def press(
-    kind: Pressable | str | buttons.Kind | type[buttons.Button],
+    kind: Pressable | buttons.Kind | type[buttons.Button],
     take: Take,
     choices: Collection[str] | None = None,
 ) -> Answer:
-    """A press of a button of `kind` (a regex on the callback data, a typed button kind, or
-    a Pressable)."""
+    """A press of a button of `kind` (a typed button kind of bot.buttons, or a Pressable)."""
     return Answer(take, kind=_pressable(kind), choices=choices)
 
 
@@ -224,15 +205,13 @@ def _is_kind(kind: object) -> bool:
 
 
 def _match(kind: PressPattern | buttons.Kind | type[buttons.Button]) -> PressPattern:
-    """What PTB matches for a Cancel or Back pattern: a regex, a test, or a kind's test."""
+    """What PTB matches for a Cancel or Back pattern: a test, or a kind's test."""
     if _is_kind(kind):
         return typing.cast(buttons.Kind, kind).matches
     return typing.cast(PressPattern, kind)
 
 
-def _pressable(kind: Pressable | str | buttons.Kind | type[buttons.Button]) -> Pressable:
-    if isinstance(kind, str):
-        return Pattern(kind)
+def _pressable(kind: Pressable | buttons.Kind | type[buttons.Button]) -> Pressable:
     if _is_kind(kind):
         return Typed(typing.cast(buttons.Kind, kind))
     return typing.cast(Pressable, kind)
@@ -272,7 +251,7 @@ class Ask(Generic[S]):
 
 @dataclass(frozen=True)
 class Cancel:
-    """/batal (and /cancel), and a press of `pattern` (a regex or a button kind): end the flow
+    """/batal (and /cancel), and a press of `pattern` (a button kind): end the flow
     and say `text`."""
 
     text: str

@@ -15,7 +15,6 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import ptb_conversations
-from bot.access import reply
 from bot.context import BKMContext
 from bot.logs import current_update
 from bot.persistence import conversation_key
@@ -146,21 +145,3 @@ async def load(context: BKMContext, flow: str) -> Draft | None:
 
 def is_idle(context: BKMContext, draft: Draft) -> bool:
     return context.clock.now() - draft.updated_at > IDLE_TIMEOUT
-
-
-async def current_draft(update: Update, context: BKMContext, flow: str) -> dict[str, Any] | None:
-    """The flow's answers so far, or None after telling the person the flow had lapsed
-    (idle 30 minutes): the draft is kept and offered back on the next entry command."""
-    draft = await load(context, flow)
-    if draft is not None and not is_idle(context, draft):
-        return dict(draft.data)
-    await end_flow(update, context, flow, keep=draft is not None)
-    await reply(
-        update,
-        context,
-        context.tr._(
-            "You were away for a while, so I paused. Your answers are kept: "
-            "send the command again to continue."
-        ),
-    )
-    return None

@@ -2,7 +2,7 @@
 
 PTB 22 offers no public way to ask whether a person is at a step of a conversation, nor to
 end one from outside it. These three functions use its private `_get_key` and
-`_conversations`; `tests/test_flowrunner.py` fails if a PTB upgrade changes them.
+`_conversations`; `tests/bot/test_flowrunner.py` fails if a PTB upgrade changes them.
 """
 
 from __future__ import annotations

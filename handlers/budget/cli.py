@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.config import Settings
 from bot.i18n import Translator, load_translators
 from bot.transport.rules import plain_text
+from handlers.budget import view as budget_text
 from handlers.budget.spreadsheet import (
     MAX_FILE_BYTES,
     Parsed,
@@ -70,8 +71,6 @@ def read_file(path: Path, tr: Translator, *, show_progress: bool | None = None) 
 
 def import_file(settings: Settings, path: Path) -> int:
     """Exit status 0 when applied, 1 when the file has problems (nothing changed)."""
-    from handlers.budget import view as budget_text
-
     tr = load_translators(settings.timezone)[settings.locale]
     if not path.is_file():
         print(f"bkm-bot: {path}: no such file", file=sys.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
 from pathlib import Path
@@ -24,6 +25,7 @@ from telegram.ext import CommandHandler, ConversationHandler
 from bot import ptb_conversations
 from bot.access import reply
 from bot.app import build_application
+from bot.buttons import Button, Static
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import BKMContext
@@ -134,6 +136,21 @@ async def begin(update: Update, context: BKMContext) -> int:
     return await FLOW.go(update, context, Step.NAME, {})
 
 
+@dataclass(frozen=True)
+class Colour(Button, prefix="t:k"):
+    colour: str
+
+
+@dataclass(frozen=True)
+class EditField(Button, prefix="t:e"):
+    field: str
+
+
+SEND = Static("t:send")
+EDIT = Static("t:edit")
+BACK = Static("t:back")
+
+
 FLOW: Flow[Step] = Flow(
     "runner_test",
     [
@@ -142,19 +159,19 @@ FLOW: Flow[Step] = Flow(
         Ask(
             Step.KIND,
             ask_kind,
-            [press(r"^t:k:", take_kind, choices={"red", "blue"})],
+            [press(Colour, take_kind, choices={"red", "blue"})],
             unusable=[unusable(TEXT, "PRESS-A-BUTTON", ask_again=True)],
         ),
         Ask(
             Step.SUMMARY,
             ask_summary,
-            [press(r"^t:send$", send), press(r"^t:edit$", to_edit_menu)],
+            [press(SEND, send), press(EDIT, to_edit_menu)],
         ),
-        Ask(Step.EDIT, ask_edit, [press(r"^t:e:", edit({"name": Step.NAME, "rw": Step.RW}))]),
+        Ask(Step.EDIT, ask_edit, [press(EditField, edit({"name": Step.NAME, "rw": Step.RW}))]),
     ],
     entry=[CommandHandler("ujialur", begin)],
     cancel=Cancel("CANCELLED"),
-    back=Back(r"^t:back$", {Step.RW: Step.NAME, Step.KIND: Step.RW}),
+    back=Back(BACK, {Step.RW: Step.NAME, Step.KIND: Step.RW}),
     summary=Step.SUMMARY,
 )
 

@@ -1,4 +1,4 @@
-"""bot/tally.py and bot/paper.py: plain rules, tested directly."""
+"""rules/tally.py and rules/paper.py: plain rules, tested directly."""
 
 from __future__ import annotations
 
