@@ -23,14 +23,22 @@ from bot.transport.offline import OfflineTransport
 from tests.conftest import BOARD_ID
 from tests.support.confirm import button, close_button
 from tests.support.grievances import file_report, reference
-from tests.support.i18n import tr_id
+from tests.support.i18n import tr_id, tr_nid
 from tests.support.polls import add_people, create_poll
 from tests.support.proposals import add_proposal, write
 
 SECOND_BOARD = 1002
 RESIDENT = 7301
 OTHER = 7302
-NO_LONGER_VALID = "Tombol ini sudah tidak berlaku"
+NO_LONGER_VALID = tr_id("This button is no longer valid.")
+ERASED = tr_id(
+    "Your personal data has been erased. If you write to the bot again, "
+    "you start as a new resident."
+)
+SENDING = (
+    "Sending {ref} to {n} person. You will get a report when it is done.",
+    "Sending {ref} to {n} people. You will get a report when it is done.",
+)
 
 
 def rows(path: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
@@ -66,7 +74,7 @@ async def test_a_forged_erase_press_erases_nothing(bot: Simulator, settings: Set
     calls = await bot.press_data(RESIDENT, "pdp:erase", 1)
     assert NO_LONGER_VALID in answers(calls)
     assert erased(settings) == 0
-    assert "dihapus" not in texts(calls)
+    assert ERASED not in texts(calls)
 
 
 async def test_the_confirmed_erase_still_works_and_cannot_be_replayed(
@@ -76,7 +84,7 @@ async def test_the_confirmed_erase_still_works_and_cannot_be_replayed(
     message_id, data = button(bot, RESIDENT, "pdp:erase")
     assert len(data.encode()) <= 64
     done = await bot.press_data(RESIDENT, data, message_id)
-    assert "telah dihapus" in texts(done)
+    assert ERASED in texts(done)
     assert erased(settings) == 1
     # the same press again (a redelivered or replayed update): refused, nothing more erased
     await bot.send(RESIDENT, "/start")  # they start afresh as a new resident
@@ -96,7 +104,7 @@ async def test_an_expired_erase_token_is_refused(
     assert erased(settings) == 0
     # asking again gives a fresh button that works
     await bot.send(RESIDENT, "/hapusdata")
-    assert "telah dihapus" in texts(await bot.press(RESIDENT, "Ya, hapus data saya"))
+    assert ERASED in texts(await bot.press(RESIDENT, "Ya, hapus data saya"))
 
 
 async def test_another_persons_erase_token_is_refused(bot: Simulator, settings: Settings) -> None:
@@ -119,7 +127,7 @@ async def test_stranger_presses_on_deleted_messages_raise_no_board_alert(
         message_id, data = button(bot, stranger, "pdp:erase")
         bot.api.messages.pop((stranger, message_id))  # the old message is gone
         calls = await bot.press_data(stranger, data, message_id)
-        assert "telah dihapus" in texts(calls)  # they still see the answer, as a new message
+        assert ERASED in texts(calls)  # they still see the answer, as a new message
         assert tr_id("Sorry, something went wrong. Please try again in a moment.") not in texts(
             calls
         )
@@ -206,8 +214,12 @@ async def test_revoke_needs_the_cards_one_time_token(
 
         # the normal path: card, button, reason
         message_id, data = await revoke_button(bot, BOARD_ID, member_id)
-        assert "Mengapa" in texts(await bot.press_data(BOARD_ID, data, message_id))
-        assert "dicabut" in texts(await bot.send(BOARD_ID, "Pindah keluar kelurahan"))
+        assert tr_id("Why is the membership revoked? The member is told this reason.") in texts(
+            await bot.press_data(BOARD_ID, data, message_id)
+        )
+        assert tr_id("Membership revoked. The person has been told.") in texts(
+            await bot.send(BOARD_ID, "Pindah keluar kelurahan")
+        )
         assert role_of(settings, RESIDENT) == "warga"
 
         # replayed: the same press again starts nothing
@@ -232,7 +244,7 @@ async def test_merge_needs_its_confirm_token(bot: Simulator, settings: Settings)
         settings.database, "SELECT COUNT(*) FROM people WHERE merged_into IS NOT NULL"
     ) == [(0,)]
     # the real press merges, once
-    assert "Digabungkan" in texts(await bot.press_data(BOARD_ID, data, message_id))
+    assert tr_id("Merged.") in texts(await bot.press_data(BOARD_ID, data, message_id))
     assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
 
 
@@ -249,7 +261,7 @@ async def test_closing_early_needs_the_choosers_one_time_token(
         await bot.send(BOARD_ID, "/start")
         await bot.send(SECOND_BOARD, "/start")
         await add_people(bot, [RESIDENT, OTHER])
-        poll_id, _ref, _ = await create_poll(bot)
+        poll_id, ref, _ = await create_poll(bot)
         status = poll_status(settings, poll_id)
 
         # forged: the old data without a token; the next text closes nothing
@@ -269,12 +281,16 @@ async def test_closing_early_needs_the_choosers_one_time_token(
 
         # the normal path; then the same press again is refused
         message_id, data = await close_button(bot, BOARD_ID)
-        assert "Apa alasannya" in texts(await bot.press_data(BOARD_ID, data, message_id))
+        assert tr_id(
+            "Closing poll {ref} early. Why? The reason is published with the results.", ref=ref
+        ) in texts(await bot.press_data(BOARD_ID, data, message_id))
         await bot.send(BOARD_ID, "/batal")
         assert NO_LONGER_VALID in answers(await bot.press_data(BOARD_ID, data, message_id))
         message_id, data = await close_button(bot, BOARD_ID)
         await bot.press_data(BOARD_ID, data, message_id)
-        assert "ditutup" in texts(await bot.send(BOARD_ID, "Rapat darurat dimajukan"))
+        assert tr_id(
+            "Poll {ref} is closed. The results are being sent to everyone invited.", ref=ref
+        ) in texts(await bot.send(BOARD_ID, "Rapat darurat dimajukan"))
         assert poll_status(settings, poll_id) != status
 
 
@@ -324,7 +340,9 @@ async def test_send_now_needs_the_one_time_token_of_this_draft(
         assert broadcasts_made(settings) == 0
 
         # the normal path sends once; the same press again sends nothing
-        assert "Mengirim SRN-0001" in texts(await bot.press_data(BOARD_ID, data, message_id))
+        assert tr_nid(*SENDING, 4, ref="SRN-0001") in texts(
+            await bot.press_data(BOARD_ID, data, message_id)
+        )
         await bot.press_data(BOARD_ID, data, message_id)
         assert broadcasts_made(settings) == 1
         got = [c for c in bot.api.calls if c.chat_id == RESIDENT and "Kerja bakti" in c.text]

@@ -23,11 +23,35 @@ from storage.db import connect_sync, in_transaction
 from storage.demo.budget import seed_demo
 from storage.demo.people import seed_people
 from tests.conftest import BOARD_ID
-from tests.support.i18n import tr_id, tr_part
+from tests.support.i18n import tr_id, tr_nid, tr_part
 
 RESIDENT = 301
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HEAD = "tahun,program,kegiatan,bidang,sumber_dana,rw,ksm,anggaran,realisasi,usulan"
+MATCHES = ("{n} budget line matches.", "{n} budget lines match.")
+DIFF = (
+    "Lines added: {added}\nLines removed: {removed}\nLines changed: {changed}\n"
+    "Unchanged: {unchanged}\nRealisation conflicts: {conflicts}"
+)
+NOT_IMPORTED = (
+    "<b>The file was not imported</b>: {n} problem. Nothing was changed.",
+    "<b>The file was not imported</b>: {n} problems. Nothing was changed.",
+)
+SEND_FILE = (
+    "Send the budget file (CSV or XLSX) as a document. Columns: tahun, program, kegiatan, "
+    "bidang, sumber_dana, rw, ksm, anggaran; optional: realisasi, usulan, disalurkan, "
+    "kembali, tunggakan. The years in the file are replaced by its lines; nothing changes "
+    "until you confirm. Send /batal to stop."
+)
+LAPSED = "That took a while, so I stopped. Start again from /admin."
+
+
+def filters(*used: str) -> str:
+    return tr_id("Filters: {filters}", filters="; ".join(used))
+
+
+def page(n: int, of: int) -> str:
+    return tr_id("Page {page} of {pages}", page=n, pages=of)
 
 
 def texts(calls: list[ApiCall]) -> str:
@@ -107,7 +131,7 @@ async def test_summary_with_fields_sources_and_a_menu(bot: Simulator, settings: 
     seed(settings, SAMPLE)
     calls = await bot.send(RESIDENT, "/anggaran")
     shown = texts(calls)
-    assert "Anggaran BKM 2026" in shown
+    assert tr_id("<b>BKM budget {year}</b>", year=2026) in shown
     assert "Pagu: Rp313.000.000" in shown  # 60 + 85 + 18 + 150 juta
     assert "Realisasi: Rp266.500.000 (85,1%)" in shown
     assert "Lingkungan: Rp112.000.000 dari Rp145.000.000 (77,2%)" in shown
@@ -127,7 +151,8 @@ async def test_summary_with_fields_sources_and_a_menu(bot: Simulator, settings: 
     per_rw = texts(await bot.press_data(RESIDENT, "bud:rw:2026", 1))
     assert "RW 01: Rp85.000.000 dari Rp85.000.000" in per_rw and tr_id("Whole kelurahan") in per_rw
     last_year = texts(await bot.press_data(RESIDENT, "bud:y:2025", 1))
-    assert "Anggaran BKM 2025" in last_year and "Pagu: Rp10.000.000" in last_year
+    assert tr_id("<b>BKM budget {year}</b>", year=2025) in last_year
+    assert "Pagu: Rp10.000.000" in last_year
 
 
 async def test_english_reader_sees_rupiah_and_one_decimal(
@@ -153,16 +178,19 @@ async def test_no_budget_yet(bot: Simulator) -> None:
 async def test_a_question_says_which_filters_it_used(bot: Simulator, settings: Settings) -> None:
     seed(settings, SAMPLE)
     shown = texts(await bot.send(RESIDENT, "/anggaran drainase RW 5 2026"))
-    assert "Filter: tahun 2026; RW 05; kata “drainase”" in shown
-    assert "1 baris anggaran cocok" in shown
+    year = tr_id("year {year}", year=2026)
+    assert filters(year, "RW 05", tr_id("words {words}", words="“drainase”")) in shown
+    assert tr_nid(*MATCHES, 1) in shown
     assert "Normalisasi saluran" in shown and "Sumur resapan" not in shown  # 2025's line
-    assert "Mendanai usulan USL-2026-0007" in shown
+    assert tr_id("Funds proposal {reference}", reference="USL-2026-0007") in shown
     blm = texts(await bot.send(RESIDENT, "berapa dana BLM tahun ini"))
     assert "berapa" not in blm  # free text outside a flow is not a question yet
     blm = texts(await bot.send(RESIDENT, "/anggaran berapa dana BLM tahun ini"))
-    assert "Filter: tahun 2026; sumber dana BLM" in blm and "3 baris anggaran cocok" in blm
+    assert filters(year, tr_id("source {source}", source="BLM")) in blm
+    assert tr_nid(*MATCHES, 3) in blm
     implied = texts(await bot.send(RESIDENT, "/anggaran posyandu"))
-    assert "tahun 2026 (tidak disebut" in implied and "Makanan tambahan balita" in implied
+    assert tr_id("year {year} (not named: the current budget year)", year=2026) in implied
+    assert "Makanan tambahan balita" in implied
 
 
 async def test_nothing_matched_suggests_the_nearest_names(
@@ -204,7 +232,7 @@ async def test_search_flow_in_a_private_chat(bot: Simulator, settings: Settings)
     after = texts(await bot.send(RESIDENT, "posyandu"))  # one question per press
     assert "Makanan tambahan balita" not in after
     await bot.press_data(RESIDENT, "bud:ask", 1)
-    assert "Dibatalkan" in texts(await bot.send(RESIDENT, "/batal"))
+    assert tr_id("Cancelled.") in texts(await bot.send(RESIDENT, "/batal"))
 
 
 async def test_long_answers_are_paginated_within_telegram_limits(
@@ -216,7 +244,7 @@ async def test_long_answers_are_paginated_within_telegram_limits(
         [line(f"{long_name}{i}", f"Gang <{i}> & {'x' * 150}", 1_000_000 + i) for i in range(300)],
     )
     first = await bot.send(RESIDENT, "/anggaran jalan")
-    assert refused(first) == [] and "Halaman 1 dari 38" in texts(first)
+    assert refused(first) == [] and page(1, 38) in texts(first)
     seen = set()
     for _ in range(3):
         calls = await bot.press(RESIDENT, "Berikutnya ▶")
@@ -224,14 +252,14 @@ async def test_long_answers_are_paginated_within_telegram_limits(
         edited = [c for c in calls if c.method == "editMessageText"]
         assert edited and len(edited[0].text) <= 4096
         seen.add(edited[0].text.split("\n")[2])
-    assert "Halaman 4 dari 38" in texts(calls)
+    assert page(4, 38) in texts(calls)
     back = await bot.press(RESIDENT, "◀ Sebelumnya")
-    assert "Halaman 3 dari 38" in texts(back)
+    assert page(3, 38) in texts(back)
     assert "Gang <0> &" in texts(first)  # typed characters shown back exactly
     programs = await bot.press_data(RESIDENT, "bud:pg:2026:0", 1)
-    assert refused(programs) == [] and "Halaman 1 dari 12" in texts(programs)
+    assert refused(programs) == [] and page(1, 12) in texts(programs)
     nxt = await bot.press(RESIDENT, "Berikutnya ▶")
-    assert refused(nxt) == [] and "Halaman 2 dari 12" in texts(nxt)
+    assert refused(nxt) == [] and page(2, 12) in texts(nxt)
     per_rw = await bot.press_data(RESIDENT, "bud:rw:2026", 1)
     assert refused(per_rw) == []
 
@@ -241,7 +269,7 @@ async def test_charts_are_phone_sized_pngs(bot: Simulator, settings: Settings) -
     await bot.send(RESIDENT, "/anggaran")
     calls = await bot.press(RESIDENT, "Grafik menurut bidang")
     photo = next(c for c in calls if c.method == "sendPhoto")
-    assert "Pagu dan realisasi 2026 menurut bidang" in photo.text
+    assert tr_id("Allocation and realisation {year}, per field", year=2026) in photo.text
     upload = bot.api.uploads[-1]
     width, height = png_size(upload.content)
     assert width >= 1080 and height >= 600
@@ -294,13 +322,15 @@ async def test_forged_and_stale_buttons_change_nothing(bot: Simulator, settings:
 async def test_transparency_digest_and_proposal_views(bot: Simulator, settings: Settings) -> None:
     seed(settings, SAMPLE)
     shown = texts(await bot.send(RESIDENT, "/transparansi"))
-    assert "Anggaran 2026" in shown and "Realisasi Rp266.500.000 dari Rp313.000.000" in shown
+    assert tr_id("<b>Budget {year}</b>", year=2026) in shown
+    assert "Realisasi Rp266.500.000 dari Rp313.000.000" in shown
     services = services_of(bot.application)
     db, tr = services.db, services.tr("id")
     [section] = [s for s in discover().digest if s.key == "budget"]
     assert section.chart is not None
     assert png_size(await section.chart(db, tr, services.clock.now()) or b"")[0] >= 1080
-    assert "Anggaran 2026" in (await section.render(db, tr, services.clock.now()) or "")
+    rendered = await section.render(db, tr, services.clock.now()) or ""
+    assert tr_id("<b>Budget {year}</b>", year=2026) in rendered
     trail = await proposal_budget_text(db, tr, "usl-2026-0007")
     assert (
         trail is not None and "Pagu: Rp60.000.000" in trail and "Realisasi: Rp27.000.000" in trail
@@ -319,7 +349,7 @@ async def test_import_by_chat_shows_the_diff_and_applies_on_confirm(
     conn.execute(f"UPDATE people SET role = 'pengurus' WHERE telegram_id = {other_board}")
     conn.close()
     await bot.send(BOARD_ID, "/admin")
-    assert "Kirim berkas anggaran" in texts(await bot.press(BOARD_ID, "Impor anggaran"))
+    assert tr_id(SEND_FILE) in texts(await bot.press(BOARD_ID, "Impor anggaran"))
     content = (
         HEAD
         + "\n2026,Drainase,Normalisasi saluran,lingkungan,BLM,5,KSM Tirta,65.000.000,27.000.000,"
@@ -327,14 +357,14 @@ async def test_import_by_chat_shows_the_diff_and_applies_on_confirm(
     ).encode()
     preview = texts(await bot.send_document(BOARD_ID, "anggaran.csv", content, "text/csv"))
     assert tr_part("<b>Check before importing</b> ({years}).") in preview
-    assert "Baris ditambahkan: 1" in preview and "Baris dihapus: 3" in preview
-    assert "Baris diubah: 1" in preview and "MCK <komunal>" in preview
+    diff = tr_id(DIFF, added=1, removed=3, changed=1, unchanged=0, conflicts=0)
+    assert diff in preview and "MCK <komunal>" in preview
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_lines WHERE year=2026") == [(4,)]
     confirmed = await bot.press(BOARD_ID, "Impor")
     done = texts([c for c in confirmed if c.chat_id == BOARD_ID])
     assert tr_part("<b>Budget imported</b> for {years}.") in done
     told = texts([c for c in confirmed if c.chat_id == other_board])
-    assert tr_part("<b>Budget imported</b> for {years}.") in told and "Baris dihapus: 3" in told
+    assert tr_part("<b>Budget imported</b> for {years}.") in told and diff in told
     assert "MCK" not in told  # counts only, the details are in /anggaran
     assert rows(
         settings.database,
@@ -373,12 +403,14 @@ async def test_a_bad_file_by_chat_lists_every_problem_and_changes_nothing(
     calls = await bot.send_document(BOARD_ID, "anggaran.csv", bad.encode())
     assert refused(calls) == []
     shown = texts(calls)
-    assert "Berkas tidak diimpor" in shown and "ada 200 masalah" in shown
-    assert "Baris 3, kolom anggaran" in shown
+    assert tr_nid(*NOT_IMPORTED, 200) in shown
+    at = "Row {row}, column {column}: {reason}"
+    assert tr_id(at, row=3, column="anggaran", reason="") in shown
     documents = [c for c in calls if c.method == "sendDocument"]
     assert documents, "more problems than fit: the full list goes as a file"
     listing = bot.api.uploads[-1].content.decode()
-    assert listing.count("\n") == 199 and "Baris 401, kolom anggaran" in listing
+    assert listing.count("\n") == 199
+    assert tr_id(at, row=401, column="anggaran", reason="") in listing
     assert rows(settings.database, "SELECT * FROM budget_lines ORDER BY id") == before
     # still waiting for a file: an XLSX now, with an unchanged year
     book = Workbook()
@@ -390,8 +422,10 @@ async def test_a_bad_file_by_chat_lists_every_problem_and_changes_nothing(
     buffer = io.BytesIO()
     book.save(buffer)
     preview = texts(await bot.send_document(BOARD_ID, "anggaran.xlsx", buffer.getvalue()))
-    assert "Tidak berubah: 1" in preview
-    assert "Dibatalkan" in texts(await bot.press(BOARD_ID, "Batal"))
+    assert tr_id(DIFF, added=0, removed=0, changed=0, unchanged=1, conflicts=0) in preview
+    assert tr_id("Cancelled. The budget was not changed.") in texts(
+        await bot.press(BOARD_ID, "Batal")
+    )
     assert tr_id("Please send the budget as a file (CSV or XLSX).") not in texts(
         await bot.send(BOARD_ID, "halo")
     )
@@ -420,7 +454,9 @@ async def test_realisation_by_chat_with_a_receipt_is_audited_and_public(
         "Write words from the program or activity, for example: "
         "drainase RW 2. Send /batal to stop."
     ) in texts(await bot.press(BOARD_ID, "Catat realisasi"))
-    assert "Tidak ada baris" in texts(await bot.send(BOARD_ID, "zzzqqq"))
+    assert tr_id("No budget line matches. Try other words.") in texts(
+        await bot.send(BOARD_ID, "zzzqqq")
+    )
     await bot.send(BOARD_ID, "drainase RW 5")
     assert tr_part("{line}\nHow much was spent? For example 2.500.000 or 2,5 juta.") in texts(
         await bot.press(BOARD_ID, 1)
@@ -432,12 +468,22 @@ async def test_realisation_by_chat_with_a_receipt_is_audited_and_public(
     )
     await bot.press(BOARD_ID, "Hari ini")
     await bot.send(BOARD_ID, "Semen <b>50</b> sak & pasir; DROP TABLE budget_lines;")
-    assert "Tanpa bukti" in texts(await bot.send(BOARD_ID, "bukan foto"))
+    assert tr_id("Please send the receipt as a photo, or press No receipt.") in texts(
+        await bot.send(BOARD_ID, "bukan foto")
+    )
     confirm = texts(await bot.send_photo(BOARD_ID))
     assert "Semen <b>50</b> sak & pasir" in confirm and tr_id("photo attached") in confirm
     assert "28 November 2026" in confirm and "Rp2.500.000" in confirm
     done = texts(await bot.press(BOARD_ID, "Kirim"))
-    assert "Tercatat" in done and "Rp29.500.000 dari Rp60.000.000 (49,2%)" in done
+    assert (
+        tr_id(
+            "Recorded. The line has now realised {realised} of {allocation} ({percent}).",
+            realised="Rp29.500.000",
+            allocation="Rp60.000.000",
+            percent="49,2%",
+        )
+        in done
+    )
     [(amount, receipt)] = rows(
         settings.database, "SELECT amount, receipt FROM budget_realisations"
     )
@@ -482,7 +528,8 @@ async def test_odd_questions_get_a_clear_answer(bot: Simulator, settings: Settin
         assert refused(calls) == [] and texts(calls), question
     shown = texts(await bot.send(RESIDENT, "/anggaran <script>posyandu"))
     # markup characters are not part of words: the words are read, the rest dropped
-    assert "kata “script”, “posyandu”" in shown and "Mungkin maksud Anda: Posyandu?" in shown
+    assert tr_id("words {words}", words="“script”, “posyandu”") in shown
+    assert tr_id("Did you mean: {names}?", names="Posyandu") in shown
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_lines") == [(5,)]
 
 
@@ -508,12 +555,12 @@ async def test_board_flows_answer_wrong_input_and_cancel(
     await bot.press(BOARD_ID, 1)
     await bot.send(BOARD_ID, "500rb")
     clock.advance(timedelta(hours=2))
-    assert "Mulai lagi dari /admin" in texts(await bot.send(BOARD_ID, "hari ini"))
+    assert tr_id(LAPSED) in texts(await bot.send(BOARD_ID, "hari ini"))
     await bot.send(BOARD_ID, "/admin")
     await bot.press(BOARD_ID, "Catat realisasi")
     await bot.send(BOARD_ID, "posyandu")
     await bot.press(BOARD_ID, 1)
-    assert "Tidak ada yang dicatat" in texts(await bot.send(BOARD_ID, "/batal"))
+    assert tr_id("Cancelled. Nothing was recorded.") in texts(await bot.send(BOARD_ID, "/batal"))
     assert rows(settings.database, "SELECT COUNT(*) FROM budget_realisations") == [(0,)]
     assert rows(settings.database, "SELECT COUNT(*) FROM drafts") == [(0,)]
 
@@ -541,7 +588,8 @@ async def test_a_line_with_many_entries_stays_within_limits(
     calls = await bot.press(RESIDENT, "Rincian 1")
     assert refused(calls) == []
     shown = texts(calls)
-    assert "40 terbaru dari 45 transaksi" in shown and "Belanja <44>" in shown
+    assert tr_id("The latest {shown} of {count} entries:", shown=40, count=45) in shown
+    assert "Belanja <44>" in shown
     buttons = bot.buttons(RESIDENT)
     assert len(buttons) == 40 and buttons[-1]["text"] == "Bukti 40"
 

@@ -18,6 +18,9 @@ OTHER_BOARD = 1002
 RESIDENT = 401
 OUTSIDER = 402
 ESCALATION = -100777
+STATUS_TOLD = "Your report {ref} is now: <b>{status}</b>\nNote from the board: {note}"
+REPORTER = "Reporter: {who} ({identity}, via {channel})"
+RECEIVED = "Received ({n} of {most}). Send more, or press Done."
 
 
 @pytest.fixture
@@ -49,26 +52,47 @@ async def test_a_confidential_report_from_received_to_rated(
     ref = reference(await file_report(sim, RESIDENT, identity="Rahasia", public=True))
     card = texts(await open_card(sim, BOARD_ID, ref))
     assert (
-        "Sulastri" in card and "Rahasia" in card and tr_part("First response due: {date}") in card
+        tr_id(
+            REPORTER,
+            who="Sulastri",
+            identity=tr_id("Confidential"),
+            channel=tr_id("Telegram chat"),
+        )
+        in card
     )
+    assert tr_part("First response due: {date}") in card
 
     told = to(await act(sim, BOARD_ID, ref, "Verifikasi", "Sudah kami cek di lokasi."), RESIDENT)
-    assert "diverifikasi" in texts(told) and "Sudah kami cek di lokasi." in texts(told)
+    assert tr_id(
+        STATUS_TOLD,
+        ref=ref,
+        status=tr_id("verified by the board"),
+        note="Sudah kami cek di lokasi.",
+    ) in texts(told)
     told = to(await act(sim, BOARD_ID, ref, "Ambil", "KSM akan memperbaiki."), RESIDENT)
-    assert "diproses" in texts(told)
+    assert tr_id(
+        STATUS_TOLD, ref=ref, status=tr_id("being handled"), note="KSM akan memperbaiki."
+    ) in texts(told)
     assert rows(
         settings.database,
         "SELECT assignee_id IS NOT NULL, first_response_at IS NOT NULL FROM grievances",
     ) == [(1, 1)]
     told = to(await act(sim, BOARD_ID, ref, "Balas pelapor", "Besok tukang datang."), RESIDENT)
-    assert "Pengurus membalas" in texts(told) and "Besok tukang datang." in texts(told)
+    assert tr_id(
+        "The board replied about your report {ref}:\n{text}", ref=ref, text="Besok tukang datang."
+    ) in texts(told)
     told = to(await act(sim, BOARD_ID, ref, "Selesaikan", "Saluran sudah diperbaiki."), RESIDENT)
-    assert "selesai" in texts(told) and tr_id("Is it really fixed?") in texts(told)
+    assert tr_id(
+        STATUS_TOLD, ref=ref, status=tr_id("resolved"), note="Saluran sudah diperbaiki."
+    ) in texts(told)
+    assert tr_id("Is it really fixed?") in texts(told)
 
     assert tr_id(
         "Thank you. How do you rate the board's answer? 1 = poor, 5 = very good."
     ) in texts(await sim.press(RESIDENT, "Ya, sudah beres"))
-    assert "Terima kasih" in texts(await sim.press(RESIDENT, "4"))
+    assert tr_id("Thank you for your rating. The report is closed.") in texts(
+        await sim.press(RESIDENT, "4")
+    )
     assert rows(settings.database, "SELECT status, rating, confirmed FROM grievances") == [
         ("selesai", 4, 1)
     ]
@@ -97,7 +121,9 @@ async def test_an_open_report_shows_the_name_in_the_public_list(sim: Simulator) 
     # the board can hide the public summary, with a reason: the public sees that and why
     await act(sim, BOARD_ID, ref, "Sembunyikan ringkasan publik", "Menyebut nama tetangga.")
     public = texts(await sim.send(OUTSIDER, "/transparansi"))
-    assert f"{ref} · Infrastruktur · diterima · Sulastri: disembunyikan oleh pengurus:" in public
+    hidden = tr_id("<i>hidden by the board</i>: {reason}", reason="Menyebut nama tetangga.")
+    line = f"{ref} · {tr_id('Infrastructure')} · {tr_id('received')} · Sulastri: {hidden}"
+    assert line in public
     assert "Menyebut nama tetangga." in public and "Saluran drainase" not in public
 
 
@@ -113,14 +139,20 @@ async def test_not_fixed_reopens_once_to_the_same_assignee_flagged(
         await sim.send(RESIDENT, "x")
     )
     calls = await sim.send(RESIDENT, "Air masih meluap kalau hujan.")
-    assert "dibuka kembali" in texts(to(calls, RESIDENT))
-    assert "Air masih meluap" in texts(to(calls, BOARD_ID))
+    assert tr_id("Report {ref} is reopened and back with the board.", ref=ref) in texts(
+        to(calls, RESIDENT)
+    )
+    assert tr_id(
+        "Report {ref} was reopened by the reporter: not fixed.\nReason: {reason}",
+        ref=ref,
+        reason="Air masih meluap kalau hujan.",
+    ) in texts(to(calls, BOARD_ID))
     [(status, assignee, reopened)] = rows(
         settings.database, "SELECT status, assignee_id, reopen_count FROM grievances"
     )
     board_person = rows(settings.database, f"SELECT id FROM people WHERE telegram_id={BOARD_ID}")
     assert (status, reopened) == ("diproses", 1) and assignee == board_person[0][0]
-    assert "dibuka kembali" in texts(await open_card(sim, BOARD_ID, ref))  # flagged
+    assert tr_id("↩️ reopened") in texts(await open_card(sim, BOARD_ID, ref))  # flagged
     # resolved again: a second "not fixed" is refused
     await act(sim, BOARD_ID, ref, "Selesaikan", "Sudah diperbaiki lagi.")
     await sim.press(RESIDENT, "Belum beres")
@@ -168,8 +200,12 @@ async def test_refused_transitions_and_forged_buttons_change_nothing(
         "I did not understand that. Choose from the menu, or send /bantuan for the commands."
     ) in texts(await sim.send(BOARD_ID, "Alasan yang cukup panjang."))
     assert rows(settings.database, "SELECT status FROM grievances") == [("diterima",)]
-    assert "Terkirim" in texts(to(sim.api.calls, RESIDENT)[-1:])  # nothing told since filing
-    assert ref
+    sent = (
+        "Sent. Your report number is <b>{ref}</b>. You will get a message here whenever its "
+        "status changes or the board replies; /laporanku shows your reports."
+    )
+    # nothing told since filing
+    assert tr_id(sent, ref=ref) in texts(to(sim.api.calls, RESIDENT)[-1:])
 
 
 async def test_non_board_people_cannot_use_board_actions(
@@ -248,16 +284,18 @@ async def test_evidence_of_each_kind_is_reopened_by_file_id(sim: Simulator) -> N
     await sim.send(RESIDENT, "Jembatan kayu di RW 05 patah di tengah, berbahaya untuk anak.")
     await sim.press(RESIDENT, "Lewati")
     await sim.send_location(RESIDENT)
-    assert "1 dari 5" in texts(await sim.send_photo(RESIDENT))
+    assert tr_id(RECEIVED, n=1, most=5) in texts(await sim.send_photo(RESIDENT))
     await sim.send_voice(RESIDENT)
     await sim.send_video(RESIDENT)
-    assert "4 dari 5" in texts(
+    assert tr_id(RECEIVED, n=4, most=5) in texts(
         await sim.send_document(RESIDENT, "rab.pdf", b"%PDF-1.4", "application/pdf")
     )
     await sim.press(RESIDENT, "Selesai")
     await sim.press(RESIDENT, "Terbuka")
     summary = texts(await sim.press(RESIDENT, "Tidak"))
-    assert "foto, pesan suara, rekaman video, dokumen" in summary and "lokasi" in summary
+    kinds = ", ".join(tr_id(k) for k in ("photo", "voice note", "video", "document"))
+    assert tr_id("Evidence: {kinds}", kinds=kinds) in summary
+    assert tr_id("Location: {where}", where=tr_id("shared location")) in summary
     ref = reference(await sim.press(RESIDENT, "Kirim"))
     await open_card(sim, BOARD_ID, ref)
     calls = await sim.press(BOARD_ID, "Bukti (4)")
@@ -282,7 +320,9 @@ async def test_the_sixth_piece_of_evidence_moves_on(sim: Simulator, settings: Se
     for _ in range(4):
         await sim.send_photo(RESIDENT)
     calls = await sim.send_photo(RESIDENT)
-    assert "5 dari 5" in texts(calls) and tr_id(
+    assert tr_id("Received {n} of {n}: that is the most one report can hold.", n=5) in texts(
+        calls
+    ) and tr_id(
         "Who may know that you reported this?\n• <b>Open</b>: the "
         "board sees your name; if the report is listed publicly, "
         "your name is shown there too.\n• <b>Confidential</b>: "
@@ -292,7 +332,9 @@ async def test_the_sixth_piece_of_evidence_moves_on(sim: Simulator, settings: Se
         "follow the report with /cek. Anonymous reports get no "
         "messages from the bot: you check them yourself."
     ) in texts(calls)
-    assert "Mohon jawab" in texts(await sim.send_photo(RESIDENT))
+    assert tr_id("Please answer the question above first.") in texts(
+        await sim.send_photo(RESIDENT)
+    )
 
 
 async def test_raising_the_level_tells_the_escalation_chat_without_identities(
@@ -302,11 +344,24 @@ async def test_raising_the_level_tells_the_escalation_chat_without_identities(
     ref = reference(await file_report(sim, RESIDENT, identity="Terbuka"))
     await open_card(sim, BOARD_ID, ref)
     asked = await sim.press(BOARD_ID, "Naikkan tingkat")
-    assert "ke tingkat kota?" in texts(asked) and not to(asked, ESCALATION)
+    city = tr_id("city")
+    assert tr_id(
+        "Raise {ref} to the {level} level? The board's escalation contact is told.",
+        ref=ref,
+        level=city,
+    ) in texts(asked)
+    assert not to(asked, ESCALATION)
     calls = await sim.press(BOARD_ID, "Ya, naikkan")
-    assert "tingkat kota" in texts(to(calls, BOARD_ID))
+    assert tr_id("Report {ref} is now at the {level} level.", ref=ref, level=city) in texts(
+        to(calls, BOARD_ID)
+    )
     [told] = to(calls, ESCALATION)
-    assert ref in told.text and "kota" in told.text and "Sulastri" not in told.text
+    escalated = (
+        "<b>Report {ref} raised to the {level} level</b>\nCategory: {category}\n"
+        "Status: {status}\nReceived: {when}\nThe BKM board can give the details."
+    )
+    assert ref in told.text and tr_part(escalated) in told.text and city in told.text
+    assert "Sulastri" not in told.text
     assert rows(settings.database, "SELECT level FROM grievances") == [("kota",)]
     assert ("grievance.level_raised",) in rows(settings.database, "SELECT action FROM audit")
     # pressing the same confirmation again does not raise it twice
@@ -321,7 +376,16 @@ async def test_the_queue_filters_by_status_category_and_overdue(sim: Simulator) 
     await act(sim, BOARD_ID, first, "Verifikasi", "Dicek.")
     queue = texts(await sim.send(BOARD_ID, "/pengaduan"))
     assert first in queue and second in queue and queue.index(first) < queue.index(second)
-    assert "semuanya 2" in queue
+    assert (
+        tr_id(
+            "<b>Reports: {status}</b> · {category}{overdue} · {n} in all",
+            status=tr_id("still open"),
+            category=tr_id("all categories"),
+            overdue="",
+            n=2,
+        )
+        in queue
+    )
     only = texts(await sim.press(BOARD_ID, "diverifikasi"))
     assert first in only and second not in only
     await sim.send(BOARD_ID, "/pengaduan")
@@ -329,14 +393,16 @@ async def test_the_queue_filters_by_status_category_and_overdue(sim: Simulator) 
     assert first in by_category and second not in by_category
     await sim.send(BOARD_ID, "/pengaduan")
     overdue = texts(await sim.press(BOARD_ID, "Terlambat"))
-    assert "Tidak ada laporan" in overdue
+    assert tr_id("No reports here.") in overdue
 
 
 async def test_a_board_member_files_for_a_resident_who_came_in_person(
     sim: Simulator, settings: Settings
 ) -> None:
     await sim.send(BOARD_ID, "/pengaduan")
-    assert "Bagaimana warga" in texts(await sim.press(BOARD_ID, "Catat laporan warga"))
+    assert tr_id("Filing a report for a resident. How did the resident bring it?") in texts(
+        await sim.press(BOARD_ID, "Catat laporan warga")
+    )
     await sim.press(BOARD_ID, "Kotak pengaduan")
     await sim.press(BOARD_ID, "Infrastruktur")
     await sim.send(BOARD_ID, "Lampu jalan di gang mushola mati sejak sebulan lalu.")
@@ -347,10 +413,21 @@ async def test_a_board_member_files_for_a_resident_who_came_in_person(
     await sim.send(BOARD_ID, "Mbah Karto")
     await sim.press(BOARD_ID, "Tidak")
     calls = await sim.press(BOARD_ID, "Kirim")
-    assert "Tercatat sebagai LPR-2026-0001" in texts(calls)
+    assert tr_id(
+        "Filed as {ref}. Tell the resident this number; the board follows it in /pengaduan.",
+        ref="LPR-2026-0001",
+    ) in texts(calls)
     assert rows(
         settings.database,
         "SELECT channel, reporter_name, reporter_id, filed_by IS NOT NULL FROM grievances",
     ) == [("box", "Mbah Karto", None, 1)]
     card = texts(await open_card(sim, OTHER_BOARD, "LPR-2026-0001"))
-    assert "Mbah Karto" in card and "Kotak pengaduan" in card
+    assert (
+        tr_id(
+            REPORTER,
+            who="Mbah Karto",
+            identity=tr_id("Confidential"),
+            channel=tr_id("Complaint box"),
+        )
+        in card
+    )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.simulator import Simulator
-from tests.support.i18n import tr_id
+from tests.support.i18n import tr_id, tr_nid
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -17,6 +17,13 @@ from tests.support.proposals import (
     rows,
     texts,
     write,
+)
+
+LISTING = "<b>Residents' proposals</b> (page {page} of {pages})"
+ENDORSEMENTS = ("{n} endorsement", "{n} endorsements")
+THANKS = (
+    "Thank you for your support. {n} endorsement now.",
+    "Thank you for your support. {n} endorsements now.",
 )
 
 
@@ -43,19 +50,21 @@ async def test_the_list_pages_newest_first_and_filters(bot: Simulator, settings:
 
     await write(bot, seed)
     first = texts(await bot.send(MEMBER, "/usulan"))
-    assert "halaman 1 dari 3" in first
+    assert tr_id(LISTING, page=1, pages=3) in first
     assert first.index("USL-2026-0012") < first.index("USL-2026-0008")
     assert "USL-2026-0007" not in first
     second = texts(await bot.press(MEMBER, "Berikutnya »"))
-    assert "halaman 2 dari 3" in second and "USL-2026-0007" in second
-    assert "halaman 1 dari 3" in texts(await bot.press(MEMBER, "« Sebelumnya"))
+    assert tr_id(LISTING, page=2, pages=3) in second and "USL-2026-0007" in second
+    assert tr_id(LISTING, page=1, pages=3) in texts(await bot.press(MEMBER, "« Sebelumnya"))
     await bot.press(MEMBER, "Bidang")
     social = texts(await bot.press(MEMBER, "Sosial"))
-    assert "Saringan: Sosial" in social and "halaman 1 dari 1" in social
+    assert tr_id("Filter: {filter}", filter=tr_id("Social")) in social
+    assert tr_id(LISTING, page=1, pages=1) in social
     assert social.count("USL-2026-") == 4
     await bot.press(MEMBER, "Status usulan")
     none = texts(await bot.press(MEMBER, "selesai"))
-    assert "Belum ada usulan" in none and "Sosial, selesai" in none
+    assert tr_id("No proposals yet. Make the first one with /usul.") in none
+    assert tr_id("Filter: {filter}", filter=f"{tr_id('Social')}, {tr_id('completed')}") in none
     for forged in ("usl:l:0:alien:-", "usl:l:x:-:-", "usl:l:0:-:hacked", "usl:lf:;DROP:-"):
         assert tr_id("This button is no longer valid.") in alert(
             await bot.press_data(MEMBER, forged, 1)
@@ -66,7 +75,8 @@ async def test_detail_my_proposals_and_the_deep_link(bot: Simulator, settings: S
     make_members(settings.database, [PROPOSER])
     reference = await propose(bot, show_name=True)
     mine = texts(await bot.send(PROPOSER, "/usulanku"))
-    assert reference in mine and "Usulan Anda" in mine
+    assert reference in mine
+    assert tr_id("<b>Your proposals</b> (page {page} of {pages})", page=1, pages=1) in mine
     assert tr_id("You have no proposals yet. Send /usul to make one.") in texts(
         await bot.send(MEMBER, "/usulanku")
     )
@@ -74,15 +84,15 @@ async def test_detail_my_proposals_and_the_deep_link(bot: Simulator, settings: S
     for expected in (
         reference,
         "Perbaikan saluran air RT 03",
-        "Bidang: Lingkungan / infrastruktur",
-        "Lokasi: RT 03/RW 05",
+        tr_id("Field: {field}", field=tr_id("Environment / infrastructure")),
+        tr_id("Location: {rtrw}", rtrw="RT 03/RW 05"),
         "Perkiraan biaya: Rp1.500.000",
-        f"Diusulkan oleh: Anggota Nomor {PROPOSER}",
-        "0 dukungan",
-        "Riwayat status",
+        tr_id("Proposed by: {name}", name=f"Anggota Nomor {PROPOSER}"),
+        tr_nid(*ENDORSEMENTS, 0),
+        tr_id("<b>Status history</b>"),
     ):
         assert expected in detail, expected
-    assert "Tidak ada usulan dengan nomor USL-2026-0404" in texts(
+    assert tr_id("There is no proposal with the number {ref}.", ref="USL-2026-0404") in texts(
         await bot.send(MEMBER, "/start usl_USL-2026-0404")
     )
     assert reference in texts(await bot.send(MEMBER, f"/usulan {reference.lower()}"))
@@ -96,7 +106,8 @@ async def test_the_name_is_hidden_unless_chosen(bot: Simulator, settings: Settin
     make_members(settings.database, [PROPOSER])
     reference = await propose(bot)
     detail = texts(await bot.send(MEMBER, f"/usulan {reference}"))
-    assert "Diusulkan oleh: warga RT 03/RW 05" in detail
+    resident = tr_id("resident of RT {rt}/RW {rw}", rt="03", rw="05")
+    assert tr_id("Proposed by: {name}", name=resident) in detail
     assert "Anggota Nomor" not in detail
 
 
@@ -105,12 +116,18 @@ async def test_endorse_and_withdraw(bot: Simulator, settings: Settings) -> None:
     reference = await propose(bot)
     await bot.send(MEMBER, f"/usulan {reference}")
     calls = await bot.press(MEMBER, "Dukung (0)")
-    assert "Terima kasih atas dukungan Anda. Kini 1 dukungan." in alert(calls)
+    thanks = (
+        "Thank you for your support. {n} endorsement now.",
+        "Thank you for your support. {n} endorsements now.",
+    )
+    assert tr_nid(*thanks, 1) in alert(calls)
     assert next(b["text"] for b in bot.buttons(MEMBER)) == "Batal dukung (1)"
     assert tr_id("You already support this proposal.") in alert(
         await bot.press_data(MEMBER, "usl:d:1", 1)
     )
-    assert "dibatalkan" in alert(await bot.press(MEMBER, "Batal dukung (1)"))
+    assert tr_id("Your support is withdrawn.") in alert(
+        await bot.press(MEMBER, "Batal dukung (1)")
+    )
     assert rows(settings.database, "SELECT COUNT(*) FROM proposal_endorsements") == [(0,)]
     assert tr_id("You did not support it.") in alert(await bot.press_data(MEMBER, "usl:u:1", 1))
 
@@ -120,11 +137,15 @@ async def test_who_may_not_endorse(bot: Simulator, settings: Settings) -> None:
     reference = await propose(bot)
     outsider = 999
     await bot.send(outsider, f"/usulan {reference}")
-    assert "Hanya anggota terverifikasi" in alert(await bot.press(outsider, "Dukung (0)"))
+    assert tr_id("Only verified members can support proposals. Apply with /daftar.") in alert(
+        await bot.press(outsider, "Dukung (0)")
+    )
     # the proposer sees no support button, and a forged press is refused
     await bot.send(PROPOSER, f"/usulan {reference}")
     assert not any(b["text"].startswith("Dukung") for b in bot.buttons(PROPOSER))
-    assert "usulan sendiri" in alert(await bot.press_data(PROPOSER, "usl:d:1", 1))
+    assert tr_id("You cannot support your own proposal.") in alert(
+        await bot.press_data(PROPOSER, "usl:d:1", 1)
+    )
     make_members(settings.database, [MEMBER])
     for forged in ("usl:d:999", "usl:d:", "usl:d:-1", "usl:u:999"):
         assert tr_id("This button is no longer valid.") in alert(
@@ -162,7 +183,7 @@ async def test_200_members_endorsing_at_once_count_exactly_200(
     )
     assert count == 200
     detail = texts(await bot.send(PROPOSER, "/usulan USL-2026-0001"))
-    assert "200 dukungan" in detail
+    assert tr_nid(*ENDORSEMENTS, 200) in detail
 
 
 async def test_reaching_the_threshold_tells_the_proposer_once(
@@ -180,11 +201,17 @@ async def test_reaching_the_threshold_tells_the_proposer_once(
         assert not [c for c in await bot.press(401, 1) if c.chat_id == PROPOSER]
         await bot.send(402, "/usulan USL-2026-0001")
         reached = [c for c in await bot.press(402, 1) if c.chat_id == PROPOSER]
-        assert len(reached) == 1 and "didukung warga" in reached[0].text
+        reached_text = tr_id(
+            "Your proposal {ref} has {n} endorsements: it is now supported by residents and "
+            "moves to the top of the board's review queue.",
+            ref="USL-2026-0001",
+            n=2,
+        )
+        assert len(reached) == 1 and reached_text in reached[0].text
         await bot.send(403, "/usulan USL-2026-0001")
         assert not [c for c in await bot.press(403, 1) if c.chat_id == PROPOSER]
         listing = texts(await bot.send(403, "/usulan"))
-        assert "didukung warga" in listing
+        assert tr_id("supported by residents") in listing
 
 
 async def test_photos_are_shown_on_request(bot: Simulator, settings: Settings) -> None:
@@ -197,7 +224,10 @@ async def test_photos_are_shown_on_request(bot: Simulator, settings: Settings) -
     await bot.send(PROPOSER, "3 juta")
     for _ in range(3):
         last = await bot.send_photo(PROPOSER)
-    assert "warga RT x/RW y" in texts(last)  # the third photo moves on by itself
+    show_name = (
+        'Show the proposer\'s name publicly? If not, the public sees only "resident of RT x/RW y".'
+    )
+    assert tr_id(show_name) in texts(last)  # the third photo moves on by itself
     await bot.press(PROPOSER, "Tidak, sembunyikan nama")
     await bot.press(PROPOSER, "Kirim")
     await bot.send(MEMBER, "/usulan USL-2026-0001")

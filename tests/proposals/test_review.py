@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from bot.config import Settings
 from bot.simulator import GROUP_CHAT_ID, Simulator
 from tests.conftest import BOARD_ID
 from tests.support.cli import run_cli, run_main
-from tests.support.i18n import tr_id, tr_part
+from tests.support.i18n import tr, tr_id, tr_nid, tr_part
 from tests.support.proposals import (
     MEMBER,
     PROPOSER,
@@ -35,6 +36,18 @@ def alert(calls: list) -> str:  # type: ignore[type-arg]
 
 def to(calls: list, chat: int) -> str:  # type: ignore[type-arg]
     return texts([c for c in calls if c.chat_id == chat])
+
+
+REF = "USL-2026-0001"
+TITLE = "Perbaikan saluran air RT 03"  # the title tests.support.proposals.propose writes
+WAITING = (
+    "<b>Review</b>: {n} proposal waits (page {page} of {pages}).",
+    "<b>Review</b>: {n} proposals wait (page {page} of {pages}).",
+)
+IS_NOW = "{ref} is now: {status}. The proposer has been told."
+TOLD = "Your proposal {ref} ({title}) is now: {status}."
+PROGRESS = "Progress on proposal {ref} ({title}): {percent}% done.\n{note}"
+NOTE = "Galian <saluran> 30 meter & pemasangan U-ditch dimulai."
 
 
 async def open_as_board(bot: Simulator, reference: str = "USL-2026-0001") -> str:
@@ -62,7 +75,7 @@ async def test_the_whole_review_path_with_notifications(
     await bot.press(MEMBER, "Dukung (0)")
 
     queue = texts(await bot.send(BOARD_ID, "/tinjau"))
-    assert "1 usulan menunggu" in queue and "USL-2026-0001" in queue
+    assert tr_nid(*WAITING, 1, page=1, pages=1) in queue and REF in queue
     detail = texts(await bot.press(BOARD_ID, 1))
     assert "Repair the drain" in detail
     labels = [b["text"] for b in bot.buttons(BOARD_ID)]
@@ -74,17 +87,18 @@ async def test_the_whole_review_path_with_notifications(
     assert "Tandai didanai" not in labels  # only valid transitions are offered
 
     verified = await bot.press(BOARD_ID, "Verifikasi")
-    assert "terverifikasi" in to(verified, BOARD_ID)
+    assert tr_id(IS_NOW, ref=REF, status=tr_id("verified")) in to(verified, BOARD_ID)
     assert "Your proposal USL-2026-0001 (Repair the drain in RT 03) is now: verified." in to(
         verified, PROPOSER
     )
 
     await open_as_board(bot)
-    assert (
-        "perkiraan biaya pengurus"
-        in texts(await bot.press(BOARD_ID, "Terima ke daftar prioritas")).lower()
+    assert tr_id("The board's cost estimate for {ref}? For example 15 juta.", ref=REF) in texts(
+        await bot.press(BOARD_ID, "Terima ke daftar prioritas")
     )
-    assert "tidak terbaca" in texts(await bot.send(BOARD_ID, "banyak"))
+    assert tr_id(
+        "I could not read that amount. Write it like 1.500.000, 1,5 juta or 750 ribu."
+    ) in texts(await bot.send(BOARD_ID, "banyak"))
     assert tr_id("When is it planned to be carried out? For example: Juli–Agustus 2027.") in texts(
         await bot.press(BOARD_ID, "Sama dengan usulan: Rp15.000.000")
     )
@@ -99,14 +113,19 @@ async def test_the_whole_review_path_with_notifications(
     await bot.press(BOARD_ID, "Catat perkembangan")
     assert tr_id("Write a number from 0 to 100.") in texts(await bot.send(BOARD_ID, "150"))
     await bot.send(BOARD_ID, "40%")
-    await bot.send(BOARD_ID, "Galian <saluran> 30 meter & pemasangan U-ditch dimulai.")
+    await bot.send(BOARD_ID, NOTE)
     posted = await bot.send_photo(BOARD_ID)
-    assert "Perkembangan USL-2026-0001 dicatat" in to(posted, BOARD_ID)
+    assert tr_id("Progress posted on {ref}. The proposer and supporters are told.", ref=REF) in to(
+        posted, BOARD_ID
+    )
     progress_to_proposer = [c for c in posted if c.chat_id == PROPOSER]
     assert progress_to_proposer and progress_to_proposer[0].method == "sendPhoto"
     assert "40% done" in progress_to_proposer[0].text
     assert "Galian <saluran> 30 meter" in progress_to_proposer[0].text
-    assert "40% selesai" in to(posted, MEMBER)  # every endorser, in their language
+    # every endorser, in their language
+    assert tr_id(
+        PROGRESS, ref=REF, title="Repair the drain in RT 03", percent=40, note=escape(NOTE)
+    ) in to(posted, MEMBER)
 
     await open_as_board(bot)
     await bot.press(BOARD_ID, "Tandai dikerjakan")
@@ -114,14 +133,14 @@ async def test_the_whole_review_path_with_notifications(
     done = await bot.press(BOARD_ID, "Tandai selesai")
     assert "is now: completed" in to(done, PROPOSER)
     public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    for status in ("baru", "terverifikasi", "diterima", "didanai", "dikerjakan", "selesai"):
-        assert status in public, status
+    for status in ("new", "verified", "accepted", "funded", "in progress", "completed"):
+        assert tr_id(status) in public, status
     assert "40% — Galian <saluran>" in public
     pictures = await bot.press(MEMBER, "Foto (1)")  # the progress photo
     assert [c.params.get("caption") for c in pictures if c.method == "sendPhoto"] == [
         "USL-2026-0001 · 28 November 2026 · 40%"
     ]
-    assert "Rencana pelaksanaan: Juli–Agustus 2027" in public
+    assert tr_id("Planned for: {period}", period="Juli–Agustus 2027") in public
     actions = rows(
         settings.database,
         "SELECT action FROM audit WHERE object_type LIKE 'proposal%' ORDER BY id",
@@ -146,21 +165,27 @@ async def test_reject_and_revision_need_a_reason_told_to_the_proposer(
     make_members(settings.database, [PROPOSER])
     await propose(bot)
     await open_as_board(bot)
-    assert "Apa alasannya" in texts(await bot.press(BOARD_ID, "Minta revisi"))
+    assert tr_id(
+        "Why? Your reason is shown publicly and sent to the proposer ({ref}).", ref=REF
+    ) in texts(await bot.press(BOARD_ID, "Minta revisi"))
     assert tr_part("That is too short: write at least {minimum} characters.") in texts(
         await bot.send(BOARD_ID, "no")
     )
     asked = await bot.send(BOARD_ID, "Lengkapi <lokasi> & foto saluran")
     told = to(asked, PROPOSER)
     assert (
-        tr_id("revision requested") in told and "Alasan: Lengkapi <lokasi> & foto saluran" in told
+        tr_id("revision requested") in told
+        and tr_id("Reason: {reason}", reason=escape("Lengkapi <lokasi> & foto saluran")) in told
     )
 
     # an unfinished /usul draft is not overwritten by a revision
     await bot.send(PROPOSER, "/usul")
     await bot.press(PROPOSER, "Sosial")
     await bot.send(PROPOSER, "/usulan USL-2026-0001")
-    assert "belum selesai" in alert(await bot.press(PROPOSER, "Revisi usulan saya"))
+    assert tr_id(
+        "You have an unfinished proposal. Send /usul to finish it, or /batal there to drop "
+        "it, then revise this one."
+    ) in alert(await bot.press(PROPOSER, "Revisi usulan saya"))
     await bot.send(PROPOSER, "/usul")
     await bot.press(PROPOSER, "Lanjutkan")
     await bot.send(PROPOSER, "/batal")
@@ -185,10 +210,10 @@ async def test_reject_and_revision_need_a_reason_told_to_the_proposer(
     await open_as_board(bot)
     await bot.press(BOARD_ID, "Tolak")
     rejected = await bot.send(BOARD_ID, "Sudah masuk program kota tahun depan.")
-    assert "ditolak" in to(rejected, PROPOSER)
+    assert tr_id(TOLD, ref=REF, title=TITLE, status=tr_id("rejected")) in to(rejected, PROPOSER)
     public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "Alasan: Sudah masuk program kota tahun depan." in public
-    assert "Alasan: Lengkapi <lokasi> & foto saluran" in public
+    assert tr_id("Reason: {reason}", reason="Sudah masuk program kota tahun depan.") in public
+    assert tr_id("Reason: {reason}", reason=escape("Lengkapi <lokasi> & foto saluran")) in public
     assert not any(b["text"].startswith("Dukung") for b in bot.buttons(MEMBER))
 
 
@@ -225,7 +250,7 @@ async def test_the_queue_puts_supported_proposals_first_then_the_oldest(
         queue = texts(await board.send(BOARD_ID, "/tinjau"))
     order = [queue.index(f"USL-2026-000{n}") for n in (4, 1, 2, 3)]
     assert order == sorted(order)
-    assert queue.count("didukung warga") == 1
+    assert queue.count(tr_id("supported by residents")) == 1
 
 
 async def test_non_board_people_cannot_review(bot: Simulator, settings: Settings) -> None:
@@ -289,7 +314,9 @@ async def test_review_screens_open_only_in_private(bot: Simulator, settings: Set
     make_members(settings.database, [PROPOSER])
     await propose(bot)
     calls = await bot.send(BOARD_ID, "/tinjau", group=True)
-    assert "chat pribadi" in texts(calls)
+    assert tr_id("This needs your personal data, so we continue in a private chat.") in texts(
+        calls
+    )
     assert "USL-2026-0001" in texts(await bot.press(BOARD_ID, 1, chat_id=GROUP_CHAT_ID))
     # /usulan is public in the group; board buttons pressed there are refused
     assert "USL-2026-0001" in texts(await bot.send(MEMBER, "/usulan", group=True))
@@ -303,7 +330,9 @@ async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings
         await bot.press(BOARD_ID, "Catat usulan atas nama warga")
     )
     await bot.press(BOARD_ID, "Kotak saran")
-    assert "huruf" in texts(await bot.send(BOARD_ID, "12345"))
+    assert tr_id("Please write a name with letters only, for example: Siti Aminah.") in texts(
+        await bot.send(BOARD_ID, "12345")
+    )
     await bot.send(BOARD_ID, "Mbah Sarinem")
     await bot.press(BOARD_ID, "Sosial")
     await bot.send(BOARD_ID, "Posyandu lansia bulanan")
@@ -313,7 +342,11 @@ async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings
     await bot.send(BOARD_ID, "3,5 juta")
     await bot.press(BOARD_ID, "Lewati")
     summary = texts(await bot.press(BOARD_ID, "Tidak, sembunyikan nama"))
-    assert "Dicatat atas nama: Mbah Sarinem (lewat Kotak saran)" in summary
+    box = tr_id("Suggestion box")
+    assert (
+        tr_id("Filed on behalf of: {name} (via {channel})", name="Mbah Sarinem", channel=box)
+        in summary
+    )
     assert "USL-2026-0001" in texts(await bot.press(BOARD_ID, "Kirim"))
     assert rows(
         settings.database,
@@ -321,8 +354,9 @@ async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings
         " JOIN people b ON b.id = p.filed_by",
     ) == [(None, "kotak_saran", "Mbah Sarinem", BOARD_ID)]
     public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "warga RT 04/RW 02" in public and "Mbah Sarinem" not in public
-    assert "Diterima lewat: Kotak saran" in public
+    assert tr_id("resident of RT {rt}/RW {rw}", rt="04", rw="02") in public
+    assert "Mbah Sarinem" not in public
+    assert tr_id("Received via: {channel}", channel=box) in public
     # a resident cannot start it, nor pick a channel
     assert tr_id("Sorry, this is only for the BKM board.") in alert(
         await bot.press_data(MEMBER, "adm:proposal_behalf", 1)
@@ -330,16 +364,19 @@ async def test_filing_on_behalf_of_a_resident(bot: Simulator, settings: Settings
 
 
 async def test_transparency_section(bot: Simulator, settings: Settings) -> None:
-    assert "Belum ada usulan" in texts(await bot.send(MEMBER, "/transparansi"))
+    assert tr_id("<b>Proposals</b>\nNo proposals yet.") in texts(
+        await bot.send(MEMBER, "/transparansi")
+    )
     make_members(settings.database, [PROPOSER])
     await propose(bot)
     await propose(bot, title="Posyandu lansia bulanan")
     await open_as_board(bot)
     await bot.press(BOARD_ID, "Verifikasi")
     text = texts(await bot.send(MEMBER, "/transparansi"))
-    assert "Usulan tahun 2026" in text and "2 usulan" in text
-    assert "baru: 1" in text and "terverifikasi: 1" in text
-    assert "Lingkungan / infrastruktur: 2" in text
+    assert tr_id("<b>Proposals in {year}</b>", year=2026) in text
+    assert tr_nid("{n} proposal", "{n} proposals", 2) in text
+    assert f"{tr_id('new')}: 1" in text and f"{tr_id('verified')}: 1" in text
+    assert f"{tr_id('Environment / infrastructure')}: 2" in text
 
 
 @pytest.mark.slow
@@ -402,7 +439,7 @@ async def test_an_erased_proposer_is_shown_as_erased(bot: Simulator, settings: S
     assert exported["proposals"][0]["title"] == "Perbaikan saluran air RT 03"
     await write(bot, personal.erase, owner, datetime(2026, 11, 29, tzinfo=UTC))
     public = texts(await bot.send(MEMBER, "/usulan USL-2026-0001"))
-    assert "Diusulkan oleh: warga (dihapus)" in public
+    assert tr_id("Proposed by: {name}", name=tr_id("resident (erased)")) in public
     assert f"Anggota Nomor {PROPOSER}" not in public
     assert "Perbaikan saluran air RT 03" in public  # the record stays
 
@@ -415,4 +452,9 @@ async def test_the_digest_section(bot: Simulator, settings: Settings) -> None:
     make_members(settings.database, [PROPOSER])
     await propose(bot)
     text = await section.render(services.db, services.tr("id"), services.clock.now())
-    assert text is not None and "1 diajukan, 0 masuk daftar prioritas, 0 selesai" in text
+    digest = (
+        "<b>Proposals {year}</b>\n{total} submitted, {accepted} accepted into the priority "
+        "list, {done} completed. See them all with /usulan."
+    )
+    assert text is not None
+    assert tr("id", digest, year=2026, total=1, accepted=0, done=0) in text
