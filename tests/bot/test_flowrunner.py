@@ -49,6 +49,7 @@ from bot.transport.fake_api import ApiCall, FakeBotAPI
 from bot.transport.offline import OfflineTransport
 from rules.validate import Invalid
 from tests.conftest import BOARD_ID
+from tests.support.saved_steps import write_saved_step
 
 RESIDENT = 301
 
@@ -337,28 +338,9 @@ BEFORE_RUNNER = {
 }
 
 
-def write_saved_step(
-    settings: Settings, flow: str, telegram_id: int, update: int, at: str
-) -> None:
+def write_saved(settings: Settings, flow: str, telegram_id: int, update: int, at: str) -> None:
     state, step, data = BEFORE_RUNNER[flow]
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person_id,)] = conn.execute(
-            "SELECT id FROM people WHERE telegram_id = ?", (telegram_id,)
-        )
-        key = f"[{telegram_id},{telegram_id}]"
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (flow, key, state, at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person_id, flow, step, data.format(update=update), at),
-            )
-    finally:
-        conn.close()
+    write_saved_step(settings, flow, state, step, data.format(update=update), telegram_id, at)
 
 
 async def test_flows_saved_mid_way_before_the_runner_resume_and_complete(
@@ -369,8 +351,8 @@ async def test_flows_saved_mid_way_before_the_runner_resume_and_complete(
         await first.send(BOARD_ID, "/start")
         await first.send(201, "/start")
     at = clock.now().isoformat()
-    write_saved_step(settings, "broadcast_compose", BOARD_ID, api.last_update_id, at)
-    write_saved_step(settings, "membership_apply", 201, api.last_update_id, at)
+    write_saved(settings, "broadcast_compose", BOARD_ID, api.last_update_id, at)
+    write_saved(settings, "membership_apply", 201, api.last_update_id, at)
     clock.advance(timedelta(minutes=5))
     second = make_bot(settings)
     async with running(second.application):

@@ -8,7 +8,6 @@ saved it). They resume at the step they were saved at and complete.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -19,26 +18,7 @@ from bot.transport.fake_api import FakeBotAPI
 from tests.budget.test_chat import SAMPLE, rows, seed, texts
 from tests.conftest import BOARD_ID
 from tests.support.i18n import tr_id, tr_part
-
-
-def write_saved_step(
-    settings: Settings, flow: str, state: int, step: str, data: str, at: str
-) -> None:
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (BOARD_ID,))
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (flow, f"[{BOARD_ID},{BOARD_ID}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person, flow, step, data, at),
-            )
-    finally:
-        conn.close()
+from tests.support.saved_steps import write_saved_step
 
 
 async def test_a_realisation_saved_before_the_upgrade_resumes_and_completes(
@@ -56,7 +36,7 @@ async def test_a_realisation_saved_before_the_upgrade_resumes_and_completes(
     write_saved_step(
         settings, "budget_realise", 5, "DAY",
         f'{{"_update":{api.last_update_id},"amount":2500000,"line_id":{line_id}}}',
-        clock.now().isoformat(),
+        BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
     clock.advance(timedelta(minutes=5))
     second = make_bot(settings)
@@ -91,7 +71,7 @@ async def test_a_realisation_saved_at_its_confirmation_is_recorded(
         settings, "budget_realise", 8, "CONFIRM",
         f'{{"_update":{api.last_update_id},"amount":500000,"description":"Makanan balita",'
         f'"line_id":{line_id},"receipt":null,"spent_on":"2026-11-27"}}',
-        clock.now().isoformat(),
+        BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
     second = make_bot(settings)
     async with running(second.application):
@@ -117,7 +97,7 @@ async def test_an_import_saved_at_its_confirmation_is_applied(
         settings, "budget_import", 2, "CONFIRM_IMPORT",
         f'{{"_update":{api.last_update_id},"lines":[[2026,"Sanitasi","MCK komunal",'
         '"lingkungan","CSR",3,"KSM Sehat",48000000,0,null,null,null,null]]}',
-        clock.now().isoformat(),
+        BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
     second = make_bot(settings)
     async with running(second.application):

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from bot.simulator import Simulator, running
 from bot.transport.fake_api import ApiCall, FakeBotAPI
 from tests.conftest import BOARD_ID
 from tests.support.grievances import file_report, reference, rows, texts
+from tests.support.saved_steps import write_saved_step
 
 OTHER_BOARD = 1002
 RESIDENT = 401
@@ -33,32 +32,6 @@ STALE = "Tombol ini sudah tidak berlaku"
 def person_id(path: Path, telegram_id: int) -> int:
     [(found,)] = rows(path, "SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
     return int(found)
-
-
-def write_saved_step(
-    path: Path, flow: str, telegram_id: int, state: int, step: str, data: dict, at: str
-) -> None:
-    """The two rows the code before the flow runner wrote for a person waiting at a step."""
-    conn = sqlite3.connect(path)
-    try:
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (flow, f"[{telegram_id},{telegram_id}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    person_id(path, telegram_id),
-                    flow,
-                    step,
-                    json.dumps(data, separators=(",", ":"), sort_keys=True),
-                    at,
-                ),
-            )
-    finally:
-        conn.close()
 
 
 async def test_grievance_flows_saved_mid_way_by_the_earlier_code_resume_and_complete(
@@ -77,7 +50,7 @@ async def test_grievance_flows_saved_mid_way_by_the_earlier_code_resume_and_comp
     at = clock.now().isoformat()
     update = api.last_update_id
     # a resident's conduct report, at "who must not see it" (Step.EXCLUDE = 10)
-    write_saved_step(path, "grievance_report", RESIDENT, 10, "EXCLUDE", {
+    write_saved_step(settings, "grievance_report", 10, "EXCLUDE", {
         "_update": update,
         "category": "perilaku",
         "description": "Ketua RT memungut biaya surat pengantar tanpa dasar yang jelas.",
@@ -91,9 +64,9 @@ async def test_grievance_flows_saved_mid_way_by_the_earlier_code_resume_and_comp
         "rt": 2,
         "rw": 1,
         "where": "rtrw",
-    }, at)  # fmt: skip
+    }, RESIDENT, at)  # fmt: skip
     # a board member filing on a resident's behalf, at the resident's name (Step.NAME = 9)
-    write_saved_step(path, "grievance_report", BOARD_ID, 9, "NAME", {
+    write_saved_step(settings, "grievance_report", 9, "NAME", {
         "_update": update,
         "category": "infrastruktur",
         "channel": "in_person",
@@ -104,11 +77,11 @@ async def test_grievance_flows_saved_mid_way_by_the_earlier_code_resume_and_comp
         "identity": "terbuka",
         "on_behalf": True,
         "where": "none",
-    }, at)  # fmt: skip
+    }, BOARD_ID, at)  # fmt: skip
     # the board's note after Verify (board Step.TEXT = 1)
-    write_saved_step(path, "grievance_board", OTHER_BOARD, 1, "TEXT", {
+    write_saved_step(settings, "grievance_board", 1, "TEXT", {
         "_update": update, "assignee": None, "grievance_id": gid, "op": "verify",
-    }, at)  # fmt: skip
+    }, OTHER_BOARD, at)  # fmt: skip
     clock.advance(timedelta(minutes=5))
     second = make_bot(settings, admins=admins)
     async with running(second.application):

@@ -9,7 +9,6 @@ JSON, with the update that saved the step).
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -21,29 +20,9 @@ from tests.conftest import BOARD_ID
 from tests.support.i18n import tr_id, tr_part
 from tests.support.proposals import PROPOSER, add_proposal, make_members, person_id, rows, texts
 from tests.support.proposals import write as write_storage
+from tests.support.saved_steps import write_saved_step
 
 FLOW = "moderation_hide"
-
-
-def write_saved_step(
-    settings: Settings, state: int, step: str, data: str, telegram_id: int, at: str
-) -> None:
-    """The rows as the code before wrote them when it asked the question of `step`."""
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (FLOW, f"[{telegram_id},{telegram_id}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person, FLOW, step, data, at),
-            )
-    finally:
-        conn.close()
 
 
 def hidden(settings: Settings) -> list[tuple[Any, ...]]:
@@ -75,7 +54,7 @@ async def test_hiding_saved_before_the_upgrade_resumes_and_completes(
 
     # "Usulan" chosen: the number was asked
     write_saved_step(
-        settings, 1, "REFERENCE", f'{{"_update":{api.last_update_id},"type":"proposal"}}',
+        settings, FLOW, 1, "REFERENCE", f'{{"_update":{api.last_update_id},"type":"proposal"}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
     clock.advance(timedelta(minutes=5))
@@ -108,7 +87,7 @@ async def test_hiding_saved_before_the_upgrade_resumes_and_completes(
 
     # the number given, the reason asked
     write_saved_step(
-        settings, 2, "REASON",
+        settings, FLOW, 2, "REASON",
         f'{{"_update":{api.last_update_id},"id":"USL-2026-0002","type":"proposal"}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
@@ -120,7 +99,7 @@ async def test_hiding_saved_before_the_upgrade_resumes_and_completes(
 
     # a reason asked 31 minutes ago: the flow lapses, nothing is kept or hidden
     write_saved_step(
-        settings, 2, "REASON",
+        settings, FLOW, 2, "REASON",
         f'{{"_update":{api.last_update_id},"id":"USL-2026-0003","type":"proposal"}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip

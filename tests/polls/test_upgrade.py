@@ -8,7 +8,6 @@ its flows resume at the step they were saved at and complete.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.transport.fake_api import FakeBotAPI
 from handlers.polls import buttons
 from tests.conftest import BOARD_ID
 from tests.support.polls import add_people, create_poll, person_id, raw_rows, texts
+from tests.support.saved_steps import write_saved_step
 
 MEMBERS = [301, 302, 303]
 
@@ -122,29 +122,7 @@ async def test_a_vote_with_todays_data_counts_once_and_forged_data_is_stale(
         assert stale in texts(await bot.press_data(MEMBERS[2], data, 1)), data
 
 
-# ---- flows saved mid-way by the code before the upgrade ---------------------------------
-# The rows as that code wrote them: the conversation state (JSON int, key "[chat, user]")
-# and the draft (step name; JSON answers, compact and sorted, with the update that saved it).
-def write_saved_step(
-    settings: Settings, flow: str, state: int, step: str, data: str, telegram_id: int, at: str
-) -> None:
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (flow, f"[{telegram_id},{telegram_id}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person, flow, step, data, at),
-            )
-    finally:
-        conn.close()
-
-
+# ---- flows saved mid-way by the code before the upgrade (tests/support/saved_steps) ----
 async def test_poll_flows_saved_before_the_upgrade_resume_and_complete(
     settings: Settings, api: FakeBotAPI, clock: FakeClock, make_bot: Any
 ) -> None:

@@ -31,29 +31,9 @@ from tests.support.proposals import (
     texts,
     write,
 )
+from tests.support.saved_steps import write_saved_step
 
 FLOW = "proposal_review"
-
-
-def write_saved_step(
-    settings: Settings, state: int, step: str, data: str, telegram_id: int, at: str
-) -> None:
-    """The rows as the code before wrote them when it asked the question of `step`."""
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                (FLOW, f"[{telegram_id},{telegram_id}]", str(state), at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person, FLOW, step, data, at),
-            )
-    finally:
-        conn.close()
 
 
 def nothing_left(settings: Settings) -> None:
@@ -105,7 +85,7 @@ async def test_review_steps_saved_before_the_upgrade_resume_and_complete(
 
     # "Minta revisi" pressed: the reason was asked
     write_saved_step(
-        settings, 1, "REASON",
+        settings, FLOW, 1, "REASON",
         f'{{"_update":{api.last_update_id},"expected":"baru","id":1,"target":"perlu_revisi"}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
@@ -123,7 +103,7 @@ async def test_review_steps_saved_before_the_upgrade_resume_and_complete(
 
     # "Terima ke daftar prioritas" pressed: the board's cost estimate was asked
     write_saved_step(
-        settings, 2, "COST",
+        settings, FLOW, 2, "COST",
         f'{{"_update":{api.last_update_id},"expected":"terverifikasi","id":{second_id},'
         '"target":"diterima"}',
         BOARD_ID, clock.now().isoformat(),
@@ -160,7 +140,7 @@ async def test_progress_and_hiding_saved_before_the_upgrade_resume_and_complete(
 
     # the board's cost given, the period asked (captured with a typed "20 juta")
     write_saved_step(
-        settings, 3, "PERIOD",
+        settings, FLOW, 3, "PERIOD",
         f'{{"_update":{api.last_update_id},"cost":20000000,"expected":"terverifikasi","id":2,'
         '"target":"diterima"}',
         BOARD_ID, clock.now().isoformat(),
@@ -173,7 +153,7 @@ async def test_progress_and_hiding_saved_before_the_upgrade_resume_and_complete(
 
     # "Catat perkembangan" pressed: the percentage was asked
     write_saved_step(
-        settings, 4, "PERCENT", f'{{"_update":{api.last_update_id},"id":1}}',
+        settings, FLOW, 4, "PERCENT", f'{{"_update":{api.last_update_id},"id":1}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
     bot = make_bot(settings)
@@ -193,7 +173,7 @@ async def test_progress_and_hiding_saved_before_the_upgrade_resume_and_complete(
 
     # the note given, the photo asked: Skip, the button shown then
     write_saved_step(
-        settings, 6, "PHOTO",
+        settings, FLOW, 6, "PHOTO",
         f'{{"_update":{api.last_update_id},"id":1,"note":"Saluran dipasang","percent":60}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip
@@ -210,7 +190,7 @@ async def test_progress_and_hiding_saved_before_the_upgrade_resume_and_complete(
 
     # "Sembunyikan usulan ini" pressed: the reason was asked
     write_saved_step(
-        settings, 7, "HIDE",
+        settings, FLOW, 7, "HIDE",
         f'{{"_update":{api.last_update_id},"id":"USL-2026-0001","type":"proposal"}}',
         BOARD_ID, clock.now().isoformat(),
     )  # fmt: skip

@@ -5,7 +5,6 @@ board hold (their data as the code before made it) still work or get the polite 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from bot.transport.fake_api import FakeBotAPI
 from handlers.proposals import buttons
 from tests.conftest import BOARD_ID
 from tests.support.proposals import MEMBER, PROPOSER, make_members, propose, rows, texts
+from tests.support.saved_steps import write_saved_step
 
 # Button data as the code before the typed buttons made it (captured from its screens, and
 # for the buttons not on those screens, from the f-strings that built them).
@@ -193,23 +193,9 @@ SAVED = {
 
 def write_saved(settings: Settings, telegram_id: int, update: int, at: str) -> None:
     state, step, data = SAVED[telegram_id]
-    conn = sqlite3.connect(settings.database)
-    try:
-        [(person_id,)] = conn.execute(
-            "SELECT id FROM people WHERE telegram_id = ?", (telegram_id,)
-        )
-        with conn:
-            conn.execute(
-                "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?)",
-                ("proposal_submit", f"[{telegram_id},{telegram_id}]", state, at),
-            )
-            conn.execute(
-                "INSERT INTO drafts (person_id, flow, step, data, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (person_id, "proposal_submit", step, data.format(update=update), at),
-            )
-    finally:
-        conn.close()
+    write_saved_step(
+        settings, "proposal_submit", state, step, data.format(update=update), telegram_id, at
+    )
 
 
 async def test_a_proposal_saved_half_way_before_the_upgrade_resumes_and_completes(

@@ -3,17 +3,28 @@ upgrade tests (a flow converted to the flow runner resumes them)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from typing import Any
 
 from bot.config import Settings
 from tests.support.polls import raw_rows
 
 
 def write_saved_step(
-    settings: Settings, flow: str, state: int, step: str, data: str, telegram_id: int, at: str
+    settings: Settings,
+    flow: str,
+    state: int | str,
+    step: str,
+    data: str | dict[str, Any],
+    telegram_id: int,
+    at: str,
 ) -> None:
     """The conversation state (JSON int, key "[chat, user]") and the draft (step name; JSON
-    answers, compact and sorted, with the update that saved it)."""
+    answers, compact and sorted, with the update that saved it: given as that text, or as a
+    dict written so)."""
+    if not isinstance(data, str):
+        data = json.dumps(data, separators=(",", ":"), sort_keys=True)
     conn = sqlite3.connect(settings.database)
     try:
         [(person,)] = conn.execute("SELECT id FROM people WHERE telegram_id = ?", (telegram_id,))
