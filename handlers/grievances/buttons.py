@@ -115,8 +115,10 @@ class Queue(Button, prefix="grv:q"):
         )
 
 
-@dataclass(frozen=True)
-class Card(Button, prefix="grv:b"):
+class ByReport:
+    """A button about one report, by its id: the board's card and actions, and the
+    follow-up of a named report (the reporter's own)."""
+
     grievance: int
 
     def valid(self) -> bool:
@@ -124,42 +126,35 @@ class Card(Button, prefix="grv:b"):
 
 
 @dataclass(frozen=True)
-class Evidence(Button, prefix="grv:ev"):
+class Card(ByReport, Button, prefix="grv:b"):
     grievance: int
-
-    def valid(self) -> bool:
-        return self.grievance < ID_LIMIT
 
 
 @dataclass(frozen=True)
-class Level(Button, prefix="grv:lvl"):
+class Evidence(ByReport, Button, prefix="grv:ev"):
+    grievance: int
+
+
+@dataclass(frozen=True)
+class Level(ByReport, Button, prefix="grv:lvl"):
     """Raise the level: asks first."""
 
     grievance: int
 
-    def valid(self) -> bool:
-        return self.grievance < ID_LIMIT
-
 
 @dataclass(frozen=True)
-class Raise(Button, prefix="grv:up"):
+class Raise(ByReport, Button, prefix="grv:up"):
     """Raise the level: confirmed."""
 
     grievance: int
     level: str
 
-    def valid(self) -> bool:
-        return self.grievance < ID_LIMIT
-
 
 @dataclass(frozen=True)
-class Assignees(Button, prefix="grv:asg"):
+class Assignees(ByReport, Button, prefix="grv:asg"):
     """Who handles it: the list of board members."""
 
     grievance: int
-
-    def valid(self) -> bool:
-        return self.grievance < ID_LIMIT
 
 
 OPS = ("verify", "take", "resolve", "reject", "reply", "hide")
@@ -200,15 +195,6 @@ class Act(Button, prefix="grv:do"):
 
 
 # ---- the reporter's follow-up -------------------------------------------------------------------
-class ByReport:
-    """A follow-up button of a named report (the reporter's own): the report's id."""
-
-    grievance: int
-
-    def valid(self) -> bool:
-        return self.grievance < ID_LIMIT
-
-
 class ByToken:
     """A follow-up button of an anonymous report: the /cek session's token."""
 
@@ -289,7 +275,7 @@ class Rate(ByReport, Button, prefix=RATE_PREFIXES[0], legacy=RATE_PREFIXES[1:]):
 
 @dataclass(frozen=True)
 class RateAnonymous(
-    ByToken, Button, prefix=_rate_prefixes(":a")[0], legacy=_rate_prefixes(":a")[1:]
+    ByToken, Button, prefix=RATE_ANONYMOUS_PREFIXES[0], legacy=RATE_ANONYMOUS_PREFIXES[1:]
 ):
     rating: int
     token: str
